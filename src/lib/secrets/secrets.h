@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Secret detection: a set of rules (data, rules/secrets.yaml) compiled once into a multi-pattern
+ * matcher, so the cost of a scan grows with the bytes scanned, not with rules × bytes.
+ *
+ * Rules file format: see man/stockade-secret-rules.5. Matches are reported with a masked excerpt; the
+ * secret itself is never copied out of the scanned buffer.
+ *
+ * Thread-safety: a secrets_engine is immutable once loaded and may be shared by threads; each thread
+ * uses its own secrets_scratch. */
+
+#include "core/diag.h"
+#include "core/model.h"
+
+struct secrets_engine;
+struct secrets_scratch;
+
+/* Loads rules from path, or the built-in default rules when path is NULL. Errors name file and line. */
+int secrets_engine_load(const char *path, struct diag *d, struct secrets_engine **ret);
+void secrets_engine_free(struct secrets_engine *e);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct secrets_engine *, secrets_engine_free);
+
+/* "sha256:…" of the rules in effect (part of the layer cache key). */
+const char *secrets_engine_digest(const struct secrets_engine *e);
+size_t secrets_engine_rule_count(const struct secrets_engine *e);
+
+/* The file policy: whether a file at this image path, of this size, is searched at all (size cap,
+ * skipped directories and extensions). Binary content is checked separately by the scanner. */
+bool secrets_engine_wants(const struct secrets_engine *e, const char *path, uint64_t size);
+
+int secrets_scratch_new(const struct secrets_engine *e, struct secrets_scratch **ret);
+void secrets_scratch_free(struct secrets_scratch *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct secrets_scratch *, secrets_scratch_free);
+
+struct secret_match {
+        const char *rule_id;
+        const char *title;
+        const char *category;
+        enum severity severity;
+        uint64_t offset;     /* of the secret in the buffer */
+        unsigned line;       /* 1-based */
+        const char *excerpt; /* masked; valid only during the callback */
+};
+
+/* Called per match; return 0 to continue, negative errno to abort the scan with that error. */
+typedef int (*secret_match_fn)(void *userdata, const struct secret_match *m);
+
+/* Scans a buffer (a whole file, or a config field). Returns 0, 1 if the content looked binary and was
+ * skipped, or a negative errno. */
+int secrets_scan(const struct secrets_engine *e, struct secrets_scratch *s, const void *data, size_t n,
+                 secret_match_fn fn, void *userdata);
