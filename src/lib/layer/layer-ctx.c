@@ -76,6 +76,13 @@ const struct layer_limits *layer_ctx_limits(struct layer_ctx *c) {
         return &c->opts->limits;
 }
 
+const char *layer_ctx_tmpdir(struct layer_ctx *c) {
+        const char *t = c->opts->tmpdir;
+        if (!t)
+                t = getenv("TMPDIR");
+        return t && *t ? t : "/tmp";
+}
+
 struct pkg *layer_ctx_new_pkg(struct layer_ctx *c) {
         struct pkg *p = VEC_NEW(&c->res->pkgs);
         if (p) {

@@ -149,6 +149,8 @@ int layer_ctx_add_fact(struct layer_ctx *c, enum layer_fact_kind kind, const cha
 /* A warning kept with the layer's result ("skipping 'x': …"). */
 void layer_ctx_warn(struct layer_ctx *c, const char *fmt, ...) _printf_(2, 3);
 const struct layer_limits *layer_ctx_limits(struct layer_ctx *c);
+/* The private temporary directory for analyzers that must spool a file (never NULL). */
+const char *layer_ctx_tmpdir(struct layer_ctx *c);
 
 enum analyzer_mode {
         ANALYZE_NONE = 0,
