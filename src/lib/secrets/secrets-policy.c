@@ -55,28 +55,109 @@ static const char *const skip_dirs[] = {
         "var/cache/yum",
         "var/cache/dnf",
         "lib/apk/db",
+        /* Language runtimes and toolchains installed by the OS package manager or an official image:
+         * their standard libraries and tests are full of sample keys and passwords that are public by
+         * design. Application dependencies (site-packages, node_modules) are still searched. */
+        "usr/lib/python3/dist-packages",
+        "usr/lib/node_modules/npm",
+        "usr/lib/node_modules/corepack",
+        "usr/local/lib/node_modules/npm",
+        "usr/local/lib/node_modules/corepack",
+        "usr/share/nodejs",
+        "usr/lib/nodejs",
+        "usr/share/javascript",
+        "usr/local/go",
+        "usr/lib/go",
+        "usr/lib/jvm",
         "etc/apk/keys", /* public keys */
         "proc",
         "sys",
         "dev",
 };
 
-/* Python's own regression tests (libpythonX.Y-testsuite, or a source-built Python): full of sample
- * keys and passwords that are public by design. */
-static bool is_python_testsuite(const char *p)
+/* "<prefix><digits and dots>/" at the start of p: versioned runtime directories (usr/lib/python3.11/,
+ * usr/share/go-1.19/). Returns the rest of the path after that '/', or NULL. */
+static const char *versioned_dir(const char *p, const char *prefix)
 {
-        static const char *const roots[] = {"usr/lib/python", "usr/local/lib/python"};
+        size_t n = strlen(prefix);
+        if (!strneq(p, prefix, n))
+                return NULL;
+        const char *q = p + n;
+        if (*q < '0' || *q > '9')
+                return NULL;
+        while ((*q >= '0' && *q <= '9') || *q == '.')
+                q++;
+        return *q == '/' ? q + 1 : NULL;
+}
+
+/* The standard library of a runtime (package-managed, never where an image keeps its secrets). Pip and
+ * npm installs below it (site-packages, dist-packages) are application dependencies: searched. */
+static bool is_runtime_stdlib(const char *p)
+{
+        static const char *const roots[] = {
+                "usr/lib/python",      "usr/local/lib/python", "usr/lib/ruby/",
+                "usr/local/lib/ruby/", "usr/lib/go-",          "usr/share/go-",
+        };
         for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
-                size_t n = strlen(roots[i]);
-                if (!strneq(p, roots[i], n))
+                const char *rest = versioned_dir(p, roots[i]);
+                if (!rest)
                         continue;
-                const char *q = p + n;
-                while ((*q >= '0' && *q <= '9') || *q == '.')
-                        q++;
-                if (strneq(q, "/test/", 6) || strneq(q, "/lib2to3/tests/", 15) ||
-                    strneq(q, "/idlelib/idle_test/", 19))
+                if (str_has_prefix(rest, "site-packages/") || str_has_prefix(rest, "dist-packages/") ||
+                    str_has_prefix(rest, "gems/"))
+                        return false;
+                return true;
+        }
+        /* yarn as installed by the official node images: opt/yarn-v1.22.19/ */
+        return str_has_prefix(p, "opt/yarn-v");
+}
+
+/* Directories that hold third-party packages. Inside them, tests, examples and documentation are
+ * skipped: that is where sample keys and "password: hunter2" live, not where an image's secrets do. */
+static const char *const package_trees[] = {
+        "node_modules", "site-packages", "dist-packages",    "vendor",
+        "third_party",  "gems",          "bower_components",
+};
+static const char *const package_noise_dirs[] = {
+        "test",      "tests",      "testdata", "__tests__", "__mocks__", "fixtures", "__fixtures__",
+        "spec",      "specs",      "example",  "examples",  "doc",       "docs",     "man",
+        "benchmark", "benchmarks", "testing",  "samples",   "e2e",
+};
+static const char *const package_noise_suffixes[] = {
+        ".md", ".markdown", ".rst", ".adoc", ".txt", ".html", ".htm", ".1", ".3", ".5", ".7",
+};
+
+static bool is_package_noise(const char *p)
+{
+        const char *tree = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(package_trees) && !tree; i++) {
+                size_t n = strlen(package_trees[i]);
+                for (const char *s = p; (s = strstr(s, package_trees[i])); s++)
+                        if ((s == p || s[-1] == '/') && s[n] == '/') {
+                                tree = s + n + 1;
+                                break;
+                        }
+        }
+        if (!tree)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(package_noise_dirs); i++) {
+                size_t n = strlen(package_noise_dirs[i]);
+                for (const char *s = tree; (s = strstr(s, package_noise_dirs[i])); s++)
+                        if ((s == tree || s[-1] == '/') && s[n] == '/')
+                                return true;
+        }
+        const char *base = path_basename(p);
+        size_t n = strlen(base);
+        for (size_t i = 0; i < ELEMENTSOF(package_noise_suffixes); i++) {
+                size_t k = strlen(package_noise_suffixes[i]);
+                if (n >= k && strcasecmp(base + n - k, package_noise_suffixes[i]) == 0)
                         return true;
         }
+        /* package metadata (a copy of the README), and test files next to the code */
+        if (streq(base, "PKG-INFO") || streq(base, "METADATA") || strncasecmp(base, "readme", 6) == 0 ||
+            strncasecmp(base, "changelog", 9) == 0 || strstr(base, ".test.") || strstr(base, ".spec.") ||
+            str_has_prefix(base, "test_") || str_has_suffix(base, "_test.py") ||
+            str_has_suffix(base, "_test.go"))
+                return true;
         return false;
 }
 
@@ -219,7 +300,7 @@ bool secrets_engine_wants(const struct secrets_engine *e, const char *path, uint
         for (size_t i = 0; i < ELEMENTSOF(skip_dirs); i++)
                 if (path_is_under(path, skip_dirs[i]))
                         return false;
-        if (is_python_testsuite(path))
+        if (is_runtime_stdlib(path) || is_package_noise(path))
                 return false;
         /* Compiled Python and git's compressed object store. */
         if (path_has_component(path, "__pycache__") || strstr(path, ".git/objects/"))
