@@ -119,7 +119,7 @@ static int compile_regex(struct yp *y, const char *pattern, uint32_t options, co
                 PCRE2_UCHAR msg[256];
                 if (pcre2_get_error_message(errcode, msg, sizeof msg) < 0)
                         snprintf((char *) msg, sizeof msg, "error %d", errcode);
-                return yp_error(y, "rule %s: invalid %s: %s (at offset %zu)", label, what, (char *) msg,
+                return yp_error(y, "%s: invalid %s: %s (at offset %zu)", label, what, (char *) msg,
                                 (size_t) erroff);
         }
         /* Without JIT (not built, or no executable memory) the interpreter runs instead. */
@@ -299,7 +299,7 @@ static int parse_keywords(struct yp *y, struct secrets_rule *rule, const char *l
                 if (y->ev.type == YAML_SEQUENCE_END_EVENT)
                         break;
                 if (y->ev.type != YAML_SCALAR_EVENT)
-                        return yp_error(y, "rule %s: keywords must be strings, found %s", label,
+                        return yp_error(y, "%s: keywords must be strings, found %s", label,
                                         event_name(y->ev.type));
                 const char *v;
                 r = yp_scalar(y, RULE_KEYWORD_LEN_MAX, "keyword", &v);
@@ -307,15 +307,15 @@ static int parse_keywords(struct yp *y, struct secrets_rule *rule, const char *l
                         return r;
                 /* One- or two-byte keywords would hit everywhere and defeat the prefilter. */
                 if (strlen(v) < 3)
-                        return yp_error(y, "rule %s: keyword '%s' is shorter than 3 bytes", label, v);
+                        return yp_error(y, "%s: keyword '%s' is shorter than 3 bytes", label, v);
                 if (rule->keywords.n >= RULE_KEYWORDS_MAX)
-                        return yp_error(y, "rule %s: more than %d keywords", label, RULE_KEYWORDS_MAX);
+                        return yp_error(y, "%s: more than %d keywords", label, RULE_KEYWORDS_MAX);
                 const char *k = arena_strdup(y->e->arena, v);
                 if (!k || VEC_PUSH(&rule->keywords, k) < 0)
                         return -ENOMEM;
         }
         if (rule->keywords.n == 0)
-                return yp_error(y, "rule %s: 'keywords' is an empty list", label);
+                return yp_error(y, "%s: 'keywords' is an empty list", label);
         return 0;
 }
 
@@ -341,23 +341,27 @@ static int parse_rule(struct yp *y, size_t index)
                         goto out;
                 if (y->ev.type == YAML_MAPPING_END_EVENT)
                         break;
-                const char *label = rule_label(rule, index, lbuf);
+                char label[48];
+                snprintf(label, sizeof label, "rule %s", rule_label(rule, index, lbuf));
                 if (y->ev.type != YAML_SCALAR_EVENT) {
-                        r = yp_error(y, "rule %s: expected a field name, found %s", label,
+                        r = yp_error(y, "%s: expected a field name, found %s", label,
                                      event_name(y->ev.type));
                         goto out;
                 }
-                const char *key = (const char *) y->ev.data.scalar.value;
+                /* Copied: the event, and its text, go away with the next yp_next(). */
+                char key[32];
                 unsigned flag = 0;
+                snprintf(key, sizeof key, "%s", (const char *) y->ev.data.scalar.value);
                 for (size_t i = 0; i < ELEMENTSOF(rule_fields); i++)
-                        if (streq(key, rule_fields[i].name))
+                        if (streq((const char *) y->ev.data.scalar.value, rule_fields[i].name))
                                 flag = rule_fields[i].flag;
                 if (!flag) {
-                        r = yp_error(y, "rule %s: unknown field '%.64s'", label, key);
+                        r = yp_error(y, "%s: unknown field '%.64s'", label,
+                                     (const char *) y->ev.data.scalar.value);
                         goto out;
                 }
                 if (seen & flag) {
-                        r = yp_error(y, "rule %s: duplicate field '%s'", label, key);
+                        r = yp_error(y, "%s: duplicate field '%s'", label, key);
                         goto out;
                 }
                 seen |= flag;
@@ -384,7 +388,7 @@ static int parse_rule(struct yp *y, size_t index)
                 case F_ID:
                         if (strlen(v) > RULE_ID_MAX || !id_valid(v)) {
                                 r = yp_error(y,
-                                             "rule %s: invalid id '%.80s' (lowercase letters, digits, '-', "
+                                             "%s: invalid id '%.80s' (lowercase letters, digits, '-', "
                                              "'_' and '.', at most %d bytes)",
                                              label, v, RULE_ID_MAX);
                                 goto out;
@@ -401,8 +405,8 @@ static int parse_rule(struct yp *y, size_t index)
                 case F_CATEGORY: {
                         size_t max = flag == F_TITLE ? RULE_TITLE_MAX : RULE_CATEGORY_MAX;
                         if (!*v || strlen(v) > max || !text_valid(v)) {
-                                r = yp_error(y, "rule %s: '%s' must be one line of 1 to %zu bytes", label,
-                                             key, max);
+                                r = yp_error(y, "%s: '%s' must be one line of 1 to %zu bytes", label, key,
+                                             max);
                                 goto out;
                         }
                         const char *s = arena_strdup(e->arena, v);
@@ -416,7 +420,7 @@ static int parse_rule(struct yp *y, size_t index)
                         rule->severity = severity_from_string(v);
                         if (rule->severity == SEV_UNKNOWN) {
                                 r = yp_error(y,
-                                             "rule %s: invalid severity '%.32s' (expected LOW, MEDIUM, HIGH "
+                                             "%s: invalid severity '%.32s' (expected LOW, MEDIUM, HIGH "
                                              "or CRITICAL)",
                                              label, v);
                                 goto out;
@@ -427,7 +431,7 @@ static int parse_rule(struct yp *y, size_t index)
                         rule->regex_line = (unsigned) regex_mark.line + 1;
                         rule->regex_column = (unsigned) regex_mark.column + 1;
                         if (!*v) {
-                                r = yp_error(y, "rule %s: empty regex", label);
+                                r = yp_error(y, "%s: empty regex", label);
                                 goto out;
                         }
                         rule->regex = arena_strdup(e->arena, v);
@@ -450,7 +454,7 @@ static int parse_rule(struct yp *y, size_t index)
                 case F_MIN_ENTROPY:
                         if (parse_double(v, 0, 8, &rule->min_entropy) < 0) {
                                 r = yp_error(y,
-                                             "rule %s: min-entropy '%.32s' is not a number from 0 to 8 "
+                                             "%s: min-entropy '%.32s' is not a number from 0 to 8 "
                                              "(bits per byte)",
                                              label, v);
                                 goto out;
@@ -464,10 +468,9 @@ static int parse_rule(struct yp *y, size_t index)
                 case F_CONTEXT_WINDOW: {
                         unsigned long w;
                         if (parse_uint(v, 1, RULE_CONTEXT_WINDOW_MAX, &w) < 0) {
-                                r = yp_error(
-                                        y,
-                                        "rule %s: context-window '%.32s' is not a byte count from 1 to %d",
-                                        label, v, RULE_CONTEXT_WINDOW_MAX);
+                                r = yp_error(y,
+                                             "%s: context-window '%.32s' is not a byte count from 1 to %d",
+                                             label, v, RULE_CONTEXT_WINDOW_MAX);
                                 goto out;
                         }
                         rule->context_window = (uint32_t) w;
@@ -567,8 +570,8 @@ static int parse_document(struct yp *y)
                         if (seen_allow)
                                 return yp_error(y, "duplicate field 'allow'");
                         seen_allow = true;
-                        r = parse_regex_list(y, "global", RULES_GLOBAL_ALLOW_MAX, &y->e->allow.items,
-                                             &y->e->allow.n, &y->e->allow.alloc);
+                        r = parse_regex_list(y, "global allow-list", RULES_GLOBAL_ALLOW_MAX,
+                                             &y->e->allow.items, &y->e->allow.n, &y->e->allow.alloc);
                         if (r < 0)
                                 return r;
                 } else if (streq(key, "rules")) {

@@ -310,6 +310,28 @@ static void mark(bool *masked, size_t ws, size_t we, size_t a, size_t b)
                 masked[i - ws] = true;
 }
 
+/* Masks the secret of candidate k in the excerpt window. A candidate that lost to an overlapping one
+ * of a more specific rule is masked too, except inside the winner's match: there the winner's regex
+ * knows what is secret and what is a well-known prefix ("token=ghp_..." keeps "ghp_"). */
+static void mark_candidate(struct secrets_scratch *s, const struct candidate *k, bool *masked, size_t ws,
+                           size_t we)
+{
+        if (k->kept) {
+                mark(masked, ws, we, k->ss, k->se);
+                return;
+        }
+        for (size_t p = MAX(k->ss, ws); p < MIN(k->se, we); p++) {
+                bool governed = false;
+                VEC_FOREACH (j, &s->cands)
+                        if (j->kept && j->ms <= p && p < j->me && j->ss < k->se && k->ss < j->se) {
+                                governed = true;
+                                break;
+                        }
+                if (!governed)
+                        masked[p - ws] = true;
+        }
+}
+
 /* The line around candidate c, at most EXCERPT_MAX bytes of it, with every secret found in the buffer
  * masked, including copies of those secrets elsewhere on the line. Never contains secret bytes. */
 static void build_excerpt(struct secrets_scratch *s, const struct candidate *c, char *out, size_t outsz)
@@ -331,7 +353,7 @@ static void build_excerpt(struct secrets_scratch *s, const struct candidate *c, 
 
         VEC_FOREACH (k, &s->cands) {
                 if (k->se > ws && k->ss < we)
-                        mark(masked, ws, we, k->ss, k->se);
+                        mark_candidate(s, k, masked, ws, we);
                 /* The same secret repeated elsewhere on the line ("token=X; echo X"). */
                 size_t len = k->se - k->ss;
                 if (len < 4 || len > we - ws || k->se + NEARBY < ws || k->ss > we + NEARBY)
@@ -341,7 +363,8 @@ static void build_excerpt(struct secrets_scratch *s, const struct candidate *c, 
                         if (!hit)
                                 break;
                         size_t h = (size_t) (hit - d);
-                        mark(masked, ws, we, h, h + len);
+                        if (h != k->ss)
+                                mark(masked, ws, we, h, h + len);
                         p = h + 1;
                 }
         }
