@@ -136,7 +136,13 @@ static int classify_rule(struct secrets_rule *rule, const char *hsre, const char
         }
         if (hs_expression_info(hsre, HS_FLAG_MULTILINE, &info, &err) == HS_SUCCESS) {
                 bool empty = info->min_width == 0;
-                rule->mode = info->min_width == info->max_width ? MODE_FIXED : MODE_SOM;
+                /* Start-of-match tracking slows the whole database down several times over, so only
+                 * rules whose matches may span lines (and so cannot be verified by their end's line)
+                 * get it. */
+                if (info->min_width == info->max_width)
+                        rule->mode = MODE_FIXED;
+                else
+                        rule->mode = rule->multiline ? MODE_SOM : MODE_WINDOW;
                 rule->width = info->min_width;
                 free(info);
                 if (empty)

@@ -38,9 +38,10 @@
 /* How a rule's hits are turned into exact matches. */
 enum rule_mode {
         MODE_FIXED,  /* exact, fixed width: the match starts at to - width, verified anchored there */
-        MODE_SOM,    /* exact, hyperscan reports the leftmost start: verified anchored there */
-        MODE_WINDOW, /* hyperscan reports only an end (approximate, keyword, or too large for SOM):
-                      * the line around it is searched with PCRE2 */
+        MODE_SOM,    /* multi-line rules: hyperscan reports the leftmost start, verified anchored there */
+        MODE_WINDOW, /* hyperscan reports only an end (start-of-match tracking costs more than the rare
+                      * verification): the line around it is searched with PCRE2. Approximate
+                      * (prefilter) and keyword matches are verified this way too. */
 };
 
 struct secrets_rule {
@@ -57,6 +58,7 @@ struct secrets_rule {
         uint32_t context_window;
         enum rule_mode mode;
         bool prefilter;        /* MODE_WINDOW: hyperscan matches a superset (HS_FLAG_PREFILTER) */
+        bool multiline;        /* a match may span lines: verified from its start, or well before its end */
         uint32_t width;        /* MODE_FIXED */
         unsigned line, column; /* of the rule in the file, for messages */
         unsigned regex_line, regex_column;

@@ -267,6 +267,7 @@ enum {
         F_CONTEXT = 1u << 9,
         F_CONTEXT_WINDOW = 1u << 10,
         F_DESCRIPTION = 1u << 11,
+        F_MULTILINE = 1u << 12,
 };
 
 static const struct {
@@ -285,6 +286,7 @@ static const struct {
         {"context", F_CONTEXT},
         {"context-window", F_CONTEXT_WINDOW},
         {"description", F_DESCRIPTION},
+        {"multiline", F_MULTILINE},
 };
 
 static int parse_keywords(struct yp *y, struct secrets_rule *rule, const char *label)
@@ -477,6 +479,16 @@ static int parse_rule(struct yp *y, size_t index)
                         break;
                 }
                 case F_DESCRIPTION: break;
+                case F_MULTILINE:
+                        if (streq(v, "true") || streq(v, "yes"))
+                                rule->multiline = true;
+                        else if (streq(v, "false") || streq(v, "no"))
+                                rule->multiline = false;
+                        else {
+                                r = yp_error(y, "%s: multiline '%.32s' is not true or false", label, v);
+                                goto out;
+                        }
+                        break;
                 }
                 if ((flag == F_ID && !rule->id) || (flag == F_TITLE && !rule->title) ||
                     (flag == F_CATEGORY && !rule->category)) {

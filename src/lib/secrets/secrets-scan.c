@@ -181,8 +181,11 @@ static int verify_window(struct secrets_scratch *s, uint32_t ri, size_t hit)
                 return 0;
         lower = hit > SECRETS_WINDOW_MAX ? hit - SECRETS_WINDOW_MAX : 0;
         upper = MIN(s->n, hit + SECRETS_WINDOW_MAX);
-        for (ls = hit; ls > lower && d[ls - 1] != '\n'; ls--)
-                ;
+        /* A multi-line match ends on a later line than it starts: search from well before the hit. */
+        ls = lower;
+        if (!s->e->rules.items[ri].multiline)
+                for (ls = hit; ls > lower && d[ls - 1] != '\n'; ls--)
+                        ;
         const uint8_t *nl = hit < upper ? memchr(d + hit, '\n', upper - hit) : NULL;
         le = nl ? (size_t) (nl - d) : upper;
         *m = (struct rule_memo){

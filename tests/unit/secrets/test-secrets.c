@@ -987,7 +987,7 @@ TEST(custom_rule_modes_and_features)
                 "rules:\n"
                 "  - id: fixed\n    title: F\n    category: T\n    severity: LOW\n    regex: 'FX-[0-9]{6}'\n"
                 "  - id: som\n    title: S\n    category: T\n    severity: MEDIUM\n"
-                "    regex: 'key=(?<secret>[a-z]+)'\n"
+                "    regex: 'key=(?<secret>[a-z]+)'\n    multiline: true\n"
                 "  - id: lookahead\n    title: L\n    category: T\n    severity: HIGH\n"
                 "    regex: 'pin:(?<secret>[0-9]{4})(?![0-9])'\n"
                 "  - id: keyword\n    title: K\n    category: T\n    severity: CRITICAL\n"
