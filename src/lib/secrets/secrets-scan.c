@@ -431,6 +431,8 @@ int secrets_scan(const struct secrets_engine *e, struct secrets_scratch *s, cons
 
         /* Where rules overlap on the same bytes, the rule listed first in the file wins: specific rules
          * (a GitHub token) come before generic ones (a "token=" assignment). */
+        if (s->cands.n == 0)
+                return s->truncated ? 2 : 0;
         s->order.n = 0;
         if (VEC_RESERVE(&s->order, s->cands.n) < 0)
                 return -ENOMEM;
