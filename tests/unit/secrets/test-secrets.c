@@ -5,6 +5,7 @@
  * Secrets are generated at run time from a fixed seed rather than written here, so that this file holds
  * nothing that looks like a credential to other scanners (or to stockade itself). */
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -776,6 +777,47 @@ TEST(big_input)
 
         secrets_scratch_free(s);
         buf_free(&b);
+}
+
+struct thread_job {
+        const char *text;
+        size_t found;
+        int r;
+};
+
+static void *scan_thread(void *arg)
+{
+        struct thread_job *j = arg;
+        struct secrets_scratch *s = NULL;
+        struct counter c = {.ordered = true};
+        j->r = secrets_scratch_new(engine(), &s);
+        for (int i = 0; i < 50 && j->r >= 0; i++) {
+                c.n = 0;
+                j->r = secrets_scan(engine(), s, j->text, strlen(j->text), count_cb, &c);
+        }
+        j->found = c.n;
+        secrets_scratch_free(s);
+        return NULL;
+}
+
+TEST(engine_shared_by_threads)
+{
+        /* One engine, one scratch per thread (the documented contract), scanning at the same time. */
+        char *t = fmt("a=ghp_%s\nb: AKIA%s\npassword = \"%s\"\n", gen(ALNUM, 36), gen(B32, 16),
+                      "Xq7#mP2vL9sK");
+        struct thread_job jobs[4];
+        pthread_t th[4];
+        (void) engine();
+        for (int i = 0; i < 4; i++) {
+                jobs[i] = (struct thread_job){.text = t};
+                REQUIRE(pthread_create(&th[i], NULL, scan_thread, &jobs[i]) == 0);
+        }
+        for (int i = 0; i < 4; i++) {
+                pthread_join(th[i], NULL);
+                CHECK_INT(jobs[i].r, 0);
+                CHECK_INT(jobs[i].found, 3);
+        }
+        free(t);
 }
 
 /* ---- the file policy ---- */
