@@ -42,7 +42,7 @@ run sbom "$T/evil-image.tar" --format json -v
 check "hostile members: exit 0 with warnings" expect 0 "climbs out of the image root"
 check "hostile members: the hard link out is skipped" grep -q "outside the image root" "$T/err"
 check "hostile members: nothing written outside" test ! -e "$canary" -a ! -e /tmp/escape2
-check "hostile members: the output is valid JSON" jq -e . "$T/out" >/dev/null
+check "hostile members: the output is valid JSON" bash -c 'jq -e . "$T/out" >/dev/null'
 
 # 2. wrong diff_id in the config / corrupted blob: clear errors naming the layer.
 mk "$T/i2" --layer 'a=1' --corrupt-diff-id 0 --docker-archive "$T/bad-diffid.tar"
