@@ -22,6 +22,7 @@
 #define _unlikely_(x)   (__builtin_expect(!!(x), 0))
 #define _warn_unused_   __attribute__((warn_unused_result))
 #define _malloc_        __attribute__((malloc))
+#define _fallthrough_   __attribute__((fallthrough))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
