@@ -10,10 +10,10 @@
 
 enum report_format {
         REPORT_TABLE,
-        REPORT_JSON,      /* stockade's own JSON (docs/json-output.md) */
-        REPORT_SARIF,     /* SARIF 2.1.0 */
-        REPORT_CYCLONEDX, /* CycloneDX 1.5 JSON */
-        REPORT_SPDX,      /* SPDX 2.3 JSON */
+        REPORT_JSON,       /* stockade's own JSON (docs/json-output.md) */
+        REPORT_SARIF,      /* SARIF 2.1.0 */
+        REPORT_CYCLONEDX,  /* CycloneDX 1.5 JSON */
+        REPORT_SPDX,       /* SPDX 2.3 JSON */
 };
 
 int report_format_from_string(const char *s); /* -EINVAL when unknown */
@@ -26,15 +26,14 @@ enum report_kind {
 
 struct report_options {
         enum report_kind kind;
-        bool reproducible;     /* no timestamp, no random serial numbers: same input, same bytes */
-        bool color;            /* table: ANSI colors (when writing to a terminal) */
-        const char *timestamp; /* RFC 3339 creation time to use; NULL = now (ignored when reproducible) */
+        bool reproducible;      /* no timestamp, no random serial numbers: same input, same bytes */
+        bool color;             /* table: ANSI colors (when writing to a terminal) */
+        const char *timestamp;  /* RFC 3339 creation time to use; NULL = now (ignored when reproducible) */
         enum severity min_severity; /* table: hide findings below this */
 };
 
 /* Writes the report to f. Returns 0 or a negative errno (-EIO on a write error). */
-int report_write(FILE *f, enum report_format fmt, const struct scan_result *r,
-                 const struct report_options *o);
+int report_write(FILE *f, enum report_format fmt, const struct scan_result *r, const struct report_options *o);
 
 /* The writers behind report_write(), one per file of this module. */
 int report_write_table(FILE *f, const struct scan_result *r, const struct report_options *o);
