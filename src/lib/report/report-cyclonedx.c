@@ -30,8 +30,7 @@ struct cdx {
         const char *image_ref, *os_ref;
 };
 
-static int add_prop(json_t *props, const char *name, const char *value)
-{
+static int add_prop(json_t *props, const char *name, const char *value) {
         if (!value)
                 return 0;
         json_t *p = json_object();
@@ -41,8 +40,7 @@ static int add_prop(json_t *props, const char *name, const char *value)
 }
 
 /* Sets obj.properties when there are any. */
-static int set_props(json_t *obj, json_t *props)
-{
+static int set_props(json_t *obj, json_t *props) {
         if (json_array_size(props) == 0) {
                 json_decref(props);
                 return 0;
@@ -54,8 +52,7 @@ static int set_props(json_t *obj, json_t *props)
  * else -> {"license": {"name"}}. CycloneDX allows either a list of licenses or exactly one expression,
  * so several declared strings of which one is a compound expression become one expression joined with
  * AND when all are valid, and a list of named licenses otherwise. */
-static int set_licenses(struct cdx *c, json_t *comp, const char *const *lic)
-{
+static int set_licenses(struct cdx *c, json_t *comp, const char *const *lic) {
         size_t n = 0, n_invalid = 0, n_expr = 0;
         const char *canon[64];
         enum spdx_license_kind kind[64];
@@ -76,7 +73,7 @@ static int set_licenses(struct cdx *c, json_t *comp, const char *const *lic)
                 struct buf b = BUF_INIT(0);
                 int e = 0;
                 for (size_t i = 0; e >= 0 && i < n; i++) {
-                        bool paren = n > 1 && kind[i] == SPDX_LICENSE_EXPRESSION;
+                        bool paren = n > 1 && kind[i] == SPDX_LICENSE_EXPRESSION && strchr(canon[i], ' ');
                         e = buf_printf(&b, "%s%s%s%s", i > 0 ? " AND " : "", paren ? "(" : "", canon[i],
                                        paren ? ")" : "");
                 }
@@ -105,8 +102,7 @@ static int set_licenses(struct cdx *c, json_t *comp, const char *const *lic)
         return 0;
 }
 
-static json_t *tools_json(void)
-{
+static json_t *tools_json(void) {
         _cleanup_(json_decrefp) json_t *tools = json_object(), *comps = json_array(), *t = json_object();
         if (!tools || !comps || !t || rj_set_str(t, "type", "application") < 0 ||
             rj_set_str(t, "author", "stockade") < 0 || rj_set_str(t, "name", "stockade") < 0 ||
@@ -116,8 +112,7 @@ static json_t *tools_json(void)
         return TAKE_PTR(tools);
 }
 
-static json_t *image_component(struct cdx *c)
-{
+static json_t *image_component(struct cdx *c) {
         const struct image *img = c->r->image;
         char hash[DIGEST_STR_MAX];
         const char *identity = report_image_identity(c->r);
@@ -160,8 +155,7 @@ static json_t *image_component(struct cdx *c)
         return TAKE_PTR(comp);
 }
 
-static json_t *os_component(struct cdx *c)
-{
+static json_t *os_component(struct cdx *c) {
         const struct scan_os *os = &c->r->os;
         _cleanup_(json_decrefp) json_t *comp = json_object(), *props = json_array();
 
@@ -183,8 +177,7 @@ static json_t *os_component(struct cdx *c)
         return TAKE_PTR(comp);
 }
 
-static json_t *pkg_component(struct cdx *c, const struct pkg *p, const char **ret_ref)
-{
+static json_t *pkg_component(struct cdx *c, const struct pkg *p, const char **ret_ref) {
         const struct scan_result *r = c->r;
         char hash[REPORT_PKG_HASH_LEN + 1];
         const char *flags[8], *group = p->namespace_, *name = p->name;
@@ -247,8 +240,7 @@ static json_t *pkg_component(struct cdx *c, const struct pkg *p, const char **re
         return TAKE_PTR(comp);
 }
 
-int report_write_cyclonedx(FILE *f, const struct scan_result *r, const struct report_options *o)
-{
+int report_write_cyclonedx(FILE *f, const struct scan_result *r, const struct report_options *o) {
         char created[REPORT_TIME_MAX], uuid[REPORT_UUID_MAX];
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
         _cleanup_(report_ids_freep) struct report_ids *ids = NULL;
@@ -284,8 +276,7 @@ int report_write_cyclonedx(FILE *f, const struct scan_result *r, const struct re
                 if (rj_append(comps, os_component(&c)) < 0 || rj_append(image_deps, rj_str(c.os_ref)) < 0)
                         return -ENOMEM;
         }
-        REPORT_FOREACH(p, &r->pkgs)
-        {
+        REPORT_FOREACH(p, &r->pkgs) {
                 const char *ref = NULL;
                 if (rj_append(comps, pkg_component(&c, p, &ref)) < 0 ||
                     rj_append(image_deps, rj_str(ref)) < 0)

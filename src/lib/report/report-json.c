@@ -4,8 +4,7 @@
 
 #include "report-internal.h"
 
-static json_t *target_json(const struct image *img)
-{
+static json_t *target_json(const struct image *img) {
         _cleanup_(json_decrefp) json_t *t = json_object();
         if (!t)
                 return NULL;
@@ -19,8 +18,7 @@ static json_t *target_json(const struct image *img)
         return TAKE_PTR(t);
 }
 
-static json_t *os_json(const struct scan_os *os)
-{
+static json_t *os_json(const struct scan_os *os) {
         if (!os->id)
                 return json_null();
         _cleanup_(json_decrefp) json_t *o = json_object();
@@ -34,8 +32,7 @@ static json_t *os_json(const struct scan_os *os)
         return TAKE_PTR(o);
 }
 
-static json_t *layers_json(const struct scan_result *r)
-{
+static json_t *layers_json(const struct scan_result *r) {
         _cleanup_(json_decrefp) json_t *arr = json_array();
         if (!arr)
                 return NULL;
@@ -56,8 +53,7 @@ static json_t *layers_json(const struct scan_result *r)
 
 /* The fields every document starts with. */
 static json_t *doc_head(const struct scan_result *r, const struct report_options *o, const char *schema,
-                        int *ret_err)
-{
+                        int *ret_err) {
         char created[REPORT_TIME_MAX];
         _cleanup_(json_decrefp) json_t *doc = json_object(), *tool = json_object();
 
@@ -82,8 +78,7 @@ static json_t *doc_head(const struct scan_result *r, const struct report_options
         return TAKE_PTR(doc);
 }
 
-static int set_layer(json_t *o, const struct scan_result *r, int layer)
-{
+static int set_layer(json_t *o, const struct scan_result *r, int layer) {
         if (layer < 0)
                 return 0;
         int e = rj_set(o, "layer", json_integer(layer));
@@ -92,8 +87,7 @@ static int set_layer(json_t *o, const struct scan_result *r, int layer)
         return e;
 }
 
-static json_t *pkg_json(const struct scan_result *r, const struct pkg *p)
-{
+static json_t *pkg_json(const struct scan_result *r, const struct pkg *p) {
         const char *flags[8];
         size_t n_flags = report_pkg_flag_names(p->flags, flags);
         _cleanup_(json_decrefp) json_t *o = json_object(), *fl = json_array();
@@ -116,8 +110,7 @@ static json_t *pkg_json(const struct scan_result *r, const struct pkg *p)
         return TAKE_PTR(o);
 }
 
-static int write_sbom(FILE *f, const struct scan_result *r, const struct report_options *o)
-{
+static int write_sbom(FILE *f, const struct scan_result *r, const struct report_options *o) {
         size_t by_type[_PKG_TYPE_MAX] = {};
         int e;
         _cleanup_(json_decrefp) json_t *doc = doc_head(r, o, "stockade/sbom/v1", &e);
@@ -128,8 +121,7 @@ static int write_sbom(FILE *f, const struct scan_result *r, const struct report_
                 return e;
         if (!pkgs || !summary || !types)
                 return -ENOMEM;
-        REPORT_FOREACH(p, &r->pkgs)
-        {
+        REPORT_FOREACH(p, &r->pkgs) {
                 if (rj_append(pkgs, pkg_json(r, p)) < 0)
                         return -ENOMEM;
                 if (p->type >= 0 && p->type < _PKG_TYPE_MAX)
@@ -148,8 +140,7 @@ static int write_sbom(FILE *f, const struct scan_result *r, const struct report_
         return rj_write(f, doc);
 }
 
-static json_t *secret_json(const struct scan_result *r, const struct secret_finding *s)
-{
+static json_t *secret_json(const struct scan_result *r, const struct secret_finding *s) {
         _cleanup_(json_decrefp) json_t *o = json_object();
         bool file = s->where == LOC_FILE;
 
@@ -166,8 +157,7 @@ static json_t *secret_json(const struct scan_result *r, const struct secret_find
         return TAKE_PTR(o);
 }
 
-static json_t *misconfig_json(const struct scan_result *r, const struct misconfig_finding *m)
-{
+static json_t *misconfig_json(const struct scan_result *r, const struct misconfig_finding *m) {
         _cleanup_(json_decrefp) json_t *o = json_object();
 
         if (!o || rj_set_str(o, "id", m->id) < 0 || rj_set_str(o, "cis", m->cis) < 0 ||
@@ -180,8 +170,7 @@ static json_t *misconfig_json(const struct scan_result *r, const struct misconfi
 }
 
 /* {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "UNKNOWN": n}, most severe first. */
-static json_t *severity_counts(const size_t counts[static _SEV_MAX])
-{
+static json_t *severity_counts(const size_t counts[static _SEV_MAX]) {
         _cleanup_(json_decrefp) json_t *o = json_object();
         if (!o)
                 return NULL;
@@ -191,13 +180,11 @@ static json_t *severity_counts(const size_t counts[static _SEV_MAX])
         return TAKE_PTR(o);
 }
 
-static size_t sev_index(enum severity s)
-{
+static size_t sev_index(enum severity s) {
         return s >= 0 && s < _SEV_MAX ? (size_t) s : SEV_UNKNOWN;
 }
 
-static int write_scan(FILE *f, const struct scan_result *r, const struct report_options *o)
-{
+static int write_scan(FILE *f, const struct scan_result *r, const struct report_options *o) {
         size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {};
         int e;
         _cleanup_(json_decrefp) json_t *doc = doc_head(r, o, "stockade/scan/v1", &e);
@@ -208,14 +195,12 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
                 return e;
         if (!scanned || !secrets || !misconfigs || !summary)
                 return -ENOMEM;
-        REPORT_FOREACH(s, &r->secrets)
-        {
+        REPORT_FOREACH(s, &r->secrets) {
                 if (rj_append(secrets, secret_json(r, s)) < 0)
                         return -ENOMEM;
                 n_sec[sev_index(s->severity)]++;
         }
-        REPORT_FOREACH(m, &r->misconfigs)
-        {
+        REPORT_FOREACH(m, &r->misconfigs) {
                 if (rj_append(misconfigs, misconfig_json(r, m)) < 0)
                         return -ENOMEM;
                 n_mis[sev_index(m->severity)]++;
@@ -231,7 +216,6 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
         return rj_write(f, doc);
 }
 
-int report_write_json(FILE *f, const struct scan_result *r, const struct report_options *o)
-{
+int report_write_json(FILE *f, const struct scan_result *r, const struct report_options *o) {
         return o->kind == REPORT_KIND_SCAN ? write_scan(f, r, o) : write_sbom(f, r, o);
 }

@@ -22,13 +22,11 @@ struct id_list {
 static struct id_list licenses, exceptions;
 static pthread_once_t lists_once = PTHREAD_ONCE_INIT;
 
-static int cmp_case(const void *a, const void *b)
-{
+static int cmp_case(const void *a, const void *b) {
         return strcasecmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-static void list_load(struct id_list *l, const unsigned char *data, size_t len)
-{
+static void list_load(struct id_list *l, const unsigned char *data, size_t len) {
         size_t lines = 0;
 
         l->text = malloc(len + 1);
@@ -54,14 +52,12 @@ static void list_load(struct id_list *l, const unsigned char *data, size_t len)
         qsort(l->v, l->n, sizeof *l->v, cmp_case);
 }
 
-static void lists_load(void)
-{
+static void lists_load(void) {
         list_load(&licenses, report_spdx_license_ids, report_spdx_license_ids_len);
         list_load(&exceptions, report_spdx_exceptions, report_spdx_exceptions_len);
 }
 
-static const char *list_lookup(const struct id_list *l, const char *s, size_t len)
-{
+static const char *list_lookup(const struct id_list *l, const char *s, size_t len) {
         char key[128];
         if (!l->v || len == 0 || len >= sizeof key)
                 return NULL;
@@ -72,14 +68,12 @@ static const char *list_lookup(const struct id_list *l, const char *s, size_t le
         return hit ? *hit : NULL;
 }
 
-const char *spdx_license_id_lookup(const char *s)
-{
+const char *spdx_license_id_lookup(const char *s) {
         pthread_once(&lists_once, lists_load);
         return s ? list_lookup(&licenses, s, strlen(s)) : NULL;
 }
 
-const char *spdx_exception_id_lookup(const char *s)
-{
+const char *spdx_exception_id_lookup(const char *s) {
         pthread_once(&lists_once, lists_load);
         return s ? list_lookup(&exceptions, s, strlen(s)) : NULL;
 }
@@ -105,14 +99,12 @@ struct lexer {
         int error;
 };
 
-static bool is_idchar(char c)
-{
+static bool is_idchar(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
                c == '-' || c == '+' || c == ':';
 }
 
-static void lex(struct lexer *l)
-{
+static void lex(struct lexer *l) {
         while (*l->p == ' ' || *l->p == '\t')
                 l->p++;
         if (!*l->p) {
@@ -146,8 +138,7 @@ static void lex(struct lexer *l)
         }
 }
 
-static void emit(struct lexer *l, const char *s)
-{
+static void emit(struct lexer *l, const char *s) {
         if (l->error)
                 return;
         /* A space between tokens, except after "(" and before ")". */
@@ -159,8 +150,7 @@ static void emit(struct lexer *l, const char *s)
 
 static bool parse_or(struct lexer *l);
 
-static bool parse_primary(struct lexer *l)
-{
+static bool parse_primary(struct lexer *l) {
         if (l->kind == TOK_LPAREN) {
                 if (++l->depth > 32)
                         return false;
@@ -202,8 +192,7 @@ static bool parse_primary(struct lexer *l)
         return true;
 }
 
-static bool parse_and(struct lexer *l)
-{
+static bool parse_and(struct lexer *l) {
         if (!parse_primary(l))
                 return false;
         while (l->kind == TOK_AND) {
@@ -215,8 +204,7 @@ static bool parse_and(struct lexer *l)
         return true;
 }
 
-static bool parse_or(struct lexer *l)
-{
+static bool parse_or(struct lexer *l) {
         if (!parse_and(l))
                 return false;
         while (l->kind == TOK_OR) {
@@ -228,8 +216,7 @@ static bool parse_or(struct lexer *l)
         return true;
 }
 
-enum spdx_license_kind spdx_license_classify(struct arena *a, const char *s, const char **ret_canonical)
-{
+enum spdx_license_kind spdx_license_classify(struct arena *a, const char *s, const char **ret_canonical) {
         pthread_once(&lists_once, lists_load);
         *ret_canonical = NULL;
         if (!s)

@@ -31,21 +31,18 @@ struct rule {
         size_t order;
 };
 
-static int rule_cmp(const void *a, const void *b)
-{
+static int rule_cmp(const void *a, const void *b) {
         return strcmp(((const struct rule *) a)->id, ((const struct rule *) b)->id);
 }
 
-static int rule_cmp_order(const void *a, const void *b)
-{
+static int rule_cmp_order(const void *a, const void *b) {
         const struct rule *x = a, *y = b;
         int c = strcmp(x->id, y->id);
         return c ? c : (x->order > y->order) - (x->order < y->order);
 }
 
 /* Rules that fired, sorted by id, one per id. */
-static int collect_rules(const struct scan_result *r, struct rule **ret, size_t *ret_n)
-{
+static int collect_rules(const struct scan_result *r, struct rule **ret, size_t *ret_n) {
         size_t n = 0, max = r->secrets.n + r->misconfigs.n;
         _cleanup_free_ struct rule *v = calloc(max ? max : 1, sizeof *v);
 
@@ -81,16 +78,14 @@ static int collect_rules(const struct scan_result *r, struct rule **ret, size_t 
         return 0;
 }
 
-static size_t rule_index(const struct rule *rules, size_t n, const char *id)
-{
+static size_t rule_index(const struct rule *rules, size_t n, const char *id) {
         struct rule key = {.id = id ? id : "unknown"};
         const struct rule *hit = bsearch(&key, rules, n, sizeof *rules, rule_cmp);
         return hit ? (size_t) (hit - rules) : 0;
 }
 
 /* The score code-scanning services sort by (0.0–10.0), as CVSS bands. */
-static const char *security_severity(enum severity s)
-{
+static const char *security_severity(enum severity s) {
         switch (s) {
         case SEV_CRITICAL: return "9.5";
         case SEV_HIGH: return "8.0";
@@ -102,18 +97,19 @@ static const char *security_severity(enum severity s)
         return "0.0";
 }
 
-static json_t *text(const char *s)
-{
+/* {"text": s}. Text is for people, shown by viewers and terminals: it is made safe as for the table
+ * (report_term()), so that an excerpt cannot carry escape sequences or reorder a line. */
+static json_t *text(struct arena *a, const char *s) {
+        const char *t = report_term(a, s ? s : "");
         json_t *o = json_object();
-        if (rj_set_str(o, "text", s ? s : "") < 0) {
+        if (!t || rj_set_str(o, "text", t) < 0) {
                 json_decref(o);
                 return NULL;
         }
         return o;
 }
 
-static json_t *rule_json(struct arena *a, const struct rule *ru)
-{
+static json_t *rule_json(struct arena *a, const struct rule *ru) {
         _cleanup_(json_decrefp) json_t *o = json_object(), *tags = json_array(), *props = json_object(),
                                        *conf = json_object();
         const char *title = ru->title ? ru->title : ru->id;
@@ -138,8 +134,8 @@ static json_t *rule_json(struct arena *a, const struct rule *ru)
             (ru->category && rj_append(tags, rj_str(ru->category)) < 0) ||
             (ru->cis && rj_append(tags, rj_str(arena_printf(a, "CIS-%s", ru->cis))) < 0))
                 return NULL;
-        if (rj_set_str(o, "id", ru->id) < 0 || rj_set(o, "shortDescription", text(title)) < 0 ||
-            rj_set(o, "fullDescription", text(full)) < 0 || rj_set(o, "help", text(help)) < 0 ||
+        if (rj_set_str(o, "id", ru->id) < 0 || rj_set(o, "shortDescription", text(a, title)) < 0 ||
+            rj_set(o, "fullDescription", text(a, full)) < 0 || rj_set(o, "help", text(a, help)) < 0 ||
             rj_set_str(conf, "level", report_sarif_level(ru->severity)) < 0 ||
             rj_set(o, "defaultConfiguration", TAKE_PTR(conf)) < 0 ||
             rj_set(props, "tags", TAKE_PTR(tags)) < 0 ||
@@ -152,8 +148,7 @@ static json_t *rule_json(struct arena *a, const struct rule *ru)
 /* A path inside the image as a relative URI reference: unreserved characters and '/' stay, the rest
  * (spaces, '%', '#', '?', ':', non-ASCII, invalid bytes made U+FFFD first) is percent-encoded. A leading
  * '/' is dropped so the URI stays relative to the image root. */
-static char *path_uri(struct arena *a, const char *path)
-{
+static char *path_uri(struct arena *a, const char *path) {
         const char *p = report_utf8(a, path ? path : "");
         struct buf b = BUF_INIT(0);
         int e = 0;
@@ -175,8 +170,7 @@ static char *path_uri(struct arena *a, const char *path)
         return out;
 }
 
-static json_t *file_location(struct arena *a, const char *path, unsigned line)
-{
+static json_t *file_location(struct arena *a, const char *path, unsigned line) {
         _cleanup_(json_decrefp) json_t *loc = json_object();
         json_t *phys = json_object(), *art = json_object();
 
@@ -192,8 +186,7 @@ static json_t *file_location(struct arena *a, const char *path, unsigned line)
         return TAKE_PTR(loc);
 }
 
-static json_t *config_location(const char *field)
-{
+static json_t *config_location(const char *field) {
         _cleanup_(json_decrefp) json_t *loc = json_object();
         json_t *phys = json_object(), *art = json_object(), *logical = json_array(), *l = json_object();
 
@@ -205,8 +198,7 @@ static json_t *config_location(const char *field)
         return TAKE_PTR(loc);
 }
 
-static json_t *fingerprints(const char *kind, const char *const *fields, size_t n)
-{
+static json_t *fingerprints(const char *kind, const char *const *fields, size_t n) {
         struct buf b = BUF_INIT(0);
         char digest[DIGEST_STR_MAX];
         int e = buf_append_str(&b, kind);
@@ -226,8 +218,7 @@ static json_t *fingerprints(const char *kind, const char *const *fields, size_t 
         return o;
 }
 
-static int set_layer_props(json_t *props, const struct scan_result *r, int layer)
-{
+static int set_layer_props(json_t *props, const struct scan_result *r, int layer) {
         if (layer < 0)
                 return 0;
         if (rj_set(props, "layer", json_integer(layer)) < 0 ||
@@ -237,8 +228,7 @@ static int set_layer_props(json_t *props, const struct scan_result *r, int layer
 }
 
 static json_t *secret_result(struct arena *a, const struct scan_result *r, const struct rule *rules,
-                             size_t n_rules, const struct secret_finding *s)
-{
+                             size_t n_rules, const struct secret_finding *s) {
         bool file = s->where == LOC_FILE;
         const char *title = s->title ? s->title : s->rule_id;
         const char *where =
@@ -258,7 +248,7 @@ static json_t *secret_result(struct arena *a, const struct scan_result *r, const
         if (rj_set_str(o, "ruleId", s->rule_id ? s->rule_id : "unknown") < 0 ||
             rj_set(o, "ruleIndex", json_integer((json_int_t) rule_index(rules, n_rules, s->rule_id))) < 0 ||
             rj_set_str(o, "level", report_sarif_level(s->severity)) < 0 ||
-            rj_set(o, "message", text(msg)) < 0 ||
+            rj_set(o, "message", text(a, msg)) < 0 ||
             rj_append(locs, file ? file_location(a, s->path, s->line) : config_location(s->path)) < 0 ||
             rj_set(o, "locations", TAKE_PTR(locs)) < 0 ||
             rj_set(o, "partialFingerprints", fingerprints("secret", fp, ELEMENTSOF(fp))) < 0 ||
@@ -273,8 +263,7 @@ static json_t *secret_result(struct arena *a, const struct scan_result *r, const
 }
 
 static json_t *misconfig_result(struct arena *a, const struct scan_result *r, const struct rule *rules,
-                                size_t n_rules, const struct misconfig_finding *m)
-{
+                                size_t n_rules, const struct misconfig_finding *m) {
         const char *fp[] = {m->id, m->path, m->message};
         _cleanup_(json_decrefp) json_t *o = json_object(), *locs = json_array(), *props = json_object();
 
@@ -283,7 +272,7 @@ static json_t *misconfig_result(struct arena *a, const struct scan_result *r, co
         if (rj_set_str(o, "ruleId", m->id ? m->id : "unknown") < 0 ||
             rj_set(o, "ruleIndex", json_integer((json_int_t) rule_index(rules, n_rules, m->id))) < 0 ||
             rj_set_str(o, "level", report_sarif_level(m->severity)) < 0 ||
-            rj_set(o, "message", text(m->message ? m->message : m->title)) < 0 ||
+            rj_set(o, "message", text(a, m->message ? m->message : m->title)) < 0 ||
             rj_append(locs, m->path ? file_location(a, m->path, 0) : config_location("config")) < 0 ||
             rj_set(o, "locations", TAKE_PTR(locs)) < 0 ||
             rj_set(o, "partialFingerprints", fingerprints("misconfig", fp, ELEMENTSOF(fp))) < 0 ||
@@ -294,8 +283,7 @@ static json_t *misconfig_result(struct arena *a, const struct scan_result *r, co
         return TAKE_PTR(o);
 }
 
-static json_t *run_properties(const struct scan_result *r)
-{
+static json_t *run_properties(const struct scan_result *r) {
         const struct image *img = r->image;
         _cleanup_(json_decrefp) json_t *props = json_object(), *image = json_object();
         if (!props || !image || rj_set_str(image, "name", report_image_name(r)) < 0 ||
@@ -309,8 +297,7 @@ static json_t *run_properties(const struct scan_result *r)
         return TAKE_PTR(props);
 }
 
-int report_write_sarif(FILE *f, const struct scan_result *r, const struct report_options *o)
-{
+int report_write_sarif(FILE *f, const struct scan_result *r, const struct report_options *o) {
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
         _cleanup_free_ struct rule *rules = NULL;
         size_t n_rules = 0;

@@ -31,8 +31,7 @@ struct spdx {
         json_t *extracted;    /* hasExtractedLicensingInfos */
 };
 
-static const char *license_ref(struct spdx *s, const char *declared)
-{
+static const char *license_ref(struct spdx *s, const char *declared) {
         const char *ref = hashmap_get(s->refs, declared);
         if (ref)
                 return ref;
@@ -50,8 +49,7 @@ static const char *license_ref(struct spdx *s, const char *declared)
 }
 
 /* licenseDeclared, or NULL on out-of-memory. */
-static const char *license_declared(struct spdx *s, const char *const *lic)
-{
+static const char *license_declared(struct spdx *s, const char *const *lic) {
         size_t n = 0;
         for (; lic && lic[n]; n++)
                 ;
@@ -68,7 +66,7 @@ static const char *license_declared(struct spdx *s, const char *const *lic)
                         e = -ENOMEM;
                         break;
                 }
-                bool paren = n > 1 && k == SPDX_LICENSE_EXPRESSION;
+                bool paren = n > 1 && k == SPDX_LICENSE_EXPRESSION && strchr(canon, ' ');
                 e = buf_printf(&b, "%s%s%s%s", i > 0 ? " AND " : "", paren ? "(" : "", canon,
                                paren ? ")" : "");
         }
@@ -77,8 +75,7 @@ static const char *license_declared(struct spdx *s, const char *const *lic)
         return out;
 }
 
-static int relate(json_t *rels, const char *a, const char *type, const char *b)
-{
+static int relate(json_t *rels, const char *a, const char *type, const char *b) {
         json_t *o = json_object();
         if (rj_append(rels, o) < 0 || rj_set_str(o, "spdxElementId", a) < 0 ||
             rj_set_str(o, "relationshipType", type) < 0 || rj_set_str(o, "relatedSpdxElement", b) < 0)
@@ -87,11 +84,11 @@ static int relate(json_t *rels, const char *a, const char *type, const char *b)
 }
 
 /* The fields every package has, stockade concluding nothing about them. */
-static json_t *package_new(const char *spdxid, const char *name, const char *version)
-{
+static json_t *package_new(const char *spdxid, const char *name, const char *version) {
         _cleanup_(json_decrefp) json_t *p = json_object();
-        if (!p || rj_set_str(p, "name", name && *name ? name : "unknown") < 0 ||
-            rj_set_str(p, "SPDXID", spdxid) < 0 || rj_set_str(p, "versionInfo", version) < 0 ||
+        if (!p || rj_set_str(p, "SPDXID", spdxid) < 0 ||
+            rj_set_str(p, "name", name && *name ? name : "unknown") < 0 ||
+            rj_set_str(p, "versionInfo", version) < 0 ||
             rj_set_str(p, "downloadLocation", "NOASSERTION") < 0 ||
             rj_set(p, "filesAnalyzed", json_false()) < 0 ||
             rj_set_str(p, "licenseConcluded", "NOASSERTION") < 0)
@@ -99,8 +96,7 @@ static json_t *package_new(const char *spdxid, const char *name, const char *ver
         return TAKE_PTR(p);
 }
 
-static json_t *image_package(struct spdx *s)
-{
+static json_t *image_package(struct spdx *s) {
         const struct image *img = s->r->image;
         _cleanup_(json_decrefp) json_t *p = package_new("SPDXRef-Image", report_image_name(s->r),
                                                         img->id ? img->id : img->manifest_digest);
@@ -143,8 +139,7 @@ static json_t *image_package(struct spdx *s)
         return e >= 0 ? TAKE_PTR(p) : NULL;
 }
 
-static json_t *os_package(struct spdx *s)
-{
+static json_t *os_package(struct spdx *s) {
         const struct scan_os *os = &s->r->os;
         _cleanup_(json_decrefp) json_t *p = package_new("SPDXRef-OperatingSystem", os->id, os->version_id);
 
@@ -159,8 +154,7 @@ static json_t *os_package(struct spdx *s)
         return TAKE_PTR(p);
 }
 
-static json_t *pkg_package(struct spdx *s, const struct pkg *pk, const char **ret_id)
-{
+static json_t *pkg_package(struct spdx *s, const struct pkg *pk, const char **ret_id) {
         const struct scan_result *r = s->r;
         char hash[REPORT_PKG_HASH_LEN + 1];
         const char *flags[8];
@@ -238,8 +232,7 @@ static json_t *pkg_package(struct spdx *s, const struct pkg *pk, const char **re
         return TAKE_PTR(p);
 }
 
-int report_write_spdx(FILE *f, const struct scan_result *r, const struct report_options *o)
-{
+int report_write_spdx(FILE *f, const struct scan_result *r, const struct report_options *o) {
         char created[REPORT_TIME_MAX], uuid[REPORT_UUID_MAX];
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
         _cleanup_(report_ids_freep) struct report_ids *ids = NULL;
@@ -281,8 +274,7 @@ int report_write_spdx(FILE *f, const struct scan_result *r, const struct report_
                     relate(rels, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem") < 0)
                         return -ENOMEM;
         }
-        REPORT_FOREACH(p, &r->pkgs)
-        {
+        REPORT_FOREACH(p, &r->pkgs) {
                 const char *id = NULL;
                 if (rj_append(pkgs, pkg_package(&s, p, &id)) < 0 ||
                     relate(rels, "SPDXRef-Image", "CONTAINS", id) < 0)

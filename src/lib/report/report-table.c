@@ -15,8 +15,7 @@
 #define ANSI_RESET "\033[0m"
 #define ANSI_BOLD  "\033[1m"
 
-static const char *severity_color(enum severity s)
-{
+static const char *severity_color(enum severity s) {
         switch (s) {
         case SEV_CRITICAL: return "\033[1;31m";
         case SEV_HIGH: return "\033[31m";
@@ -44,8 +43,7 @@ struct table {
 };
 
 /* Adds a row; cells are raw strings from the scan (NULL prints as "-"), made safe and cut here. */
-static int table_add(struct table *t, int severity, const char *const cells[])
-{
+static int table_add(struct table *t, int severity, const char *const cells[]) {
         struct row *row = VEC_NEW(&t->rows);
         if (!row)
                 return -ENOMEM;
@@ -60,8 +58,7 @@ static int table_add(struct table *t, int severity, const char *const cells[])
         return 0;
 }
 
-static int table_gap(struct table *t)
-{
+static int table_gap(struct table *t) {
         struct row *row = VEC_NEW(&t->rows);
         if (!row)
                 return -ENOMEM;
@@ -69,8 +66,7 @@ static int table_gap(struct table *t)
         return 0;
 }
 
-static void print_cell(FILE *f, const char *s, size_t width, bool last, const char *color)
-{
+static void print_cell(FILE *f, const char *s, size_t width, bool last, const char *color) {
         size_t w = report_text_width(s);
         if (color)
                 fprintf(f, "%s%s%s", color, s, ANSI_RESET);
@@ -80,8 +76,7 @@ static void print_cell(FILE *f, const char *s, size_t width, bool last, const ch
                 fprintf(f, "%*s", (int) (width - w + 2), "");
 }
 
-static void table_print(FILE *f, const struct table *t, bool color)
-{
+static void table_print(FILE *f, const struct table *t, bool color) {
         size_t width[MAX_COLS];
 
         for (size_t i = 0; i < t->n_cols; i++)
@@ -93,8 +88,7 @@ static void table_print(FILE *f, const struct table *t, bool color)
         for (size_t i = 0; i < t->n_cols; i++)
                 print_cell(f, t->head[i], width[i], i + 1 == t->n_cols, color ? ANSI_BOLD : NULL);
         fputc('\n', f);
-        REPORT_FOREACH(row, &t->rows)
-        {
+        REPORT_FOREACH(row, &t->rows) {
                 for (size_t i = 0; !row->gap && i < t->n_cols; i++)
                         print_cell(f, row->cell[i], width[i], i + 1 == t->n_cols,
                                    color && i == 0 && row->severity >= 0 ? severity_color(row->severity)
@@ -103,19 +97,16 @@ static void table_print(FILE *f, const struct table *t, bool color)
         }
 }
 
-static void table_done(struct table *t)
-{
+static void table_done(struct table *t) {
         VEC_FREE(&t->rows);
 }
 
-static void heading(FILE *f, const char *s, bool color)
-{
+static void heading(FILE *f, const char *s, bool color) {
         fprintf(f, "\n%s%s%s\n", color ? ANSI_BOLD : "", s, color ? ANSI_RESET : "");
 }
 
 /* "Image: NAME (sha256:0123456789ab)  OS: Debian GNU/Linux 12 (bookworm)" */
-static int print_header(FILE *f, struct arena *a, const struct scan_result *r)
-{
+static int print_header(FILE *f, struct arena *a, const struct scan_result *r) {
         char id[20];
         const char *name = report_term(a, report_image_name(r));
         const char *os = r->os.pretty_name ? r->os.pretty_name : r->os.id;
@@ -131,8 +122,8 @@ static int print_header(FILE *f, struct arena *a, const struct scan_result *r)
         return 0;
 }
 
-static int write_sbom(FILE *f, struct arena *a, const struct scan_result *r, const struct report_options *o)
-{
+static int write_sbom(FILE *f, struct arena *a, const struct scan_result *r,
+                      const struct report_options *o) {
         size_t by_type[_PKG_TYPE_MAX] = {};
         int e = print_header(f, a, r);
 
@@ -157,8 +148,7 @@ static int write_sbom(FILE *f, struct arena *a, const struct scan_result *r, con
                           .head = {"TYPE", "NAME", "VERSION", "LAYER", "PATH"},
                           .cap = {8, 48, 32, 5, 64},
                           .from_left = {[4] = true}};
-        REPORT_FOREACH(p, &r->pkgs)
-        {
+        REPORT_FOREACH(p, &r->pkgs) {
                 const char *name = p->type == PKG_MAVEN && p->namespace_
                                            ? arena_printf(a, "%s:%s", p->namespace_, p->name ? p->name : "")
                                            : p->name;
@@ -181,8 +171,7 @@ static int write_sbom(FILE *f, struct arena *a, const struct scan_result *r, con
 }
 
 /* "3 (CRITICAL 1, HIGH 1, MEDIUM 1)", or "none" */
-static void print_counts(FILE *f, const size_t counts[static _SEV_MAX], size_t total, bool color)
-{
+static void print_counts(FILE *f, const size_t counts[static _SEV_MAX], size_t total, bool color) {
         if (total == 0) {
                 fputs("none", f);
                 return;
@@ -195,14 +184,12 @@ static void print_counts(FILE *f, const size_t counts[static _SEV_MAX], size_t t
         fputc(')', f);
 }
 
-static size_t sev_index(enum severity s)
-{
+static size_t sev_index(enum severity s) {
         return s >= 0 && s < _SEV_MAX ? (size_t) s : SEV_UNKNOWN;
 }
 
 static int write_secrets(FILE *f, struct arena *a, const struct scan_result *r,
-                         const struct report_options *o)
-{
+                         const struct report_options *o) {
         struct table t = {.arena = a,
                           .n_cols = 6,
                           .head = {"SEVERITY", "RULE", "PATH:LINE", "LAYER", "STATE", "EXCERPT"},
@@ -211,8 +198,7 @@ static int write_secrets(FILE *f, struct arena *a, const struct scan_result *r,
         int e = 0, last = -1;
 
         heading(f, "Secrets", o->color);
-        REPORT_FOREACH(s, &r->secrets)
-        {
+        REPORT_FOREACH(s, &r->secrets) {
                 if (s->severity < o->min_severity)
                         continue;
                 if (last >= 0 && (int) s->severity != last && (e = table_gap(&t)) < 0)
@@ -245,8 +231,7 @@ static int write_secrets(FILE *f, struct arena *a, const struct scan_result *r,
 }
 
 static int write_misconfigs(FILE *f, struct arena *a, const struct scan_result *r,
-                            const struct report_options *o)
-{
+                            const struct report_options *o) {
         struct table t = {.arena = a,
                           .n_cols = 5,
                           .head = {"SEVERITY", "ID", "CIS", "TITLE", "MESSAGE"},
@@ -255,8 +240,7 @@ static int write_misconfigs(FILE *f, struct arena *a, const struct scan_result *
         int e = 0;
 
         heading(f, "Misconfigurations", o->color);
-        REPORT_FOREACH(m, &r->misconfigs)
-        {
+        REPORT_FOREACH(m, &r->misconfigs) {
                 if (m->severity < o->min_severity)
                         continue;
                 const char *cells[] = {severity_to_string(m->severity), m->id, m->cis, m->title, m->message};
@@ -264,8 +248,7 @@ static int write_misconfigs(FILE *f, struct arena *a, const struct scan_result *
                         break;
                 /* One remediation per check, in the order the checks first appear. */
                 bool seen = false;
-                REPORT_FOREACH(prev, &r->misconfigs)
-                {
+                REPORT_FOREACH(prev, &r->misconfigs) {
                         if (prev == m)
                                 break;
                         if (prev->severity >= o->min_severity && streq_ptr(prev->id, m->id)) {
@@ -294,20 +277,18 @@ static int write_misconfigs(FILE *f, struct arena *a, const struct scan_result *
         return e;
 }
 
-static int write_scan(FILE *f, struct arena *a, const struct scan_result *r, const struct report_options *o)
-{
+static int write_scan(FILE *f, struct arena *a, const struct scan_result *r,
+                      const struct report_options *o) {
         size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {}, hidden = 0;
         int e = print_header(f, a, r);
 
         if (e < 0)
                 return e;
-        REPORT_FOREACH(s, &r->secrets)
-        {
+        REPORT_FOREACH(s, &r->secrets) {
                 n_sec[sev_index(s->severity)]++;
                 hidden += s->severity < o->min_severity;
         }
-        REPORT_FOREACH(m, &r->misconfigs)
-        {
+        REPORT_FOREACH(m, &r->misconfigs) {
                 n_mis[sev_index(m->severity)]++;
                 hidden += m->severity < o->min_severity;
         }
@@ -333,8 +314,7 @@ static int write_scan(FILE *f, struct arena *a, const struct scan_result *r, con
         return 0;
 }
 
-int report_write_table(FILE *f, const struct scan_result *r, const struct report_options *o)
-{
+int report_write_table(FILE *f, const struct scan_result *r, const struct report_options *o) {
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
         int e;
 

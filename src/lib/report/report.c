@@ -25,16 +25,14 @@ static const struct {
         {"spdx-json", REPORT_SPDX},
 };
 
-int report_format_from_string(const char *s)
-{
+int report_format_from_string(const char *s) {
         for (size_t i = 0; s && i < ELEMENTSOF(format_names); i++)
                 if (strcasecmp(s, format_names[i].name) == 0)
                         return (int) format_names[i].format;
         return -EINVAL;
 }
 
-const char *report_format_to_string(enum report_format f)
-{
+const char *report_format_to_string(enum report_format f) {
         for (size_t i = 0; i < ELEMENTSOF(format_names); i++)
                 if (format_names[i].format == f)
                         return format_names[i].name;
@@ -42,8 +40,7 @@ const char *report_format_to_string(enum report_format f)
 }
 
 int report_write(FILE *f, enum report_format fmt, const struct scan_result *r,
-                 const struct report_options *o)
-{
+                 const struct report_options *o) {
         static const struct report_options defaults = {.kind = REPORT_KIND_SBOM};
 
         if (!f || !r || !r->image)
@@ -64,8 +61,7 @@ int report_write(FILE *f, enum report_format fmt, const struct scan_result *r,
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629, table 3-7 of Unicode), 0 if there is none.
  * *ret_cp gets the code point. */
-static size_t utf8_decode(const unsigned char *p, uint32_t *ret_cp)
-{
+static size_t utf8_decode(const unsigned char *p, uint32_t *ret_cp) {
         unsigned char c = p[0];
         if (c < 0x80) {
                 *ret_cp = c;
@@ -100,8 +96,7 @@ static size_t utf8_decode(const unsigned char *p, uint32_t *ret_cp)
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
-static char *sanitize(struct arena *a, const char *s, bool terminal)
-{
+static char *sanitize(struct arena *a, const char *s, bool terminal) {
         if (!s)
                 return NULL;
         struct buf b = BUF_INIT(0);
@@ -139,18 +134,15 @@ static char *sanitize(struct arena *a, const char *s, bool terminal)
         return out;
 }
 
-char *report_utf8(struct arena *a, const char *s)
-{
+char *report_utf8(struct arena *a, const char *s) {
         return sanitize(a, s, false);
 }
 
-char *report_term(struct arena *a, const char *s)
-{
+char *report_term(struct arena *a, const char *s) {
         return sanitize(a, s, true);
 }
 
-size_t report_text_width(const char *s)
-{
+size_t report_text_width(const char *s) {
         size_t w = 0;
         for (; s && *s; s++)
                 if (((unsigned char) *s & 0xc0) != 0x80)
@@ -158,8 +150,7 @@ size_t report_text_width(const char *s)
         return w;
 }
 
-const char *report_truncate(struct arena *a, const char *s, size_t max, bool from_left)
-{
+const char *report_truncate(struct arena *a, const char *s, size_t max, bool from_left) {
         static const char ellipsis[] = "\xe2\x80\xa6";
         size_t w = report_text_width(s);
 
@@ -181,8 +172,7 @@ const char *report_truncate(struct arena *a, const char *s, size_t max, bool fro
         return arena_printf(a, "%.*s%s", (int) off, s, ellipsis);
 }
 
-char *report_idstring(struct arena *a, const char *s, size_t max)
-{
+char *report_idstring(struct arena *a, const char *s, size_t max) {
         struct buf b = BUF_INIT(0);
         int r = 0;
         bool dash = true; /* no leading '-' */
@@ -211,8 +201,7 @@ char *report_idstring(struct arena *a, const char *s, size_t max)
 
 /* ---- JSON ---- */
 
-json_t *rj_str(const char *s)
-{
+json_t *rj_str(const char *s) {
         if (!s)
                 return NULL;
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
@@ -222,27 +211,23 @@ json_t *rj_str(const char *s)
         return v ? json_stringn_nocheck(v, strlen(v)) : NULL;
 }
 
-int rj_set(json_t *obj, const char *key, json_t *value)
-{
+int rj_set(json_t *obj, const char *key, json_t *value) {
         if (!value)
                 return -ENOMEM;
         return json_object_set_new(obj, key, value) < 0 ? -ENOMEM : 0;
 }
 
-int rj_set_str(json_t *obj, const char *key, const char *s)
-{
+int rj_set_str(json_t *obj, const char *key, const char *s) {
         return s ? rj_set(obj, key, rj_str(s)) : 0;
 }
 
-int rj_append(json_t *arr, json_t *value)
-{
+int rj_append(json_t *arr, json_t *value) {
         if (!value)
                 return -ENOMEM;
         return json_array_append_new(arr, value) < 0 ? -ENOMEM : 0;
 }
 
-json_t *rj_strv(const char *const *v)
-{
+json_t *rj_strv(const char *const *v) {
         json_t *arr = json_array();
         for (; arr && v && *v; v++)
                 if (rj_append(arr, rj_str(*v)) < 0) {
@@ -252,8 +237,7 @@ json_t *rj_strv(const char *const *v)
         return arr;
 }
 
-int rj_write(FILE *f, const json_t *doc)
-{
+int rj_write(FILE *f, const json_t *doc) {
         _cleanup_free_ char *s = json_dumps(doc, JSON_INDENT(2));
         if (!s)
                 return -ENOMEM;
@@ -265,8 +249,7 @@ int rj_write(FILE *f, const json_t *doc)
 
 /* ---- time ---- */
 
-static int parse_digits(const char **p, int n, int *ret)
-{
+static int parse_digits(const char **p, int n, int *ret) {
         int v = 0;
         for (int i = 0; i < n; i++, (*p)++) {
                 if (**p < '0' || **p > '9')
@@ -278,8 +261,7 @@ static int parse_digits(const char **p, int n, int *ret)
 }
 
 /* RFC 3339 date-time: YYYY-MM-DD(T|t| )hh:mm:ss[.frac](Z|z|±hh:mm). Fractions are dropped. */
-static int parse_rfc3339(const char *s, time_t *ret)
-{
+static int parse_rfc3339(const char *s, time_t *ret) {
         struct tm tm = {};
         int year, mon, day, hour, min, sec, off = 0;
         const char *p = s;
@@ -323,8 +305,7 @@ static int parse_rfc3339(const char *s, time_t *ret)
         return 0;
 }
 
-int report_created(const struct report_options *o, char out[static REPORT_TIME_MAX])
-{
+int report_created(const struct report_options *o, char out[static REPORT_TIME_MAX]) {
         time_t t = 0;
         struct tm tm;
 
@@ -344,8 +325,7 @@ int report_created(const struct report_options *o, char out[static REPORT_TIME_M
 
 /* ---- UUIDs ---- */
 
-static void uuid_format(const uint8_t u[16], char out[static REPORT_UUID_MAX])
-{
+static void uuid_format(const uint8_t u[16], char out[static REPORT_UUID_MAX]) {
         snprintf(out, REPORT_UUID_MAX,
                  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
                  u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
@@ -356,8 +336,7 @@ static void uuid_format(const uint8_t u[16], char out[static REPORT_UUID_MAX])
 static const uint8_t stockade_uuid_ns[16] = {0x5d, 0x3c, 0x7a, 0x1e, 0x8f, 0x2b, 0x4c, 0x6d,
                                              0x9e, 0x0a, 0x7b, 0x1f, 0x4a, 0x2c, 0x8d, 0x36};
 
-int report_uuid_v5(const char *name, size_t len, char out[static REPORT_UUID_MAX])
-{
+int report_uuid_v5(const char *name, size_t len, char out[static REPORT_UUID_MAX]) {
         uint8_t md[EVP_MAX_MD_SIZE];
         unsigned md_len = 0;
         EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -377,8 +356,7 @@ int report_uuid_v5(const char *name, size_t len, char out[static REPORT_UUID_MAX
         return 0;
 }
 
-static int uuid_v4(char out[static REPORT_UUID_MAX])
-{
+static int uuid_v4(char out[static REPORT_UUID_MAX]) {
         uint8_t u[16];
         size_t got = 0;
         while (got < sizeof u) {
@@ -396,8 +374,7 @@ static int uuid_v4(char out[static REPORT_UUID_MAX])
         return 0;
 }
 
-const char *report_image_identity(const struct scan_result *r)
-{
+const char *report_image_identity(const struct scan_result *r) {
         const struct image *img = r->image;
         if (img->id)
                 return img->id;
@@ -408,8 +385,7 @@ const char *report_image_identity(const struct scan_result *r)
         return img->name ? img->name : "";
 }
 
-const char *report_image_name(const struct scan_result *r)
-{
+const char *report_image_name(const struct scan_result *r) {
         const struct image *img = r->image;
         if (img->name && *img->name)
                 return img->name;
@@ -419,8 +395,7 @@ const char *report_image_name(const struct scan_result *r)
 }
 
 int report_uuid(const struct report_options *o, const struct scan_result *r, const char *purpose,
-                char out[static REPORT_UUID_MAX])
-{
+                char out[static REPORT_UUID_MAX]) {
         if (!o->reproducible)
                 return uuid_v4(out);
         _cleanup_free_ char *name = NULL;
@@ -433,8 +408,7 @@ int report_uuid(const struct report_options *o, const struct scan_result *r, con
 
 /* ---- identifiers ---- */
 
-int report_pkg_hash(const struct pkg *p, char out[static REPORT_PKG_HASH_LEN + 1])
-{
+int report_pkg_hash(const struct pkg *p, char out[static REPORT_PKG_HASH_LEN + 1]) {
         const char *fields[] = {p->namespace_, p->name, p->version,     p->epoch,
                                 p->arch,       p->purl, p->record_path, p->inner_path};
         struct buf b = BUF_INIT(0);
@@ -460,8 +434,7 @@ struct report_ids {
         struct hashmap *used;
 };
 
-struct report_ids *report_ids_new(struct arena *a)
-{
+struct report_ids *report_ids_new(struct arena *a) {
         struct report_ids *ids = calloc(1, sizeof *ids);
         if (!ids)
                 return NULL;
@@ -474,16 +447,14 @@ struct report_ids *report_ids_new(struct arena *a)
         return ids;
 }
 
-void report_ids_free(struct report_ids *ids)
-{
+void report_ids_free(struct report_ids *ids) {
         if (!ids)
                 return;
         hashmap_free(ids->used);
         free(ids);
 }
 
-const char *report_ids_claim(struct report_ids *ids, const char *base)
-{
+const char *report_ids_claim(struct report_ids *ids, const char *base) {
         const char *id = base;
         for (unsigned k = 2; id && hashmap_contains(ids->used, id); k++)
                 id = arena_printf(ids->arena, "%s-%u", base, k);
@@ -496,22 +467,19 @@ const char *report_ids_claim(struct report_ids *ids, const char *base)
         return id;
 }
 
-const char *report_layer_diff_id(const struct scan_result *r, int i)
-{
+const char *report_layer_diff_id(const struct scan_result *r, int i) {
         if (i < 0 || (size_t) i >= r->n_layers || !r->layers[i].diff_id[0])
                 return NULL;
         return r->layers[i].diff_id;
 }
 
-const char *report_pkg_full_version(struct arena *a, const struct pkg *p)
-{
+const char *report_pkg_full_version(struct arena *a, const struct pkg *p) {
         if (p->type == PKG_RPM && p->epoch && *p->epoch && p->version)
                 return arena_printf(a, "%s:%s", p->epoch, p->version);
         return p->version;
 }
 
-size_t report_pkg_flag_names(uint32_t flags, const char *ret[static 8])
-{
+size_t report_pkg_flag_names(uint32_t flags, const char *ret[static 8]) {
         static const struct {
                 uint32_t flag;
                 const char *name;
@@ -528,8 +496,7 @@ size_t report_pkg_flag_names(uint32_t flags, const char *ret[static 8])
 
 /* ---- severity ---- */
 
-const char *report_sarif_level(enum severity s)
-{
+const char *report_sarif_level(enum severity s) {
         switch (s) {
         case SEV_CRITICAL:
         case SEV_HIGH: return "error";

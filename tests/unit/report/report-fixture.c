@@ -241,16 +241,13 @@ static const struct misconfig_finding misconfigs[] = {
          .layer = 0},
 };
 
-static int cmp_pkg(const void *a, const void *b)
-{
+static int cmp_pkg(const void *a, const void *b) {
         return pkg_compare(a, b);
 }
-static int cmp_secret(const void *a, const void *b)
-{
+static int cmp_secret(const void *a, const void *b) {
         return secret_compare(a, b);
 }
-static int cmp_misconfig(const void *a, const void *b)
-{
+static int cmp_misconfig(const void *a, const void *b) {
         return misconfig_compare(a, b);
 }
 
@@ -263,8 +260,7 @@ static int cmp_misconfig(const void *a, const void *b)
                 qsort((vec)->items, (vec)->n, sizeof(array[0]), cmp); \
         } while (0)
 
-struct scan_result *fixture_full(void)
-{
+struct scan_result *fixture_full(void) {
         struct scan_result *r = calloc(1, sizeof *r);
         if (!r)
                 abort();
@@ -301,8 +297,7 @@ struct scan_result *fixture_full(void)
         return r;
 }
 
-struct scan_result *fixture_empty(void)
-{
+struct scan_result *fixture_empty(void) {
         struct scan_result *r = calloc(1, sizeof *r);
         if (!r)
                 abort();
@@ -312,8 +307,7 @@ struct scan_result *fixture_empty(void)
         return r;
 }
 
-void fixture_free(struct scan_result *r)
-{
+void fixture_free(struct scan_result *r) {
         if (!r)
                 return;
         free(r->layers);

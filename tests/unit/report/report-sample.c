@@ -8,8 +8,7 @@
 
 #include "report-fixture.h"
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         bool now = argc > 1 && strcmp(argv[1], "--now") == 0;
         const char *dir = argv[now ? 2 : 1];
         int failed = 0;

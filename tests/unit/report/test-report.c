@@ -14,8 +14,7 @@
 
 /* The report as a string. */
 static char *render(const struct scan_result *r, enum report_format fmt, const struct report_options *o,
-                    int *ret)
-{
+                    int *ret) {
         char *s = NULL;
         size_t n = 0;
         FILE *f = open_memstream(&s, &n);
@@ -26,8 +25,7 @@ static char *render(const struct scan_result *r, enum report_format fmt, const s
         return s;
 }
 
-static void check_golden(const struct fixture_case *c)
-{
+static void check_golden(const struct fixture_case *c) {
         struct scan_result *r = c->empty ? fixture_empty() : fixture_full();
         struct report_options o = {
                 .kind = c->kind, .reproducible = true, .color = c->color, .min_severity = c->min_severity};
@@ -63,15 +61,13 @@ static void check_golden(const struct fixture_case *c)
         free(out);
 }
 
-TEST(golden_files)
-{
+TEST(golden_files) {
         for (size_t i = 0; i < fixture_n_cases; i++)
                 check_golden(&fixture_cases[i]);
 }
 
 /* Every JSON output parses as JSON (jansson rejects invalid UTF-8), whatever the fixture holds. */
-TEST(json_outputs_are_valid_utf8_json)
-{
+TEST(json_outputs_are_valid_utf8_json) {
         for (size_t i = 0; i < fixture_n_cases; i++) {
                 const struct fixture_case *c = &fixture_cases[i];
                 if (c->format == REPORT_TABLE)
@@ -92,8 +88,7 @@ TEST(json_outputs_are_valid_utf8_json)
         }
 }
 
-TEST(hostile_strings_are_escaped)
-{
+TEST(hostile_strings_are_escaped) {
         struct scan_result *r = fixture_full();
         struct report_options o = {.kind = REPORT_KIND_SCAN, .reproducible = true};
         int e;
@@ -118,8 +113,7 @@ TEST(hostile_strings_are_escaped)
         bool found = false;
         size_t i;
         json_t *p;
-        json_array_foreach(pkgs, i, p)
-        {
+        json_array_foreach(pkgs, i, p) {
                 const char *name = json_string_value(json_object_get(p, "name"));
                 if (name && strneq(name, "evil", 4)) {
                         CHECK_STR(name, "evil\"pkg\n\033[31mred\xef\xbf\xbd\xef\xbf\xbd");
@@ -132,8 +126,7 @@ TEST(hostile_strings_are_escaped)
         fixture_free(r);
 }
 
-TEST(format_names)
-{
+TEST(format_names) {
         CHECK_INT(report_format_from_string("table"), REPORT_TABLE);
         CHECK_INT(report_format_from_string("json"), REPORT_JSON);
         CHECK_INT(report_format_from_string("sarif"), REPORT_SARIF);
@@ -149,8 +142,7 @@ TEST(format_names)
         CHECK_STR(report_format_to_string(REPORT_SPDX), "spdx");
 }
 
-TEST(utf8_sanitizing)
-{
+TEST(utf8_sanitizing) {
         struct arena *a = arena_new(0);
         static const struct {
                 const char *in, *out;
@@ -178,13 +170,13 @@ TEST(utf8_sanitizing)
         arena_free(a);
 }
 
-TEST(truncation_and_width)
-{
+TEST(truncation_and_width) {
         struct arena *a = arena_new(0);
         CHECK_INT(report_text_width("caf\xc3\xa9"), 4);
         CHECK_STR(report_truncate(a, "abcdef", 6, false), "abcdef");
         CHECK_STR(report_truncate(a, "abcdefg", 6, false), "abcde\xe2\x80\xa6");
-        CHECK_STR(report_truncate(a, "usr/lib/x/y", 6, true), "\xe2\x80\xa6" "b/x/y");
+        CHECK_STR(report_truncate(a, "usr/lib/x/y", 6, true), "\xe2\x80\xa6"
+                                                              "b/x/y");
         CHECK_STR(report_truncate(a, "\xc3\xa9\xc3\xa9\xc3\xa9", 2, false), "\xc3\xa9\xe2\x80\xa6");
         CHECK_STR(report_idstring(a, "Custom \"License\" v2+", 64), "Custom-License-v2-plus");
         CHECK_STR(report_idstring(a, "---", 64), "unknown");
@@ -192,8 +184,7 @@ TEST(truncation_and_width)
         arena_free(a);
 }
 
-TEST(spdx_licenses)
-{
+TEST(spdx_licenses) {
         struct arena *a = arena_new(0);
         const char *c;
         static const struct {
@@ -242,8 +233,7 @@ TEST(spdx_licenses)
         arena_free(a);
 }
 
-TEST(created_time)
-{
+TEST(created_time) {
         char t[REPORT_TIME_MAX];
         struct report_options o = {.timestamp = "2024-02-29T23:30:00+02:00"};
         CHECK_INT(report_created(&o, t), 0);
@@ -270,8 +260,7 @@ TEST(created_time)
         CHECK(strlen(t) == 20 && t[19] == 'Z');
 }
 
-TEST(uuids)
-{
+TEST(uuids) {
         char a[REPORT_UUID_MAX], b[REPORT_UUID_MAX];
         struct scan_result *r = fixture_full();
         struct report_options o = {.reproducible = true};
@@ -291,8 +280,7 @@ TEST(uuids)
 }
 
 /* Normal mode: a fresh serial number and namespace each time, and the given creation time. */
-TEST(not_reproducible)
-{
+TEST(not_reproducible) {
         struct scan_result *r = fixture_full();
         struct report_options o = {.kind = REPORT_KIND_SBOM, .timestamp = "2024-05-01T12:00:00Z"};
         int e;
@@ -314,8 +302,7 @@ TEST(not_reproducible)
         fixture_free(r);
 }
 
-TEST(write_errors_are_eio)
-{
+TEST(write_errors_are_eio) {
         FILE *f = fopen("/dev/full", "we");
         if (!f) {
                 printf("(no /dev/full: skipped)\n");
@@ -333,8 +320,7 @@ TEST(write_errors_are_eio)
         fixture_free(r);
 }
 
-TEST(bad_arguments)
-{
+TEST(bad_arguments) {
         struct scan_result *r = fixture_full();
         CHECK_INT(report_write(stdout, REPORT_JSON, NULL, NULL), -EINVAL);
         CHECK_INT(report_write(NULL, REPORT_JSON, r, NULL), -EINVAL);
@@ -343,8 +329,7 @@ TEST(bad_arguments)
 }
 
 /* Two packages that compare equal still get distinct identifiers. */
-TEST(duplicate_packages_get_unique_ids)
-{
+TEST(duplicate_packages_get_unique_ids) {
         struct scan_result *r = fixture_empty();
         struct pkg p = {.type = PKG_NPM,
                         .name = "dup",
