@@ -28,7 +28,8 @@ static char *render(const struct scan_result *r, enum report_format fmt, const s
 static void check_golden(const struct fixture_case *c) {
         struct scan_result *r = c->empty ? fixture_empty() : fixture_full();
         struct report_options o = {
-                .kind = c->kind, .reproducible = true, .color = c->color, .min_severity = c->min_severity};
+                .kind = c->kind, .reproducible = true, .color = c->color, .min_severity = c->min_severity
+        };
         char rel[256];
         int e;
 
@@ -73,7 +74,7 @@ TEST(json_outputs_are_valid_utf8_json) {
                 if (c->format == REPORT_TABLE)
                         continue;
                 struct scan_result *r = c->empty ? fixture_empty() : fixture_full();
-                struct report_options o = {.kind = c->kind};
+                struct report_options o = { .kind = c->kind };
                 int e;
                 char *out = render(r, c->format, &o, &e);
                 CHECK_INT(e, 0);
@@ -90,7 +91,7 @@ TEST(json_outputs_are_valid_utf8_json) {
 
 TEST(hostile_strings_are_escaped) {
         struct scan_result *r = fixture_full();
-        struct report_options o = {.kind = REPORT_KIND_SCAN, .reproducible = true};
+        struct report_options o = { .kind = REPORT_KIND_SCAN, .reproducible = true };
         int e;
 
         /* Table: no raw escape character, no bidi override, no invalid UTF-8 reaches the terminal. */
@@ -147,14 +148,14 @@ TEST(utf8_sanitizing) {
         static const struct {
                 const char *in, *out;
         } cases[] = {
-                {"plain", "plain"},
-                {"caf\xc3\xa9", "caf\xc3\xa9"},
-                {"\xf0\x9f\x90\xb3", "\xf0\x9f\x90\xb3"},                                 /* U+1F433 */
-                {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},                                 /* overlong '/' */
-                {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},                 /* a surrogate */
-                {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* > U+10FFFF */
-                {"a\xe2\x82", "a\xef\xbf\xbd\xef\xbf\xbd"}, /* truncated at the end */
-                {"\xff", "\xef\xbf\xbd"},
+                { "plain", "plain" },
+                { "caf\xc3\xa9", "caf\xc3\xa9" },
+                { "\xf0\x9f\x90\xb3", "\xf0\x9f\x90\xb3" },                 /* U+1F433 */
+                { "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },                 /* overlong '/' */
+                { "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* a surrogate */
+                { "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* > U+10FFFF */
+                { "a\xe2\x82", "a\xef\xbf\xbd\xef\xbf\xbd" }, /* truncated at the end */
+                { "\xff", "\xef\xbf\xbd" },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 CHECK_STR(report_utf8(a, cases[i].in), cases[i].out);
@@ -192,26 +193,26 @@ TEST(spdx_licenses) {
                 enum spdx_license_kind kind;
                 const char *canon;
         } cases[] = {
-                {"MIT", SPDX_LICENSE_ID, "MIT"},
-                {"mit", SPDX_LICENSE_ID, "MIT"},
-                {" Apache-2.0 ", SPDX_LICENSE_ID, "Apache-2.0"},
-                {"GPL-2.0", SPDX_LICENSE_ID, "GPL-2.0"}, /* deprecated, still an identifier */
-                {"GPL-2.0+", SPDX_LICENSE_EXPRESSION, "GPL-2.0+"},
-                {"mit or (apache-2.0 and bsd-3-clause)", SPDX_LICENSE_EXPRESSION,
-                 "MIT OR (Apache-2.0 AND BSD-3-Clause)"},
-                {"GPL-2.0-only WITH Linux-syscall-note", SPDX_LICENSE_EXPRESSION,
-                 "GPL-2.0-only WITH Linux-syscall-note"},
-                {"((MIT))", SPDX_LICENSE_EXPRESSION, "((MIT))"},
-                {"Expat", SPDX_LICENSE_INVALID, NULL},
-                {"GPLv3+", SPDX_LICENSE_INVALID, NULL},
-                {"MIT AND", SPDX_LICENSE_INVALID, NULL},
-                {"MIT WITH MIT", SPDX_LICENSE_INVALID, NULL},
-                {"(MIT", SPDX_LICENSE_INVALID, NULL},
-                {"MIT)", SPDX_LICENSE_INVALID, NULL},
-                {"LicenseRef-foo", SPDX_LICENSE_INVALID, NULL},
-                {"MIT Or Apache-2.0", SPDX_LICENSE_INVALID, NULL},
-                {"", SPDX_LICENSE_INVALID, NULL},
-                {"M+IT", SPDX_LICENSE_INVALID, NULL},
+                { "MIT", SPDX_LICENSE_ID, "MIT" },
+                { "mit", SPDX_LICENSE_ID, "MIT" },
+                { " Apache-2.0 ", SPDX_LICENSE_ID, "Apache-2.0" },
+                { "GPL-2.0", SPDX_LICENSE_ID, "GPL-2.0" }, /* deprecated, still an identifier */
+                { "GPL-2.0+", SPDX_LICENSE_EXPRESSION, "GPL-2.0+" },
+                { "mit or (apache-2.0 and bsd-3-clause)", SPDX_LICENSE_EXPRESSION,
+                  "MIT OR (Apache-2.0 AND BSD-3-Clause)" },
+                { "GPL-2.0-only WITH Linux-syscall-note", SPDX_LICENSE_EXPRESSION,
+                  "GPL-2.0-only WITH Linux-syscall-note" },
+                { "((MIT))", SPDX_LICENSE_EXPRESSION, "((MIT))" },
+                { "Expat", SPDX_LICENSE_INVALID, NULL },
+                { "GPLv3+", SPDX_LICENSE_INVALID, NULL },
+                { "MIT AND", SPDX_LICENSE_INVALID, NULL },
+                { "MIT WITH MIT", SPDX_LICENSE_INVALID, NULL },
+                { "(MIT", SPDX_LICENSE_INVALID, NULL },
+                { "MIT)", SPDX_LICENSE_INVALID, NULL },
+                { "LicenseRef-foo", SPDX_LICENSE_INVALID, NULL },
+                { "MIT Or Apache-2.0", SPDX_LICENSE_INVALID, NULL },
+                { "", SPDX_LICENSE_INVALID, NULL },
+                { "M+IT", SPDX_LICENSE_INVALID, NULL },
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 enum spdx_license_kind k = spdx_license_classify(a, cases[i].in, &c);
@@ -235,7 +236,7 @@ TEST(spdx_licenses) {
 
 TEST(created_time) {
         char t[REPORT_TIME_MAX];
-        struct report_options o = {.timestamp = "2024-02-29T23:30:00+02:00"};
+        struct report_options o = { .timestamp = "2024-02-29T23:30:00+02:00" };
         CHECK_INT(report_created(&o, t), 0);
         CHECK_STR(t, "2024-02-29T21:30:00Z");
         o.timestamp = "2024-01-01t00:00:00.123456Z";
@@ -244,9 +245,9 @@ TEST(created_time) {
         o.timestamp = "2024-01-01 00:00:00-00:30";
         CHECK_INT(report_created(&o, t), 0);
         CHECK_STR(t, "2024-01-01T00:30:00Z");
-        static const char *bad[] = {"2024-01-01",          "2024-13-01T00:00:00Z",
-                                    "2024-01-01T00:00:00", "2024-01-01T00:00:00Zjunk",
-                                    "yesterday",           "2024-01-01T00:00:00+0200"};
+        static const char *bad[] = { "2024-01-01",          "2024-13-01T00:00:00Z",
+                                     "2024-01-01T00:00:00", "2024-01-01T00:00:00Zjunk",
+                                     "yesterday",           "2024-01-01T00:00:00+0200" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 o.timestamp = bad[i];
                 CHECK_INT(report_created(&o, t), -EINVAL);
@@ -263,7 +264,7 @@ TEST(created_time) {
 TEST(uuids) {
         char a[REPORT_UUID_MAX], b[REPORT_UUID_MAX];
         struct scan_result *r = fixture_full();
-        struct report_options o = {.reproducible = true};
+        struct report_options o = { .reproducible = true };
 
         CHECK_INT(report_uuid(&o, r, "x", a), 0);
         CHECK_INT(report_uuid(&o, r, "x", b), 0);
@@ -282,7 +283,7 @@ TEST(uuids) {
 /* Normal mode: a fresh serial number and namespace each time, and the given creation time. */
 TEST(not_reproducible) {
         struct scan_result *r = fixture_full();
-        struct report_options o = {.kind = REPORT_KIND_SBOM, .timestamp = "2024-05-01T12:00:00Z"};
+        struct report_options o = { .kind = REPORT_KIND_SBOM, .timestamp = "2024-05-01T12:00:00Z" };
         int e;
 
         char *c1 = render(r, REPORT_CYCLONEDX, &o, &e), *c2 = render(r, REPORT_CYCLONEDX, &o, &e);
@@ -309,10 +310,10 @@ TEST(write_errors_are_eio) {
                 return;
         }
         struct scan_result *r = fixture_full();
-        static const enum report_format fmts[] = {REPORT_TABLE, REPORT_JSON, REPORT_SARIF, REPORT_CYCLONEDX,
-                                                  REPORT_SPDX};
+        static const enum report_format fmts[] = { REPORT_TABLE, REPORT_JSON, REPORT_SARIF, REPORT_CYCLONEDX,
+                                                   REPORT_SPDX };
         for (size_t i = 0; i < ELEMENTSOF(fmts); i++) {
-                struct report_options o = {.kind = REPORT_KIND_SCAN, .reproducible = true};
+                struct report_options o = { .kind = REPORT_KIND_SCAN, .reproducible = true };
                 clearerr(f);
                 CHECK_INT(report_write(f, fmts[i], r, &o), -EIO);
         }
@@ -331,14 +332,12 @@ TEST(bad_arguments) {
 /* Two packages that compare equal still get distinct identifiers. */
 TEST(duplicate_packages_get_unique_ids) {
         struct scan_result *r = fixture_empty();
-        struct pkg p = {.type = PKG_NPM,
-                        .name = "dup",
-                        .version = "1.0.0",
-                        .purl = "pkg:npm/dup@1.0.0",
-                        .layer = -1};
+        struct pkg p = {
+                .type = PKG_NPM, .name = "dup", .version = "1.0.0", .purl = "pkg:npm/dup@1.0.0", .layer = -1
+        };
         REQUIRE(VEC_PUSH(&r->pkgs, p) >= 0);
         REQUIRE(VEC_PUSH(&r->pkgs, p) >= 0);
-        struct report_options o = {.reproducible = true};
+        struct report_options o = { .reproducible = true };
         int e;
         char *s = render(r, REPORT_SPDX, &o, &e);
         CHECK_INT(e, 0);
@@ -354,4 +353,46 @@ TEST(duplicate_packages_get_unique_ids) {
         CHECK(strstr(s, "-2\""));
         free(s);
         fixture_free(r);
+}
+
+/* A deterministic stand-in for a fuzz run: random bytes (weighted towards what the parsers care about)
+ * through every string helper. Under ASan/UBSan this finds out-of-bounds reads on truncated sequences. */
+TEST(random_strings) {
+        static const char alphabet[] =
+                "()+: \tANDORWITHandorwithMITApache-2.0GPL-2.0-onlyLicenseRef-\xc3\xa9\xe2\x80"
+                "\xae\xf0\x9f\x90\xb3\xff\x1b\n";
+        uint64_t seed = 0x9e3779b97f4a7c15u;
+        char s[96];
+
+        for (int iter = 0; iter < 20000; iter++) {
+                struct arena *a = arena_new(0);
+                size_t n = 0, len;
+                seed = seed * 6364136223846793005u + 1442695040888963407u;
+                len = (size_t) (seed >> 58); /* 0..63 */
+                for (; n < len; n++) {
+                        seed = seed * 6364136223846793005u + 1442695040888963407u;
+                        uint8_t r = (uint8_t) (seed >> 56);
+                        s[n] = r < 200 ? alphabet[r % (sizeof alphabet - 1)] : (char) (r | 1);
+                }
+                s[n] = 0;
+                const char *c;
+                enum spdx_license_kind k = spdx_license_classify(a, s, &c);
+                if (k != SPDX_LICENSE_INVALID) {
+                        /* What we call valid re-parses to itself. */
+                        const char *c2;
+                        CHECK_INT(spdx_license_classify(a, c, &c2), k);
+                        CHECK_STR(c2, c);
+                }
+                const char *u = report_utf8(a, s), *t = report_term(a, s);
+                REQUIRE(u && t);
+                json_t *j = json_string(u); /* jansson checks UTF-8 itself */
+                CHECK(j);
+                json_decref(j);
+                for (size_t w = 1; w < 8; w++) {
+                        CHECK(report_text_width(report_truncate(a, t, w, false)) <= w);
+                        CHECK(report_text_width(report_truncate(a, t, w, true)) <= w);
+                }
+                CHECK(report_idstring(a, s, 64) != NULL);
+                arena_free(a);
+        }
 }
