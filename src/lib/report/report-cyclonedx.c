@@ -251,7 +251,7 @@ int report_write_cyclonedx(FILE *f, const struct scan_result *r, const struct re
 
         if (!a || !doc || !meta || !comps || !deps || !image_deps || !mprops || !(ids = report_ids_new(a)))
                 return -ENOMEM;
-        struct cdx c = {.r = r, .o = o, .arena = a, .ids = ids};
+        struct cdx c = { .r = r, .o = o, .arena = a, .ids = ids };
 
         e = report_created(o, created);
         if (e < 0)
@@ -276,7 +276,7 @@ int report_write_cyclonedx(FILE *f, const struct scan_result *r, const struct re
                 if (rj_append(comps, os_component(&c)) < 0 || rj_append(image_deps, rj_str(c.os_ref)) < 0)
                         return -ENOMEM;
         }
-        REPORT_FOREACH(p, &r->pkgs) {
+        VEC_FOREACH (p, &r->pkgs) {
                 const char *ref = NULL;
                 if (rj_append(comps, pkg_component(&c, p, &ref)) < 0 ||
                     rj_append(image_deps, rj_str(ref)) < 0)

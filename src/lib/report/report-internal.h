@@ -19,11 +19,6 @@
 #define STOCKADE_URL "https://stockade.invalid"
 #endif
 
-/* VEC_FOREACH for a VEC inside a const struct (VEC_FOREACH's cursor would be a const pointer there):
- * p is a pointer to const element. */
-#define REPORT_FOREACH(p, v) \
-        for (const typeof((v)->items[0]) *p = (v)->items; p && p < (v)->items + (v)->n; p++)
-
 /* ---- text ---- */
 
 /* s as valid UTF-8: every byte that does not start a well-formed sequence (RFC 3629: no overlongs, no

@@ -121,7 +121,7 @@ static int write_sbom(FILE *f, const struct scan_result *r, const struct report_
                 return e;
         if (!pkgs || !summary || !types)
                 return -ENOMEM;
-        REPORT_FOREACH(p, &r->pkgs) {
+        VEC_FOREACH (p, &r->pkgs) {
                 if (rj_append(pkgs, pkg_json(r, p)) < 0)
                         return -ENOMEM;
                 if (p->type >= 0 && p->type < _PKG_TYPE_MAX)
@@ -195,12 +195,12 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
                 return e;
         if (!scanned || !secrets || !misconfigs || !summary)
                 return -ENOMEM;
-        REPORT_FOREACH(s, &r->secrets) {
+        VEC_FOREACH (s, &r->secrets) {
                 if (rj_append(secrets, secret_json(r, s)) < 0)
                         return -ENOMEM;
                 n_sec[sev_index(s->severity)]++;
         }
-        REPORT_FOREACH(m, &r->misconfigs) {
+        VEC_FOREACH (m, &r->misconfigs) {
                 if (rj_append(misconfigs, misconfig_json(r, m)) < 0)
                         return -ENOMEM;
                 n_mis[sev_index(m->severity)]++;

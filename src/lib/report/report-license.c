@@ -229,7 +229,7 @@ enum spdx_license_kind spdx_license_classify(struct arena *a, const char *s, con
         }
 
         struct buf out = BUF_INIT(4096);
-        struct lexer l = {.p = s, .out = &out};
+        struct lexer l = { .p = s, .out = &out };
         lex(&l);
         bool ok = parse_or(&l) && l.kind == TOK_END && !l.error;
         enum spdx_license_kind kind = SPDX_LICENSE_INVALID;

@@ -48,18 +48,18 @@ static int collect_rules(const struct scan_result *r, struct rule **ret, size_t 
 
         if (!v)
                 return -ENOMEM;
-        REPORT_FOREACH(s, &r->secrets)
-        v[n++] = (struct rule){.id = s->rule_id ? s->rule_id : "unknown",
-                               .title = s->title,
-                               .category = s->category,
-                               .severity = s->severity,
-                               .secret = true};
-        REPORT_FOREACH(m, &r->misconfigs)
-        v[n++] = (struct rule){.id = m->id ? m->id : "unknown",
-                               .title = m->title,
-                               .cis = m->cis,
-                               .remediation = m->remediation,
-                               .severity = m->severity};
+        VEC_FOREACH (s, &r->secrets)
+                v[n++] = (struct rule){ .id = s->rule_id ? s->rule_id : "unknown",
+                                        .title = s->title,
+                                        .category = s->category,
+                                        .severity = s->severity,
+                                        .secret = true };
+        VEC_FOREACH (m, &r->misconfigs)
+                v[n++] = (struct rule){ .id = m->id ? m->id : "unknown",
+                                        .title = m->title,
+                                        .cis = m->cis,
+                                        .remediation = m->remediation,
+                                        .severity = m->severity };
         /* The first finding of each id (in the result's order) describes the rule: sort stably. */
         for (size_t i = 0; i < n; i++)
                 v[i].order = i;
@@ -79,7 +79,7 @@ static int collect_rules(const struct scan_result *r, struct rule **ret, size_t 
 }
 
 static size_t rule_index(const struct rule *rules, size_t n, const char *id) {
-        struct rule key = {.id = id ? id : "unknown"};
+        struct rule key = { .id = id ? id : "unknown" };
         const struct rule *hit = bsearch(&key, rules, n, sizeof *rules, rule_cmp);
         return hit ? (size_t) (hit - rules) : 0;
 }
@@ -240,7 +240,7 @@ static json_t *secret_result(struct arena *a, const struct scan_result *r, const
                                     : " (the file is replaced by a later layer but stays in the image)";
         const char *msg = arena_printf(a, "%s in %s%s%s%s", title ? title : "secret", where ? where : "",
                                        state, s->excerpt ? ": " : "", s->excerpt ? s->excerpt : "");
-        const char *fp[] = {s->rule_id, file ? "file" : "config", s->path, s->excerpt};
+        const char *fp[] = { s->rule_id, file ? "file" : "config", s->path, s->excerpt };
         _cleanup_(json_decrefp) json_t *o = json_object(), *locs = json_array(), *props = json_object();
 
         if (!o || !locs || !props || !msg)
@@ -264,7 +264,7 @@ static json_t *secret_result(struct arena *a, const struct scan_result *r, const
 
 static json_t *misconfig_result(struct arena *a, const struct scan_result *r, const struct rule *rules,
                                 size_t n_rules, const struct misconfig_finding *m) {
-        const char *fp[] = {m->id, m->path, m->message};
+        const char *fp[] = { m->id, m->path, m->message };
         _cleanup_(json_decrefp) json_t *o = json_object(), *locs = json_array(), *props = json_object();
 
         if (!o || !locs || !props)
@@ -318,12 +318,12 @@ int report_write_sarif(FILE *f, const struct scan_result *r, const struct report
                 if (rj_append(jrules, rule_json(a, &rules[i])) < 0)
                         return -ENOMEM;
         if (scan) {
-                REPORT_FOREACH(s, &r->secrets)
-                if (rj_append(results, secret_result(a, r, rules, n_rules, s)) < 0)
-                        return -ENOMEM;
-                REPORT_FOREACH(m, &r->misconfigs)
-                if (rj_append(results, misconfig_result(a, r, rules, n_rules, m)) < 0)
-                        return -ENOMEM;
+                VEC_FOREACH (s, &r->secrets)
+                        if (rj_append(results, secret_result(a, r, rules, n_rules, s)) < 0)
+                                return -ENOMEM;
+                VEC_FOREACH (m, &r->misconfigs)
+                        if (rj_append(results, misconfig_result(a, r, rules, n_rules, m)) < 0)
+                                return -ENOMEM;
         }
         if (rj_set_str(doc, "$schema", "https://json.schemastore.org/sarif-2.1.0.json") < 0 ||
             rj_set_str(doc, "version", "2.1.0") < 0 || rj_set_str(driver, "name", "stockade") < 0 ||

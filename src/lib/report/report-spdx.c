@@ -116,9 +116,9 @@ static json_t *image_package(struct spdx *s) {
         const struct {
                 const char *label, *value;
         } facts[] = {
-                {"target", img->target},     {"source", img->source_kind},
-                {"image id", img->id},       {"manifest digest", img->manifest_digest},
-                {"platform", img->platform},
+                { "target", img->target },     { "source", img->source_kind },
+                { "image id", img->id },       { "manifest digest", img->manifest_digest },
+                { "platform", img->platform },
         };
         for (size_t i = 0; e >= 0 && i < ELEMENTSOF(facts); i++)
                 if (facts[i].value)
@@ -244,7 +244,7 @@ int report_write_spdx(FILE *f, const struct scan_result *r, const struct report_
         if (!a || !refs || !doc || !info || !creators || !pkgs || !rels || !extracted ||
             !(ids = report_ids_new(a)))
                 return -ENOMEM;
-        struct spdx s = {.r = r, .arena = a, .ids = ids, .refs = refs, .extracted = extracted};
+        struct spdx s = { .r = r, .arena = a, .ids = ids, .refs = refs, .extracted = extracted };
 
         e = report_created(o, created);
         if (e < 0)
@@ -274,7 +274,7 @@ int report_write_spdx(FILE *f, const struct scan_result *r, const struct report_
                     relate(rels, "SPDXRef-Image", "CONTAINS", "SPDXRef-OperatingSystem") < 0)
                         return -ENOMEM;
         }
-        REPORT_FOREACH(p, &r->pkgs) {
+        VEC_FOREACH (p, &r->pkgs) {
                 const char *id = NULL;
                 if (rj_append(pkgs, pkg_package(&s, p, &id)) < 0 ||
                     relate(rels, "SPDXRef-Image", "CONTAINS", id) < 0)

@@ -81,14 +81,14 @@ static void table_print(FILE *f, const struct table *t, bool color) {
 
         for (size_t i = 0; i < t->n_cols; i++)
                 width[i] = report_text_width(t->head[i]);
-        REPORT_FOREACH(row, &t->rows)
-        for (size_t i = 0; !row->gap && i < t->n_cols; i++)
-                width[i] = MAX(width[i], report_text_width(row->cell[i]));
+        VEC_FOREACH (row, &t->rows)
+                for (size_t i = 0; !row->gap && i < t->n_cols; i++)
+                        width[i] = MAX(width[i], report_text_width(row->cell[i]));
 
         for (size_t i = 0; i < t->n_cols; i++)
                 print_cell(f, t->head[i], width[i], i + 1 == t->n_cols, color ? ANSI_BOLD : NULL);
         fputc('\n', f);
-        REPORT_FOREACH(row, &t->rows) {
+        VEC_FOREACH (row, &t->rows) {
                 for (size_t i = 0; !row->gap && i < t->n_cols; i++)
                         print_cell(f, row->cell[i], width[i], i + 1 == t->n_cols,
                                    color && i == 0 && row->severity >= 0 ? severity_color(row->severity)
@@ -129,9 +129,9 @@ static int write_sbom(FILE *f, struct arena *a, const struct scan_result *r,
 
         if (e < 0)
                 return e;
-        REPORT_FOREACH(p, &r->pkgs)
-        if (p->type >= 0 && p->type < _PKG_TYPE_MAX)
-                by_type[p->type]++;
+        VEC_FOREACH (p, &r->pkgs)
+                if (p->type >= 0 && p->type < _PKG_TYPE_MAX)
+                        by_type[p->type]++;
         fprintf(f, "Packages: %zu", r->pkgs.n);
         for (int t = 0, k = 0; t < _PKG_TYPE_MAX; t++)
                 if (by_type[t])
@@ -143,12 +143,12 @@ static int write_sbom(FILE *f, struct arena *a, const struct scan_result *r,
                 return 0;
         }
 
-        struct table t = {.arena = a,
-                          .n_cols = 5,
-                          .head = {"TYPE", "NAME", "VERSION", "LAYER", "PATH"},
-                          .cap = {8, 48, 32, 5, 64},
-                          .from_left = {[4] = true}};
-        REPORT_FOREACH(p, &r->pkgs) {
+        struct table t = { .arena = a,
+                           .n_cols = 5,
+                           .head = { "TYPE", "NAME", "VERSION", "LAYER", "PATH" },
+                           .cap = { 8, 48, 32, 5, 64 },
+                           .from_left = { [4] = true } };
+        VEC_FOREACH (p, &r->pkgs) {
                 const char *name = p->type == PKG_MAVEN && p->namespace_
                                            ? arena_printf(a, "%s:%s", p->namespace_, p->name ? p->name : "")
                                            : p->name;
@@ -156,8 +156,8 @@ static int write_sbom(FILE *f, struct arena *a, const struct scan_result *r,
                                            ? arena_printf(a, "%s!/%s", p->record_path, p->inner_path)
                                            : p->record_path;
                 const char *layer = p->layer >= 0 ? arena_printf(a, "%d", p->layer) : NULL;
-                const char *cells[] = {pkg_type_to_string(p->type), name, report_pkg_full_version(a, p),
-                                       layer, path};
+                const char *cells[] = { pkg_type_to_string(p->type), name, report_pkg_full_version(a, p),
+                                        layer, path };
                 e = table_add(&t, -1, cells);
                 if (e < 0)
                         break;
@@ -190,15 +190,15 @@ static size_t sev_index(enum severity s) {
 
 static int write_secrets(FILE *f, struct arena *a, const struct scan_result *r,
                          const struct report_options *o) {
-        struct table t = {.arena = a,
-                          .n_cols = 6,
-                          .head = {"SEVERITY", "RULE", "PATH:LINE", "LAYER", "STATE", "EXCERPT"},
-                          .cap = {8, 32, 56, 5, 11, 64},
-                          .from_left = {[2] = true}};
+        struct table t = { .arena = a,
+                           .n_cols = 6,
+                           .head = { "SEVERITY", "RULE", "PATH:LINE", "LAYER", "STATE", "EXCERPT" },
+                           .cap = { 8, 32, 56, 5, 11, 64 },
+                           .from_left = { [2] = true } };
         int e = 0, last = -1;
 
         heading(f, "Secrets", o->color);
-        REPORT_FOREACH(s, &r->secrets) {
+        VEC_FOREACH (s, &r->secrets) {
                 if (s->severity < o->min_severity)
                         continue;
                 if (last >= 0 && (int) s->severity != last && (e = table_gap(&t)) < 0)
@@ -209,12 +209,12 @@ static int write_secrets(FILE *f, struct arena *a, const struct scan_result *r,
                         file ? (s->line > 0 ? arena_printf(a, "%s:%u", s->path ? s->path : "", s->line)
                                             : s->path)
                              : arena_printf(a, "config:%s", s->path ? s->path : "");
-                const char *cells[] = {severity_to_string(s->severity),
-                                       s->rule_id,
-                                       where,
-                                       file && s->layer >= 0 ? arena_printf(a, "%d", s->layer) : NULL,
-                                       file ? file_state_to_string(s->state) : NULL,
-                                       s->excerpt};
+                const char *cells[] = { severity_to_string(s->severity),
+                                        s->rule_id,
+                                        where,
+                                        file && s->layer >= 0 ? arena_printf(a, "%d", s->layer) : NULL,
+                                        file ? file_state_to_string(s->state) : NULL,
+                                        s->excerpt };
                 if ((e = table_add(&t, (int) s->severity, cells)) < 0)
                         break;
         }
@@ -232,23 +232,24 @@ static int write_secrets(FILE *f, struct arena *a, const struct scan_result *r,
 
 static int write_misconfigs(FILE *f, struct arena *a, const struct scan_result *r,
                             const struct report_options *o) {
-        struct table t = {.arena = a,
-                          .n_cols = 5,
-                          .head = {"SEVERITY", "ID", "CIS", "TITLE", "MESSAGE"},
-                          .cap = {8, 16, 8, 48, 80}};
-        struct table rem = {.arena = a, .n_cols = 2, .head = {"ID", "REMEDIATION"}, .cap = {16, 120}};
+        struct table t = { .arena = a,
+                           .n_cols = 5,
+                           .head = { "SEVERITY", "ID", "CIS", "TITLE", "MESSAGE" },
+                           .cap = { 8, 16, 8, 48, 80 } };
+        struct table rem = { .arena = a, .n_cols = 2, .head = { "ID", "REMEDIATION" }, .cap = { 16, 120 } };
         int e = 0;
 
         heading(f, "Misconfigurations", o->color);
-        REPORT_FOREACH(m, &r->misconfigs) {
+        VEC_FOREACH (m, &r->misconfigs) {
                 if (m->severity < o->min_severity)
                         continue;
-                const char *cells[] = {severity_to_string(m->severity), m->id, m->cis, m->title, m->message};
+                const char *cells[] = { severity_to_string(m->severity), m->id, m->cis, m->title,
+                                        m->message };
                 if ((e = table_add(&t, (int) m->severity, cells)) < 0)
                         break;
                 /* One remediation per check, in the order the checks first appear. */
                 bool seen = false;
-                REPORT_FOREACH(prev, &r->misconfigs) {
+                VEC_FOREACH (prev, &r->misconfigs) {
                         if (prev == m)
                                 break;
                         if (prev->severity >= o->min_severity && streq_ptr(prev->id, m->id)) {
@@ -256,7 +257,7 @@ static int write_misconfigs(FILE *f, struct arena *a, const struct scan_result *
                                 break;
                         }
                 }
-                const char *rcells[] = {m->id, m->remediation};
+                const char *rcells[] = { m->id, m->remediation };
                 if (!seen && m->remediation && (e = table_add(&rem, -1, rcells)) < 0)
                         break;
         }
@@ -284,11 +285,11 @@ static int write_scan(FILE *f, struct arena *a, const struct scan_result *r,
 
         if (e < 0)
                 return e;
-        REPORT_FOREACH(s, &r->secrets) {
+        VEC_FOREACH (s, &r->secrets) {
                 n_sec[sev_index(s->severity)]++;
                 hidden += s->severity < o->min_severity;
         }
-        REPORT_FOREACH(m, &r->misconfigs) {
+        VEC_FOREACH (m, &r->misconfigs) {
                 n_mis[sev_index(m->severity)]++;
                 hidden += m->severity < o->min_severity;
         }

@@ -16,13 +16,13 @@ static const struct {
         const char *name;
         enum report_format format;
 } format_names[] = {
-        {"table", REPORT_TABLE},
-        {"json", REPORT_JSON},
-        {"sarif", REPORT_SARIF},
-        {"cyclonedx", REPORT_CYCLONEDX},
-        {"cyclonedx-json", REPORT_CYCLONEDX},
-        {"spdx", REPORT_SPDX},
-        {"spdx-json", REPORT_SPDX},
+        { "table", REPORT_TABLE },
+        { "json", REPORT_JSON },
+        { "sarif", REPORT_SARIF },
+        { "cyclonedx", REPORT_CYCLONEDX },
+        { "cyclonedx-json", REPORT_CYCLONEDX },
+        { "spdx", REPORT_SPDX },
+        { "spdx-json", REPORT_SPDX },
 };
 
 int report_format_from_string(const char *s) {
@@ -41,7 +41,7 @@ const char *report_format_to_string(enum report_format f) {
 
 int report_write(FILE *f, enum report_format fmt, const struct scan_result *r,
                  const struct report_options *o) {
-        static const struct report_options defaults = {.kind = REPORT_KIND_SBOM};
+        static const struct report_options defaults = { .kind = REPORT_KIND_SBOM };
 
         if (!f || !r || !r->image)
                 return -EINVAL;
@@ -110,7 +110,7 @@ static char *sanitize(struct arena *a, const char *s, bool terminal) {
                         continue;
                 }
                 if (terminal) {
-                        static const char short_esc[] = {['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r'};
+                        static const char short_esc[] = { ['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r' };
                         if (cp < 0x20 || cp == 0x7f) {
                                 if (cp < sizeof short_esc && short_esc[cp])
                                         r = buf_printf(&b, "\\%c", short_esc[cp]);
@@ -333,8 +333,8 @@ static void uuid_format(const uint8_t u[16], char out[static REPORT_UUID_MAX]) {
 
 /* stockade's namespace for name-based UUIDs (itself a random UUID, fixed forever):
  * 5d3c7a1e-8f2b-4c6d-9e0a-7b1f4a2c8d36 */
-static const uint8_t stockade_uuid_ns[16] = {0x5d, 0x3c, 0x7a, 0x1e, 0x8f, 0x2b, 0x4c, 0x6d,
-                                             0x9e, 0x0a, 0x7b, 0x1f, 0x4a, 0x2c, 0x8d, 0x36};
+static const uint8_t stockade_uuid_ns[16] = { 0x5d, 0x3c, 0x7a, 0x1e, 0x8f, 0x2b, 0x4c, 0x6d,
+                                              0x9e, 0x0a, 0x7b, 0x1f, 0x4a, 0x2c, 0x8d, 0x36 };
 
 int report_uuid_v5(const char *name, size_t len, char out[static REPORT_UUID_MAX]) {
         uint8_t md[EVP_MAX_MD_SIZE];
@@ -409,8 +409,8 @@ int report_uuid(const struct report_options *o, const struct scan_result *r, con
 /* ---- identifiers ---- */
 
 int report_pkg_hash(const struct pkg *p, char out[static REPORT_PKG_HASH_LEN + 1]) {
-        const char *fields[] = {p->namespace_, p->name, p->version,     p->epoch,
-                                p->arch,       p->purl, p->record_path, p->inner_path};
+        const char *fields[] = { p->namespace_, p->name, p->version,     p->epoch,
+                                 p->arch,       p->purl, p->record_path, p->inner_path };
         struct buf b = BUF_INIT(0);
         char digest[DIGEST_STR_MAX];
         int r = buf_printf(&b, "%s", pkg_type_to_string(p->type));
@@ -484,8 +484,9 @@ size_t report_pkg_flag_names(uint32_t flags, const char *ret[static 8]) {
                 uint32_t flag;
                 const char *name;
         } names[] = {
-                {PKG_F_GO_MAIN, "go-main"},   {PKG_F_GO_STDLIB, "go-stdlib"}, {PKG_F_NPM_DEV, "npm-dev"},
-                {PKG_F_LOCKFILE, "lockfile"}, {PKG_F_NESTED, "nested"},
+                { PKG_F_GO_MAIN, "go-main" }, { PKG_F_GO_STDLIB, "go-stdlib" },
+                { PKG_F_NPM_DEV, "npm-dev" }, { PKG_F_LOCKFILE, "lockfile" },
+                { PKG_F_NESTED, "nested" },
         };
         size_t n = 0;
         for (size_t i = 0; i < ELEMENTSOF(names) && n < 8; i++)
