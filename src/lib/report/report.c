@@ -96,16 +96,14 @@ static size_t utf8_decode(const unsigned char *p, uint32_t *ret_cp) {
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
-static char *sanitize(struct arena *a, const char *s, bool terminal) {
-        if (!s)
-                return NULL;
-        struct buf b = BUF_INIT(0);
+/* Appends s, sanitized, to b. */
+static int sanitize_buf(const char *s, bool terminal, struct buf *b) {
         int r = 0;
         for (const unsigned char *p = (const unsigned char *) s; *p && r >= 0;) {
                 uint32_t cp;
                 size_t n = utf8_decode(p, &cp);
                 if (n == 0) {
-                        r = buf_append(&b, REPLACEMENT, 3);
+                        r = buf_append(b, REPLACEMENT, 3);
                         p++;
                         continue;
                 }
@@ -113,22 +111,41 @@ static char *sanitize(struct arena *a, const char *s, bool terminal) {
                         static const char short_esc[] = { ['\n'] = 'n', ['\t'] = 't', ['\r'] = 'r' };
                         if (cp < 0x20 || cp == 0x7f) {
                                 if (cp < sizeof short_esc && short_esc[cp])
-                                        r = buf_printf(&b, "\\%c", short_esc[cp]);
+                                        r = buf_printf(b, "\\%c", short_esc[cp]);
                                 else
-                                        r = buf_printf(&b, "\\x%02x", (unsigned) cp);
+                                        r = buf_printf(b, "\\x%02x", (unsigned) cp);
                                 p += n;
                                 continue;
                         }
                         if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
                             (cp >= 0x2066 && cp <= 0x2069)) {
-                                r = buf_printf(&b, "\\u%04x", (unsigned) cp);
+                                r = buf_printf(b, "\\u%04x", (unsigned) cp);
                                 p += n;
                                 continue;
                         }
                 }
-                r = buf_append(&b, p, n);
+                r = buf_append(b, p, n);
                 p += n;
         }
+        return r;
+}
+
+static bool utf8_valid(const char *s) {
+        uint32_t cp;
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                size_t n = utf8_decode(p, &cp);
+                if (n == 0)
+                        return false;
+                p += n;
+        }
+        return true;
+}
+
+static char *sanitize(struct arena *a, const char *s, bool terminal) {
+        if (!s)
+                return NULL;
+        struct buf b = BUF_INIT(0);
+        int r = sanitize_buf(s, terminal, &b);
         char *out = r >= 0 ? arena_strndup(a, b.data ? b.data : "", b.len) : NULL;
         buf_free(&b);
         return out;
@@ -204,11 +221,13 @@ char *report_idstring(struct arena *a, const char *s, size_t max) {
 json_t *rj_str(const char *s) {
         if (!s)
                 return NULL;
-        _cleanup_(arena_freep) struct arena *a = arena_new(0);
-        if (!a)
-                return NULL;
-        const char *v = report_utf8(a, s);
-        return v ? json_stringn_nocheck(v, strlen(v)) : NULL;
+        if (utf8_valid(s)) /* the common case: no copy */
+                return json_string_nocheck(s);
+        struct buf b = BUF_INIT(0);
+        json_t *j =
+                sanitize_buf(s, false, &b) >= 0 ? json_stringn_nocheck(b.data ? b.data : "", b.len) : NULL;
+        buf_free(&b);
+        return j;
 }
 
 int rj_set(json_t *obj, const char *key, json_t *value) {

@@ -19,10 +19,10 @@ int main(int argc, char **argv) {
         }
         for (size_t i = 0; i < fixture_n_cases; i++) {
                 const struct fixture_case *c = &fixture_cases[i];
-                struct report_options o = {.kind = c->kind,
-                                           .reproducible = !now,
-                                           .color = c->color,
-                                           .min_severity = c->min_severity};
+                struct report_options o = { .kind = c->kind,
+                                            .reproducible = !now,
+                                            .color = c->color,
+                                            .min_severity = c->min_severity };
                 char path[4096];
                 snprintf(path, sizeof path, "%s/%s", dir, c->file);
                 FILE *f = fopen(path, "we");
