@@ -94,6 +94,12 @@ static inline void fclosep(FILE **f) {
                         func(*p);                                                                             \
         }
 
+/* qsort() that accepts an empty (NULL) array, which plain qsort() does not (UBSan flags it). */
+static inline void qsort_safe(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+        if (n > 1)
+                qsort(base, n, size, cmp);
+}
+
 /* Returns -errno, never 0, even if errno was somehow left at 0. */
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;

@@ -49,7 +49,7 @@ static void list_load(struct id_list *l, const unsigned char *data, size_t len) 
                 if (*line && *line != '#')
                         l->v[l->n++] = line;
         }
-        qsort(l->v, l->n, sizeof *l->v, cmp_case);
+        qsort_safe(l->v, l->n, sizeof *l->v, cmp_case);
 }
 
 static void lists_load(void) {

@@ -63,7 +63,7 @@ static int collect_rules(const struct scan_result *r, struct rule **ret, size_t 
         /* The first finding of each id (in the result's order) describes the rule: sort stably. */
         for (size_t i = 0; i < n; i++)
                 v[i].order = i;
-        qsort(v, n, sizeof *v, rule_cmp_order);
+        qsort_safe(v, n, sizeof *v, rule_cmp_order);
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
                 if (k > 0 && streq(v[k - 1].id, v[i].id)) {
