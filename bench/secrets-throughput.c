@@ -26,8 +26,7 @@ struct file {
 static struct file *files;
 static size_t n_files, alloc_files, total, want;
 
-static int add_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
+static int add_file(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
         (void) ftw;
         if (total >= want)
                 return 1;
@@ -53,23 +52,20 @@ static int add_file(const char *path, const struct stat *st, int flag, struct FT
         return 0;
 }
 
-static double now(void)
-{
+static double now(void) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
 }
 
-static int count(void *userdata, const struct secret_match *m)
-{
+static int count(void *userdata, const struct secret_match *m) {
         (void) m;
         (*(size_t *) userdata)++;
         return 0;
 }
 
 /* Best of reps: MB/s of scanning every file with engine e. */
-static double measure(struct secrets_engine *e, int reps, size_t *ret_findings)
-{
+static double measure(struct secrets_engine *e, int reps, size_t *ret_findings) {
         struct secrets_scratch *s = NULL;
         double best = 1e99;
         if (secrets_scratch_new(e, &s) < 0)
@@ -89,8 +85,7 @@ static double measure(struct secrets_engine *e, int reps, size_t *ret_findings)
 }
 
 /* The naive way: every rule's regex over every file, one after another (PCRE2 JIT). */
-static double measure_naive(struct secrets_engine *e)
-{
+static double measure_naive(struct secrets_engine *e) {
         pcre2_match_data *md = pcre2_match_data_create(64, NULL);
         double t0 = now();
         size_t hits = 0;
@@ -111,8 +106,7 @@ static double measure_naive(struct secrets_engine *e)
         return (double) total / 1e6 / t;
 }
 
-static struct secrets_engine *load(const char *name, const char *text)
-{
+static struct secrets_engine *load(const char *name, const char *text) {
         struct diag d;
         struct secrets_engine *e = NULL;
         diag_init(&d);
@@ -126,8 +120,7 @@ static struct secrets_engine *load(const char *name, const char *text)
         return e;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         want = (size_t) (argc > 1 ? atof(argv[1]) : 64) * 1024 * 1024;
         int reps = argc > 2 ? atoi(argv[2]) : 3;
         const char *roots[] = {"/usr/share", "/usr/lib/python3", "/usr/lib/python3.11", "/usr/lib"};

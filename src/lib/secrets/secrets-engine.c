@@ -10,8 +10,7 @@
 
 #define BUILTIN_NAME "<built-in secrets.yaml>"
 
-double secrets_entropy(const uint8_t *p, size_t n)
-{
+double secrets_entropy(const uint8_t *p, size_t n) {
         size_t count[256] = {0};
         double h = 0;
 
@@ -28,8 +27,7 @@ double secrets_entropy(const uint8_t *p, size_t n)
         return h;
 }
 
-char *secrets_regex_for_hyperscan(const char *re)
-{
+char *secrets_regex_for_hyperscan(const char *re) {
         size_t n = strlen(re);
         char *out = malloc(n + 1), *o = out;
         bool in_class = false, quoted = false;
@@ -99,8 +97,7 @@ char *secrets_regex_for_hyperscan(const char *re)
 }
 
 /* Hyperscan's view of a keyword: every byte escaped, so any text is a literal. */
-static char *keyword_expression(const char *k)
-{
+static char *keyword_expression(const char *k) {
         size_t n = strlen(k);
         char *out = malloc(n * 4 + 1);
         if (!out)
@@ -113,8 +110,7 @@ static char *keyword_expression(const char *k)
 static int rule_error(struct diag *d, const char *name, const struct secrets_rule *rule, const char *fmt,
                       ...) _printf_(4, 5);
 static int rule_error(struct diag *d, const char *name, const struct secrets_rule *rule, const char *fmt,
-                      ...)
-{
+                      ...) {
         char msg[512];
         va_list ap;
         va_start(ap, fmt);
@@ -125,8 +121,7 @@ static int rule_error(struct diag *d, const char *name, const struct secrets_rul
 }
 
 /* Picks each rule's first mode from what hyperscan says about its regex alone (cheap: no compile). */
-static int classify_rule(struct secrets_rule *rule, const char *hsre, const char *name, struct diag *d)
-{
+static int classify_rule(struct secrets_rule *rule, const char *hsre, const char *name, struct diag *d) {
         hs_expr_info_t *info = NULL;
         hs_compile_error_t *err = NULL;
 
@@ -171,8 +166,7 @@ static int classify_rule(struct secrets_rule *rule, const char *hsre, const char
         return r;
 }
 
-static unsigned rule_hs_flags(const struct secrets_rule *rule)
-{
+static unsigned rule_hs_flags(const struct secrets_rule *rule) {
         if (rule->keywords.n > 0)
                 return HS_FLAG_CASELESS;
         unsigned f = HS_FLAG_MULTILINE;
@@ -184,8 +178,7 @@ static unsigned rule_hs_flags(const struct secrets_rule *rule)
 }
 
 /* After the database refused a rule's expression: the next, cheaper way to match it, or false. */
-static bool downgrade_rule(struct secrets_rule *rule)
-{
+static bool downgrade_rule(struct secrets_rule *rule) {
         if (rule->keywords.n > 0)
                 return false;
         switch (rule->mode) {
@@ -203,8 +196,7 @@ static bool downgrade_rule(struct secrets_rule *rule)
         return false;
 }
 
-int secrets_engine_compile(struct secrets_engine *e, const char *name, struct diag *d)
-{
+int secrets_engine_compile(struct secrets_engine *e, const char *name, struct diag *d) {
         VEC(char *) exprs = {0};
         VEC(unsigned) flags = {0};
         VEC(unsigned) ids = {0};
@@ -287,8 +279,7 @@ out:
         return r;
 }
 
-static int read_rules_file(const char *path, struct diag *d, char **ret, size_t *ret_len)
-{
+static int read_rules_file(const char *path, struct diag *d, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
 
@@ -330,8 +321,7 @@ static int read_rules_file(const char *path, struct diag *d, char **ret, size_t 
 }
 
 int secrets_engine_load_data(const char *name, const void *data, size_t n, struct diag *d,
-                             struct secrets_engine **ret)
-{
+                             struct secrets_engine **ret) {
         _cleanup_(secrets_engine_freep) struct secrets_engine *e = calloc(1, sizeof *e);
         int r;
 
@@ -355,8 +345,7 @@ int secrets_engine_load_data(const char *name, const void *data, size_t n, struc
         return 0;
 }
 
-int secrets_engine_load(const char *path, struct diag *d, struct secrets_engine **ret)
-{
+int secrets_engine_load(const char *path, struct diag *d, struct secrets_engine **ret) {
         if (!path)
                 return secrets_engine_load_data(BUILTIN_NAME, secrets_default_rules,
                                                 secrets_default_rules_len, d, ret);
@@ -369,8 +358,7 @@ int secrets_engine_load(const char *path, struct diag *d, struct secrets_engine 
         return secrets_engine_load_data(path, data, n, d, ret);
 }
 
-void secrets_engine_free(struct secrets_engine *e)
-{
+void secrets_engine_free(struct secrets_engine *e) {
         if (!e)
                 return;
         VEC_FOREACH (rule, &e->rules) {
@@ -391,17 +379,14 @@ void secrets_engine_free(struct secrets_engine *e)
         free(e);
 }
 
-const char *secrets_engine_digest(const struct secrets_engine *e)
-{
+const char *secrets_engine_digest(const struct secrets_engine *e) {
         return e->digest;
 }
 
-size_t secrets_engine_rule_count(const struct secrets_engine *e)
-{
+size_t secrets_engine_rule_count(const struct secrets_engine *e) {
         return e->rules.n;
 }
 
-const char *secrets_engine_rule_id(const struct secrets_engine *e, size_t i)
-{
+const char *secrets_engine_rule_id(const struct secrets_engine *e, size_t i) {
         return i < e->rules.n ? e->rules.items[i].id : NULL;
 }

@@ -77,8 +77,7 @@ static const char *const skip_dirs[] = {
 
 /* "<prefix><digits and dots>/" at the start of p: versioned runtime directories (usr/lib/python3.11/,
  * usr/share/go-1.19/). Returns the rest of the path after that '/', or NULL. */
-static const char *versioned_dir(const char *p, const char *prefix)
-{
+static const char *versioned_dir(const char *p, const char *prefix) {
         size_t n = strlen(prefix);
         if (!strneq(p, prefix, n))
                 return NULL;
@@ -92,8 +91,7 @@ static const char *versioned_dir(const char *p, const char *prefix)
 
 /* The standard library of a runtime (package-managed, never where an image keeps its secrets). Pip and
  * npm installs below it (site-packages, dist-packages) are application dependencies: searched. */
-static bool is_runtime_stdlib(const char *p)
-{
+static bool is_runtime_stdlib(const char *p) {
         static const char *const roots[] = {
                 "usr/lib/python",      "usr/local/lib/python", "usr/lib/ruby/",
                 "usr/local/lib/ruby/", "usr/lib/go-",          "usr/share/go-",
@@ -126,8 +124,7 @@ static const char *const package_noise_suffixes[] = {
         ".md", ".markdown", ".rst", ".adoc", ".txt", ".html", ".htm", ".1", ".3", ".5", ".7",
 };
 
-static bool is_package_noise(const char *p)
-{
+static bool is_package_noise(const char *p) {
         const char *tree = NULL;
         for (size_t i = 0; i < ELEMENTSOF(package_trees) && !tree; i++) {
                 size_t n = strlen(package_trees[i]);
@@ -271,15 +268,13 @@ static const char *const skip_suffixes[] = {
         ".d.cts",
 };
 
-static bool has_suffix_ci(const char *s, size_t n, const char *suffix)
-{
+static bool has_suffix_ci(const char *s, size_t n, const char *suffix) {
         size_t k = strlen(suffix);
         return n >= k && strcasecmp(s + n - k, suffix) == 0;
 }
 
 /* Shared objects carry their version after ".so" (libfoo.so.1.2.3). */
-static bool is_versioned_so(const char *base)
-{
+static bool is_versioned_so(const char *base) {
         const char *p = strstr(base, ".so.");
         if (!p)
                 return false;
@@ -289,8 +284,7 @@ static bool is_versioned_so(const char *base)
         return true;
 }
 
-bool secrets_engine_wants(const struct secrets_engine *e, const char *path, uint64_t size)
-{
+bool secrets_engine_wants(const struct secrets_engine *e, const char *path, uint64_t size) {
         if (!path || size == 0 || size > SECRETS_MAX_FILE_SIZE)
                 return false;
         /* Callers give image paths ("etc/passwd"); accept "/etc/passwd" and "./etc/passwd" too. */

@@ -19,8 +19,7 @@ struct yp {
 };
 
 static int yp_error_at(struct yp *y, yaml_mark_t m, const char *fmt, ...) _printf_(3, 4);
-static int yp_error_at(struct yp *y, yaml_mark_t m, const char *fmt, ...)
-{
+static int yp_error_at(struct yp *y, yaml_mark_t m, const char *fmt, ...) {
         char msg[768];
         va_list ap;
 
@@ -33,8 +32,7 @@ static int yp_error_at(struct yp *y, yaml_mark_t m, const char *fmt, ...)
 /* Error at the current event. */
 #define yp_error(y, ...) yp_error_at((y), (y)->ev.start_mark, __VA_ARGS__)
 
-static int yp_next(struct yp *y)
-{
+static int yp_next(struct yp *y) {
         if (y->have_ev) {
                 yaml_event_delete(&y->ev);
                 y->have_ev = false;
@@ -54,8 +52,7 @@ static int yp_next(struct yp *y)
         return 0;
 }
 
-static const char *event_name(yaml_event_type_t t)
-{
+static const char *event_name(yaml_event_type_t t) {
         switch (t) {
         case YAML_SCALAR_EVENT: return "a scalar";
         case YAML_SEQUENCE_START_EVENT: return "a list";
@@ -66,8 +63,7 @@ static const char *event_name(yaml_event_type_t t)
         }
 }
 
-static int yp_expect(struct yp *y, yaml_event_type_t t, const char *what)
-{
+static int yp_expect(struct yp *y, yaml_event_type_t t, const char *what) {
         int r = yp_next(y);
         if (r < 0)
                 return r;
@@ -77,8 +73,7 @@ static int yp_expect(struct yp *y, yaml_event_type_t t, const char *what)
 }
 
 /* The current event's scalar as a C string; scalars with NUL bytes are refused. */
-static int yp_scalar(struct yp *y, size_t max, const char *what, const char **ret)
-{
+static int yp_scalar(struct yp *y, size_t max, const char *what, const char **ret) {
         const char *v = (const char *) y->ev.data.scalar.value;
         size_t n = y->ev.data.scalar.length;
         if (memchr(v, 0, n))
@@ -89,8 +84,7 @@ static int yp_scalar(struct yp *y, size_t max, const char *what, const char **re
         return 0;
 }
 
-static int yp_next_scalar(struct yp *y, size_t max, const char *what, const char **ret)
-{
+static int yp_next_scalar(struct yp *y, size_t max, const char *what, const char **ret) {
         int r = yp_expect(y, YAML_SCALAR_EVENT, what);
         if (r < 0)
                 return r;
@@ -98,8 +92,7 @@ static int yp_next_scalar(struct yp *y, size_t max, const char *what, const char
 }
 
 /* Rule names in messages: its id once known, else its position in the list. */
-static const char *rule_label(const struct secrets_rule *rule, size_t index, char buf[static 32])
-{
+static const char *rule_label(const struct secrets_rule *rule, size_t index, char buf[static 32]) {
         if (rule->id) {
                 snprintf(buf, 32, "'%.24s'", rule->id);
                 return buf;
@@ -109,8 +102,7 @@ static const char *rule_label(const struct secrets_rule *rule, size_t index, cha
 }
 
 static int compile_regex(struct yp *y, const char *pattern, uint32_t options, const char *label,
-                         const char *what, pcre2_code **ret)
-{
+                         const char *what, pcre2_code **ret) {
         int errcode;
         PCRE2_SIZE erroff;
         pcre2_code *re =
@@ -130,8 +122,7 @@ static int compile_regex(struct yp *y, const char *pattern, uint32_t options, co
 
 /* A list of regexes (allow patterns): "- regex" items, or a single scalar. */
 static int parse_regex_list(struct yp *y, const char *label, size_t max, pcre2_code ***items, size_t *n,
-                            size_t *alloc)
-{
+                            size_t *alloc) {
         int r = yp_next(y);
         if (r < 0)
                 return r;
@@ -170,8 +161,7 @@ static int parse_regex_list(struct yp *y, const char *label, size_t max, pcre2_c
         }
 }
 
-static bool id_valid(const char *s)
-{
+static bool id_valid(const char *s) {
         if (!*s || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
                 return false;
         for (; *s; s++)
@@ -181,8 +171,7 @@ static bool id_valid(const char *s)
         return true;
 }
 
-static bool text_valid(const char *s)
-{
+static bool text_valid(const char *s) {
         /* Titles and categories end up in reports: one printable line. */
         for (; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
@@ -190,8 +179,7 @@ static bool text_valid(const char *s)
         return true;
 }
 
-static int parse_double(const char *s, double lo, double hi, double *ret)
-{
+static int parse_double(const char *s, double lo, double hi, double *ret) {
         char *end;
         errno = 0;
         double v = strtod(s, &end);
@@ -201,8 +189,7 @@ static int parse_double(const char *s, double lo, double hi, double *ret)
         return 0;
 }
 
-static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *ret)
-{
+static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *ret) {
         char *end;
         if (*s < '0' || *s > '9')
                 return -EINVAL;
@@ -217,8 +204,7 @@ static int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigne
 /* The capture group(s) that hold the secret: a number, or a name (several groups may share a name with
  * PCRE2_DUPNAMES, e.g. in alternatives for quoted and unquoted values; the first one set wins). */
 static int resolve_secret_group(struct yp *y, struct secrets_rule *rule, const char *spec, yaml_mark_t m,
-                                const char *label)
-{
+                                const char *label) {
         uint32_t capture_count = 0, name_count = 0, entry_size = 0;
         PCRE2_SPTR table = NULL;
         unsigned long num;
@@ -289,8 +275,7 @@ static const struct {
         {"multiline", F_MULTILINE},
 };
 
-static int parse_keywords(struct yp *y, struct secrets_rule *rule, const char *label)
-{
+static int parse_keywords(struct yp *y, struct secrets_rule *rule, const char *label) {
         int r = yp_expect(y, YAML_SEQUENCE_START_EVENT, "a list of keywords");
         if (r < 0)
                 return r;
@@ -321,8 +306,7 @@ static int parse_keywords(struct yp *y, struct secrets_rule *rule, const char *l
         return 0;
 }
 
-static int parse_rule(struct yp *y, size_t index)
-{
+static int parse_rule(struct yp *y, size_t index) {
         struct secrets_engine *e = y->e;
         yaml_mark_t start = y->ev.start_mark, regex_mark = start, group_mark = start;
         char *secret_group = NULL;
@@ -516,8 +500,7 @@ out:
         return r;
 }
 
-static int parse_rules(struct yp *y)
-{
+static int parse_rules(struct yp *y) {
         int r = yp_expect(y, YAML_SEQUENCE_START_EVENT, "a list of rules");
         if (r < 0)
                 return r;
@@ -538,8 +521,7 @@ static int parse_rules(struct yp *y)
         }
 }
 
-static int parse_document(struct yp *y)
-{
+static int parse_document(struct yp *y) {
         bool seen_rules = false, seen_allow = false, seen_version = false;
         int r;
 
@@ -613,8 +595,7 @@ static int parse_document(struct yp *y)
 }
 
 int secrets_rules_parse(struct secrets_engine *e, const char *name, const void *data, size_t n,
-                        struct diag *d)
-{
+                        struct diag *d) {
         struct yp y = {.name = name, .d = d, .e = e};
 
         if (n > RULES_FILE_MAX)

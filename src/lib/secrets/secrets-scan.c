@@ -45,8 +45,7 @@ struct secrets_scratch {
         unsigned line_no;
 };
 
-int secrets_scratch_new(const struct secrets_engine *e, struct secrets_scratch **ret)
-{
+int secrets_scratch_new(const struct secrets_engine *e, struct secrets_scratch **ret) {
         _cleanup_(secrets_scratch_freep) struct secrets_scratch *s = calloc(1, sizeof *s);
 
         if (!s)
@@ -69,8 +68,7 @@ int secrets_scratch_new(const struct secrets_engine *e, struct secrets_scratch *
         return 0;
 }
 
-void secrets_scratch_free(struct secrets_scratch *s)
-{
+void secrets_scratch_free(struct secrets_scratch *s) {
         if (!s)
                 return;
         hs_free_scratch(s->hs);
@@ -86,8 +84,7 @@ void secrets_scratch_free(struct secrets_scratch *s)
 /* pcre2_match() as a yes/no/error: resource limits count as "no match" (the candidate is dropped, the
  * scan goes on), only running out of memory is an error. */
 static int match(struct secrets_scratch *s, const pcre2_code *re, const uint8_t *subject, size_t len,
-                 size_t start, uint32_t options)
-{
+                 size_t start, uint32_t options) {
         int rc = pcre2_match(re, subject, len, start, options, s->md, s->mctx);
         if (rc >= 0)
                 return 1; /* 0 only means the ovector was too small for every group: still a match */
@@ -97,8 +94,7 @@ static int match(struct secrets_scratch *s, const pcre2_code *re, const uint8_t 
 }
 
 static bool allowed(struct secrets_scratch *s, const struct secrets_rule *rule, size_t ss, size_t se,
-                    int *err)
-{
+                    int *err) {
         const uint8_t *p = s->data + ss;
         size_t len = se - ss;
 
@@ -116,8 +112,7 @@ static bool allowed(struct secrets_scratch *s, const struct secrets_rule *rule, 
 }
 
 /* A PCRE2 match of rule ri is in s->md: checks it and records it as a candidate. */
-static int consider(struct secrets_scratch *s, uint32_t ri)
-{
+static int consider(struct secrets_scratch *s, uint32_t ri) {
         const struct secrets_rule *rule = &s->e->rules.items[ri];
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         uint32_t ovn = pcre2_get_ovector_count(s->md);
@@ -164,15 +159,13 @@ static int consider(struct secrets_scratch *s, uint32_t ri)
         return 0;
 }
 
-static int verify_anchored(struct secrets_scratch *s, uint32_t ri, size_t start)
-{
+static int verify_anchored(struct secrets_scratch *s, uint32_t ri, size_t start) {
         int k = match(s, s->e->rules.items[ri].re, s->data, s->n, start, PCRE2_ANCHORED);
         return k <= 0 ? k : consider(s, ri);
 }
 
 /* Searches the line around hit (bounded to SECRETS_WINDOW_MAX either side) for all matches of rule ri. */
-static int verify_window(struct secrets_scratch *s, uint32_t ri, size_t hit)
-{
+static int verify_window(struct secrets_scratch *s, uint32_t ri, size_t hit) {
         const uint8_t *d = s->data;
         struct rule_memo *m = &s->memo[ri];
         size_t ls, le, lower, upper;
@@ -212,8 +205,7 @@ static int verify_window(struct secrets_scratch *s, uint32_t ri, size_t hit)
 }
 
 static int on_hit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
-                  void *userdata)
-{
+                  void *userdata) {
         struct secrets_scratch *s = userdata;
         const struct secrets_engine *e = s->e;
         uint32_t ri = e->patterns.items[id].rule;
@@ -242,8 +234,7 @@ static int on_hit(unsigned int id, unsigned long long from, unsigned long long t
 }
 
 /* 1-based line of pos, counting from the last position asked (reports come roughly in order). */
-static unsigned line_of(struct secrets_scratch *s, size_t pos)
-{
+static unsigned line_of(struct secrets_scratch *s, size_t pos) {
         const uint8_t *d = s->data;
         if (pos >= s->line_pos) {
                 for (const uint8_t *p = d + s->line_pos, *end = d + pos;
@@ -257,8 +248,7 @@ static unsigned line_of(struct secrets_scratch *s, size_t pos)
         return s->line_no;
 }
 
-static int cmp_priority(const void *a, const void *b, void *userdata)
-{
+static int cmp_priority(const void *a, const void *b, void *userdata) {
         const struct candidate *c = userdata;
         const struct candidate *x = &c[*(const size_t *) a], *y = &c[*(const size_t *) b];
         if (x->rule != y->rule)
@@ -266,8 +256,7 @@ static int cmp_priority(const void *a, const void *b, void *userdata)
         return x->ss < y->ss ? -1 : x->ss > y->ss;
 }
 
-static int cmp_position(const void *a, const void *b, void *userdata)
-{
+static int cmp_position(const void *a, const void *b, void *userdata) {
         const struct candidate *c = userdata;
         const struct candidate *x = &c[*(const size_t *) a], *y = &c[*(const size_t *) b];
         if (x->ss != y->ss)
@@ -276,8 +265,7 @@ static int cmp_position(const void *a, const void *b, void *userdata)
 }
 
 /* Length of a valid UTF-8 sequence at p (at most n bytes available), or 0. */
-static size_t utf8_len(const uint8_t *p, size_t n)
-{
+static size_t utf8_len(const uint8_t *p, size_t n) {
         size_t len;
         uint32_t cp;
 
@@ -305,8 +293,7 @@ static size_t utf8_len(const uint8_t *p, size_t n)
         return len;
 }
 
-static void mark(bool *masked, size_t ws, size_t we, size_t a, size_t b)
-{
+static void mark(bool *masked, size_t ws, size_t we, size_t a, size_t b) {
         a = MAX(a, ws);
         b = MIN(b, we);
         for (size_t i = a; i < b; i++)
@@ -317,8 +304,7 @@ static void mark(bool *masked, size_t ws, size_t we, size_t a, size_t b)
  * of a more specific rule is masked too, except inside the winner's match: there the winner's regex
  * knows what is secret and what is a well-known prefix ("token=ghp_..." keeps "ghp_"). */
 static void mark_candidate(struct secrets_scratch *s, const struct candidate *k, bool *masked, size_t ws,
-                           size_t we)
-{
+                           size_t we) {
         if (k->kept) {
                 mark(masked, ws, we, k->ss, k->se);
                 return;
@@ -337,8 +323,7 @@ static void mark_candidate(struct secrets_scratch *s, const struct candidate *k,
 
 /* The line around candidate c, at most EXCERPT_MAX bytes of it, with every secret found in the buffer
  * masked, including copies of those secrets elsewhere on the line. Never contains secret bytes. */
-static void build_excerpt(struct secrets_scratch *s, const struct candidate *c, char *out, size_t outsz)
-{
+static void build_excerpt(struct secrets_scratch *s, const struct candidate *c, char *out, size_t outsz) {
         const uint8_t *d = s->data;
         bool masked[EXCERPT_MAX] = {false};
         size_t focus = c->ms, ws, we, o = 0;
@@ -399,8 +384,7 @@ static void build_excerpt(struct secrets_scratch *s, const struct candidate *c, 
 }
 
 int secrets_scan(const struct secrets_engine *e, struct secrets_scratch *s, const void *data, size_t n,
-                 secret_match_fn fn, void *userdata)
-{
+                 secret_match_fn fn, void *userdata) {
         const uint8_t *d = data;
         int r;
 

@@ -9,8 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int on_match(void *userdata, const struct secret_match *m)
-{
+static int on_match(void *userdata, const struct secret_match *m) {
         (void) userdata;
         /* every report is complete */
         if (!m->rule_id || !m->excerpt || m->severity <= SEV_UNKNOWN || m->severity >= _SEV_MAX)
@@ -18,8 +17,7 @@ static int on_match(void *userdata, const struct secret_match *m)
         return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct secrets_engine *e = NULL;
         struct secrets_scratch *s = NULL;
         struct diag d;

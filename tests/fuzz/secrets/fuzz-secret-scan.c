@@ -17,8 +17,7 @@ struct state {
         unsigned n;
 };
 
-static int on_match(void *userdata, const struct secret_match *m)
-{
+static int on_match(void *userdata, const struct secret_match *m) {
         struct state *st = userdata;
         if (!m->rule_id || !m->title || !m->category || !m->excerpt || m->offset >= st->size ||
             m->line == 0 || (st->n && m->offset < st->last) || strlen(m->excerpt) > 1024 ||
@@ -29,8 +28,7 @@ static int on_match(void *userdata, const struct secret_match *m)
         return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!engine) {
                 struct diag d;
                 diag_init(&d);

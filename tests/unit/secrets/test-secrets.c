@@ -22,8 +22,7 @@
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 /* A random string from alphabet (xorshift; deterministic across runs). Returns a static slot. */
-static const char *gen(const char *alphabet, size_t n)
-{
+static const char *gen(const char *alphabet, size_t n) {
         static char slots[16][8192];
         static unsigned k;
         char *out = slots[k++ % 16];
@@ -39,8 +38,7 @@ static const char *gen(const char *alphabet, size_t n)
 }
 
 /* A PEM-style base64 body of n lines, separated by sep. */
-static char *pem_body(size_t lines, const char *sep)
-{
+static char *pem_body(size_t lines, const char *sep) {
         struct buf b = BUF_INIT(0);
         for (size_t i = 0; i < lines; i++) {
                 buf_append_str(&b, gen(B64, i + 1 < lines ? 64 : 24));
@@ -50,8 +48,7 @@ static char *pem_body(size_t lines, const char *sep)
 }
 
 static char *fmt(const char *f, ...) _printf_(1, 2);
-static char *fmt(const char *f, ...)
-{
+static char *fmt(const char *f, ...) {
         va_list ap;
         char *s = NULL;
         va_start(ap, f);
@@ -63,8 +60,7 @@ static char *fmt(const char *f, ...)
 
 static struct secrets_engine *shared_engine;
 
-static struct secrets_engine *engine(void)
-{
+static struct secrets_engine *engine(void) {
         struct secrets_engine *e = shared_engine;
         if (!e) {
                 struct diag d;
@@ -93,8 +89,7 @@ struct hits {
         int abort_with;
 };
 
-static int collect(void *userdata, const struct secret_match *m)
-{
+static int collect(void *userdata, const struct secret_match *m) {
         struct hits *hs = userdata;
         if (hs->abort_with)
                 return hs->abort_with;
@@ -112,8 +107,7 @@ static int collect(void *userdata, const struct secret_match *m)
         return 0;
 }
 
-static int scan_with(struct secrets_engine *e, const char *text, size_t n, struct hits *hs)
-{
+static int scan_with(struct secrets_engine *e, const char *text, size_t n, struct hits *hs) {
         struct secrets_scratch *s = NULL;
         memset(hs, 0, sizeof *hs);
         if (secrets_scratch_new(e, &s) < 0)
@@ -123,14 +117,12 @@ static int scan_with(struct secrets_engine *e, const char *text, size_t n, struc
         return r;
 }
 
-static int scan(const char *text, struct hits *hs)
-{
+static int scan(const char *text, struct hits *hs) {
         return scan_with(engine(), text, strlen(text), hs);
 }
 
 /* Secret text (or any 6-byte piece of it) must never appear in an excerpt. */
-static bool excerpt_leaks(const char *excerpt, const char *secret)
-{
+static bool excerpt_leaks(const char *excerpt, const char *secret) {
         size_t n = strlen(secret);
         if (n < 6)
                 return strstr(excerpt, secret) != NULL;
@@ -189,8 +181,7 @@ static bool excerpt_leaks(const char *excerpt, const char *secret)
 
 /* ---- the engine ---- */
 
-TEST(default_rules_load)
-{
+TEST(default_rules_load) {
         struct secrets_engine *e = engine();
         char want[DIGEST_STR_MAX];
         CHECK(secrets_engine_rule_count(e) >= 25);
@@ -204,8 +195,7 @@ TEST(default_rules_load)
                 CHECK(!e->rules.items[i].prefilter);
 }
 
-TEST(installed_rules_file_equals_embedded)
-{
+TEST(installed_rules_file_equals_embedded) {
         size_t n;
         char *data = test_read_file(test_srcpath("rules/secrets.yaml"), &n);
         struct secrets_engine *e = NULL;
@@ -224,8 +214,7 @@ TEST(installed_rules_file_equals_embedded)
 
 /* ---- AWS ---- */
 
-TEST(aws_access_key_id)
-{
+TEST(aws_access_key_id) {
         const char *k = gen(B32, 16);
         ONE("aws-access-key-id", k, "aws_access_key_id = AKIA%s\n", k);
         ONE("aws-access-key-id", k, "export AWS_ACCESS_KEY_ID=\"ASIA%s\"", k);
@@ -245,8 +234,7 @@ TEST(aws_access_key_id)
         NONE("akia%s\n", k);
 }
 
-TEST(aws_secret_access_key)
-{
+TEST(aws_secret_access_key) {
         const char *k = gen(B64, 40);
         ONE("aws-secret-access-key", k, "[default]\naws_secret_access_key = %s\n", k);
         ONE("aws-secret-access-key", k, "AWS_SECRET_ACCESS_KEY=%s", k);
@@ -264,8 +252,7 @@ TEST(aws_secret_access_key)
 
 /* ---- GCP ---- */
 
-TEST(gcp_service_account_key)
-{
+TEST(gcp_service_account_key) {
         _cleanup_free_ char *body = pem_body(10, "\\n");
         ONE("gcp-service-account-key", body,
             "{\n  \"type\": \"service_account\",\n  \"project_id\": \"demo\",\n  \"private_key_id\": "
@@ -279,8 +266,7 @@ TEST(gcp_service_account_key)
         NONE("{\"type\": \"service_account\", \"private_key\": \"\"}\n");
 }
 
-TEST(gcp_api_key)
-{
+TEST(gcp_api_key) {
         const char *k = gen(URL64, 35);
         ONE("gcp-api-key", k, "const firebaseConfig = { apiKey: \"AIza%s\" };\n", k);
         ONE("gcp-api-key", k, "GOOGLE_API_KEY=AIza%s", k);
@@ -291,8 +277,7 @@ TEST(gcp_api_key)
 
 /* ---- Azure ---- */
 
-TEST(azure)
-{
+TEST(azure) {
         const char *k = gen(B64, 86);
         ONE("azure-storage-account-key", k,
             "DefaultEndpointsProtocol=https;AccountName=demo;AccountKey=%s==;EndpointSuffix=core.windows."
@@ -315,8 +300,7 @@ TEST(azure)
 
 /* ---- private keys ---- */
 
-static void check_pem(const char *rule, const char *armour, const char *headers)
-{
+static void check_pem(const char *rule, const char *armour, const char *headers) {
         _cleanup_free_ char *body = pem_body(12, "\n");
         ONE(rule, body, "-----BEGIN %s-----\n%s%s\n-----END %s-----\n", armour, headers, body, armour);
         /* indented in YAML, and with CRLF line ends */
@@ -329,8 +313,7 @@ static void check_pem(const char *rule, const char *armour, const char *headers)
             *headers ? "" : "", esc, armour);
 }
 
-TEST(private_keys)
-{
+TEST(private_keys) {
         check_pem("private-key", "RSA PRIVATE KEY", "");
         check_pem("private-key", "EC PRIVATE KEY", "");
         check_pem("private-key", "DSA PRIVATE KEY", "");
@@ -358,8 +341,7 @@ TEST(private_keys)
         free(t);
 }
 
-TEST(private_key_false_positives)
-{
+TEST(private_key_false_positives) {
         _cleanup_free_ char *body = pem_body(12, "\n");
         /* certificates, public keys and requests are not secrets */
         NONE("-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n", body);
@@ -376,8 +358,7 @@ TEST(private_key_false_positives)
              "KEY-----\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n");
 }
 
-TEST(etc_ssl_certs_do_not_match)
-{
+TEST(etc_ssl_certs_do_not_match) {
         /* The real CA bundle of this machine: hundreds of certificate PEM blocks, no private key. */
         const char *path = "/etc/ssl/certs/ca-certificates.crt";
         if (access(path, R_OK) < 0) {
@@ -395,8 +376,7 @@ TEST(etc_ssl_certs_do_not_match)
 
 /* ---- source hosting, chat, payments, registries ---- */
 
-TEST(github)
-{
+TEST(github) {
         const char *k = gen(ALNUM, 36);
         ONE("github-pat", k, "GITHUB_TOKEN=ghp_%s\n", k);
         ONE("github-oauth-token", k, "token: gho_%s\n", k);
@@ -417,8 +397,7 @@ TEST(github)
         NONE("ghx_%s\n", k);
 }
 
-TEST(gitlab)
-{
+TEST(gitlab) {
         const char *k = gen(ALNUM "_-", 20);
         ONE("gitlab-pat", k, "GITLAB_TOKEN=glpat-%s\n", k);
         ONE("gitlab-runner-token", k, "token = \"glrt-%s\"\n", k);
@@ -426,8 +405,7 @@ TEST(gitlab)
         NONE("glpat-xxxxxxxxxxxxxxxxxxxx\n");
 }
 
-TEST(slack)
-{
+TEST(slack) {
         const char *a = gen("0123456789", 11), *b = gen("0123456789", 12), *c = gen(ALNUM, 24);
         char *tok = fmt("%s-%s-%s", a, b, c);
         ONE("slack-token", tok, "SLACK_BOT_TOKEN=xoxb-%s\n", tok);
@@ -444,8 +422,7 @@ TEST(slack)
         NONE("https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX\n");
 }
 
-TEST(stripe)
-{
+TEST(stripe) {
         const char *k = gen(ALNUM, 24);
         ONE("stripe-secret-key", k, "STRIPE_SECRET_KEY=sk_live_%s\n", k);
         ONE("stripe-secret-key", k, "stripe.api_key = 'rk_live_%s'\n", k);
@@ -453,8 +430,7 @@ TEST(stripe)
         NONE("sk_live_%.20s\n", k);
 }
 
-TEST(npm)
-{
+TEST(npm) {
         const char *k = gen(ALNUM, 36);
         ONE("npm-token", k, "//registry.npmjs.org/:_authToken=npm_%s\n", k);
         ONE("npm-token", k, "NPM_TOKEN=npm_%s", k);
@@ -469,8 +445,7 @@ TEST(npm)
         NONE("npm_%.30s\n", k);
 }
 
-TEST(jwt)
-{
+TEST(jwt) {
         const char *h = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
         const char *p = gen(URL64, 60), *s = gen(URL64, 43);
         char *secret = fmt("%s.eyJ%s.%s", h + 3, p, s);
@@ -485,8 +460,7 @@ TEST(jwt)
 
 /* ---- generic assignments ---- */
 
-TEST(generic_true_positives)
-{
+TEST(generic_true_positives) {
         const char *pw = "S3cr3t-Pa55w0rd!x";
         ONE("generic-password", pw, "DB_PASSWORD=%s\n", pw);
         ONE("generic-password", pw, "export MYSQL_ROOT_PASSWORD=%s\n", pw);
@@ -511,8 +485,7 @@ TEST(generic_true_positives)
         ONE("generic-secret", k, "ACCESS_KEY := \"%s\"\n", k);
 }
 
-TEST(generic_false_positives)
-{
+TEST(generic_false_positives) {
         /* empty and placeholder values */
         NONE("password=\n");
         NONE("password = \"\"\n");
@@ -570,8 +543,7 @@ TEST(generic_false_positives)
         NONE("password=abababababab\n");
 }
 
-TEST(specific_rule_wins_over_generic)
-{
+TEST(specific_rule_wins_over_generic) {
         const char *k = gen(ALNUM, 36);
         /* One finding per secret: the GitHub rule, not also "token=". */
         ONE("github-pat", k, "GITHUB_TOKEN=ghp_%s\n", k);
@@ -582,8 +554,7 @@ TEST(specific_rule_wins_over_generic)
 
 /* ---- reports ---- */
 
-TEST(lines_offsets_and_order)
-{
+TEST(lines_offsets_and_order) {
         const char *a = gen(ALNUM, 36), *b = gen(B32, 16), *c = gen(ALNUM, 36);
         char *t = fmt("first line\n\nx = ghp_%s\n# comment\r\n\nid: AKIA%s\nnpm_%s", a, b, c);
         struct hits h;
@@ -602,8 +573,7 @@ TEST(lines_offsets_and_order)
         free(t);
 }
 
-TEST(masking)
-{
+TEST(masking) {
         const char *id = gen(B32, 16), *key = gen(B64, 40), *gh = gen(ALNUM, 36);
         struct hits h;
 
@@ -643,8 +613,7 @@ TEST(masking)
         free(t);
 }
 
-TEST(binary_content_is_skipped)
-{
+TEST(binary_content_is_skipped) {
         const char *gh = gen(ALNUM, 36);
         char *t = fmt("GITHUB_TOKEN=ghp_%s\n", gh);
         size_t n = strlen(t);
@@ -672,8 +641,7 @@ TEST(binary_content_is_skipped)
         CHECK_INT(h.n, 0);
 }
 
-TEST(callback_error_aborts_scan)
-{
+TEST(callback_error_aborts_scan) {
         const char *gh = gen(ALNUM, 36);
         char *t = fmt("ghp_%s\n", gh);
         struct secrets_scratch *s = NULL;
@@ -688,8 +656,7 @@ TEST(callback_error_aborts_scan)
         free(t);
 }
 
-TEST(scratch_belongs_to_its_engine)
-{
+TEST(scratch_belongs_to_its_engine) {
         struct secrets_engine *other = NULL;
         struct secrets_scratch *s = NULL;
         struct diag d;
@@ -710,8 +677,7 @@ struct counter {
         bool ordered;
 };
 
-static int count_cb(void *userdata, const struct secret_match *m)
-{
+static int count_cb(void *userdata, const struct secret_match *m) {
         struct counter *c = userdata;
         if (c->n && m->offset < c->last_offset)
                 c->ordered = false;
@@ -720,8 +686,7 @@ static int count_cb(void *userdata, const struct secret_match *m)
         return 0;
 }
 
-TEST(big_input)
-{
+TEST(big_input) {
         /* 8 MiB of realistic text (config-ish lines) with a secret every 64 KiB, and one minified line of
          * 1 MiB with a token in its middle. */
         struct buf b = BUF_INIT(0);
@@ -785,8 +750,7 @@ struct thread_job {
         int r;
 };
 
-static void *scan_thread(void *arg)
-{
+static void *scan_thread(void *arg) {
         struct thread_job *j = arg;
         struct secrets_scratch *s = NULL;
         struct counter c = {.ordered = true};
@@ -800,8 +764,7 @@ static void *scan_thread(void *arg)
         return NULL;
 }
 
-TEST(engine_shared_by_threads)
-{
+TEST(engine_shared_by_threads) {
         /* One engine, one scratch per thread (the documented contract), scanning at the same time. */
         char *t = fmt("a=ghp_%s\nb: AKIA%s\npassword = \"%s\"\n", gen(ALNUM, 36), gen(B32, 16),
                       "Xq7#mP2vL9sK");
@@ -822,8 +785,7 @@ TEST(engine_shared_by_threads)
 
 /* ---- the file policy ---- */
 
-TEST(file_policy)
-{
+TEST(file_policy) {
         const struct secrets_engine *e = engine();
         static const char *const searched[] = {
                 "root/.aws/credentials",
@@ -898,8 +860,7 @@ TEST(file_policy)
 
 /* ---- rules files ---- */
 
-static int load_text(const char *text, char *err, size_t errsz, struct secrets_engine **ret)
-{
+static int load_text(const char *text, char *err, size_t errsz, struct secrets_engine **ret) {
         struct diag d;
         struct secrets_engine *e = NULL;
         diag_init(&d);
@@ -915,8 +876,7 @@ static int load_text(const char *text, char *err, size_t errsz, struct secrets_e
 
 #define RULE_HEAD "version: 1\nrules:\n  - id: r1\n    title: R\n    category: Test\n"
 
-TEST(rules_file_errors)
-{
+TEST(rules_file_errors) {
         static const struct {
                 const char *text;
                 const char *want; /* substring of the error */
@@ -985,8 +945,7 @@ TEST(rules_file_errors)
         }
 }
 
-TEST(rules_file_from_disk)
-{
+TEST(rules_file_from_disk) {
         char err[1024] = "";
         struct diag d;
         struct secrets_engine *e = NULL;
@@ -1010,8 +969,7 @@ TEST(rules_file_from_disk)
 
 /* ---- rule features, on custom rules ---- */
 
-static struct secrets_engine *load_ok(const char *text)
-{
+static struct secrets_engine *load_ok(const char *text) {
         char err[1024];
         struct secrets_engine *e = NULL;
         if (load_text(text, err, sizeof err, &e) < 0) {
@@ -1021,8 +979,7 @@ static struct secrets_engine *load_ok(const char *text)
         return e;
 }
 
-TEST(custom_rule_modes_and_features)
-{
+TEST(custom_rule_modes_and_features) {
         struct secrets_engine *e = load_ok(
                 "version: 1\n"
                 "allow: ['^IGNORED']\n"
@@ -1070,8 +1027,7 @@ TEST(custom_rule_modes_and_features)
         secrets_engine_free(e);
 }
 
-TEST(oversized_expression_falls_back)
-{
+TEST(oversized_expression_falls_back) {
         /* Large bounded repeats are too big for start-of-match tracking: matched by end, verified by line.
          */
         struct secrets_engine *e =
@@ -1088,8 +1044,7 @@ TEST(oversized_expression_falls_back)
         secrets_engine_free(e);
 }
 
-TEST(regex_names_stripped_for_hyperscan)
-{
+TEST(regex_names_stripped_for_hyperscan) {
         static const struct {
                 const char *in, *out;
         } cases[] = {
@@ -1110,15 +1065,13 @@ TEST(regex_names_stripped_for_hyperscan)
         }
 }
 
-TEST(entropy)
-{
+TEST(entropy) {
         CHECK(secrets_entropy((const uint8_t *) "aaaa", 4) == 0);
         CHECK(secrets_entropy((const uint8_t *) "abcd", 4) == 2);
         CHECK(secrets_entropy((const uint8_t *) "", 0) == 0);
 }
 
 /* The shared engine lives for the whole run; freed at exit so leak checkers stay quiet. */
-__attribute__((destructor)) static void free_engine(void)
-{
+__attribute__((destructor)) static void free_engine(void) {
         secrets_engine_free(shared_engine);
 }
