@@ -475,6 +475,7 @@ TEST(generic_true_positives) {
         ONE("generic-password", pw, "/bin/sh -c #(nop)  ENV DB_PASSWORD=%s\n", pw);
         ONE("generic-password", pw, "docker run -e DB_PASSWORD=%s -e X=1 app\n", pw);
         ONE("generic-password", pw, "password = %s # set by ops\n", pw);
+        ONE("generic-password", "Xq7#mP2vL9sKw", "DB_PASSWORD=Xq7#mP2vL9sKw\n"); /* '#' inside a value */
 
         const char *k = gen(ALNUM, 32);
         ONE("generic-secret", k, "export API_KEY=%s\n", k);
