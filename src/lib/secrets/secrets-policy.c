@@ -151,9 +151,9 @@ static bool is_package_noise(const char *p) {
         }
         /* package metadata (a copy of the README), and test files next to the code */
         if (streq(base, "PKG-INFO") || streq(base, "METADATA") || strncasecmp(base, "readme", 6) == 0 ||
-            strncasecmp(base, "changelog", 9) == 0 || strstr(base, ".test.") || strstr(base, ".spec.") ||
-            str_has_prefix(base, "test_") || str_has_suffix(base, "_test.py") ||
-            str_has_suffix(base, "_test.go"))
+            strncasecmp(base, "example", 7) == 0 || strncasecmp(base, "changelog", 9) == 0 ||
+            strstr(base, ".test.") || strstr(base, ".spec.") || str_has_prefix(base, "test_") ||
+            str_has_suffix(base, "_test.py") || str_has_suffix(base, "_test.go"))
                 return true;
         return false;
 }

@@ -484,6 +484,8 @@ TEST(generic_true_positives) {
         ONE("generic-secret", k, "auth_token: %s\n", k);
         ONE("generic-secret", k, "\"apiKey\": \"%s\",\n", k);
         ONE("generic-secret", k, "ACCESS_KEY := \"%s\"\n", k);
+        ONE("generic-secret", k, "  :auth_token => '%s',\n", k); /* Ruby symbol keys */
+        ONE("generic-secret", k, "\"SessionToken\": \"%s\"\n", k);
 }
 
 TEST(generic_false_positives) {
@@ -514,6 +516,11 @@ TEST(generic_false_positives) {
         /* names that only contain the keyword */
         NONE("token_type = \"bearer_x9q\"\n");
         NONE("secretName: db-credentials-v2\n");
+        NONE("    \"AWS::MSK::BatchScramSecret\": \"ff2b807a577495b0\",\n");
+        NONE("  \"nextPageToken\": \"CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA\",\n");
+        NONE("\"ClientRequestToken\": \"a8ca07e4-61ec-4399-99f4-19853801bcd5\",\n");
+        NONE("      \"output_token\": \"StreamDescription.Shards[-1].ShardId\",\n");
+        NONE("    ACCESS_KEY = 'AWSAccessKeyId'\n");
         NONE("password_hash = \"9f86d081884c7d659a2feaa0c55ad015\"\n");
         NONE("PWD=/root/build/src\n");
         NONE("OLDPWD=/home/user/xyz123\n");
