@@ -194,8 +194,14 @@ int main(int argc, char **argv) {
                 double t0 = now();
                 sets[i].e = load(sets[i].name, sets[i].text);
                 sets[i].load_ms = (now() - t0) * 1e3;
-                sets[i].mbs = measure(sets[i].e, reps, &sets[i].findings);
         }
+        /* Interleaved, best of reps: a busy machine slows every set alike. */
+        for (int r = 0; r < reps; r++)
+                for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) {
+                        double mbs = measure(sets[i].e, 1, &sets[i].findings);
+                        if (mbs > sets[i].mbs)
+                                sets[i].mbs = mbs;
+                }
         printf("%-36s %6s %9s %9s %9s %9s\n", "rule set", "rules", "load ms", "MB/s", "vs one", "findings");
         for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
                 printf("%-36s %6zu %9.0f %9.1f %9.2f %9zu\n", sets[i].name,
