@@ -12,6 +12,11 @@
 #define EXCERPT_MAX    120 /* bytes of the line shown in all */
 #define EXCERPT_MASK   "********"
 #define NEARBY         4096 /* other secrets this close to an excerpt are searched for in it */
+/* Hyperscan 5.4's AVX-512 VBMI literal matcher (fat Teddy) reads a few bytes past the end of the buffer
+ * it scans (fixed in later vectorscan releases); where the buffer ends at a page boundary that is a
+ * crash, and a file's contents can end anywhere. So the scan runs over a copy with zeroed slack after
+ * it. The copy costs a memcpy, a fraction of the scan itself. */
+#define SCAN_SLACK     256
 
 struct candidate {
         uint32_t rule;
@@ -35,6 +40,8 @@ struct secrets_scratch {
         struct rule_memo *memo;
         VEC(struct candidate) cands;
         VEC(size_t) order;
+        uint8_t *copy; /* the buffer being scanned, with SCAN_SLACK zero bytes after it */
+        size_t copy_alloc;
 
         /* state of the scan under way */
         const uint8_t *data;
@@ -78,6 +85,7 @@ void secrets_scratch_free(struct secrets_scratch *s) {
         free(s->memo);
         VEC_FREE(&s->cands);
         VEC_FREE(&s->order);
+        free(s->copy);
         free(s);
 }
 
@@ -395,6 +403,18 @@ int secrets_scan(const struct secrets_engine *e, struct secrets_scratch *s, cons
         if (memchr(d, 0, MIN(n, (size_t) 8 * KiB)))
                 return 1;
 
+        if (n + SCAN_SLACK > s->copy_alloc) {
+                uint8_t *c = realloc(s->copy, n + SCAN_SLACK);
+                if (!c)
+                        return -ENOMEM;
+                s->copy = c;
+                s->copy_alloc = n + SCAN_SLACK;
+        }
+        if (n > 0)
+                memcpy(s->copy, d, n);
+        memset(s->copy + n, 0, SCAN_SLACK);
+        d = s->copy;
+
         s->data = d;
         s->n = n;
         s->error = 0;
@@ -407,7 +427,7 @@ int secrets_scan(const struct secrets_engine *e, struct secrets_scratch *s, cons
         if (n == 0)
                 return 0;
 
-        hs_error_t hr = hs_scan(e->db, data, (unsigned) n, 0, s->hs, on_hit, s);
+        hs_error_t hr = hs_scan(e->db, (const char *) s->data, (unsigned) n, 0, s->hs, on_hit, s);
         if (s->error < 0)
                 return s->error;
         if (hr != HS_SUCCESS && hr != HS_SCAN_TERMINATED)

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "buf.h"
@@ -789,6 +790,39 @@ TEST(engine_shared_by_threads) {
                 CHECK_INT(jobs[i].found, 3);
         }
         free(t);
+}
+
+TEST(buffer_ending_at_a_page_boundary) {
+        /* Hyperscan 5.4's AVX-512 VBMI literal matcher reads past the end of its buffer (found by
+         * fuzz-secret-scan): a buffer that ends right before an unmapped page must not crash the scan. */
+        static const char crash[] =
+                "r69YZM\n\x9f\x9e\x8a\x87\x97\xc2\xb5\x99\xb6\x92\xaf\xb9\xcd\x89\xb6rW\n"
+                "slauthToken=48thToken\n";
+        const char *inputs[] = {
+                crash,
+                "password",
+                "x token",
+                "AKIA",
+                "-----BEGIN RSA PRIVATE KEY-----",
+                "ghp_",
+                "SECRET=abc",
+                "passphrase: Xq7#mP2vL9sKw\n_auth=",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.",
+        };
+        long page = sysconf(_SC_PAGESIZE);
+        uint8_t *map =
+                mmap(NULL, (size_t) page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        REQUIRE(map != MAP_FAILED);
+        REQUIRE(mprotect(map + page, (size_t) page, PROT_NONE) == 0);
+        for (size_t i = 0; i < ELEMENTSOF(inputs); i++)
+                for (size_t cut = 0; cut < strlen(inputs[i]); cut++) {
+                        size_t n = strlen(inputs[i]) - cut;
+                        uint8_t *p = map + page - n;
+                        memcpy(p, inputs[i] + cut, n);
+                        struct hits h;
+                        CHECK(scan_with(engine(), (const char *) p, n, &h) >= 0);
+                }
+        munmap(map, (size_t) page * 2);
 }
 
 /* ---- the file policy ---- */
