@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* rpm header blobs, as every rpmdb backend stores them, and the struct pkg made from one.
+ *
+ * A blob is: il (u32) and dl (u32), then il index entries of 16 bytes {tag, type, offset, count}, then
+ * the dl-byte data store; all integers big-endian, offsets relative to the store. An installed header
+ * usually opens with a region entry (HEADERIMMUTABLE): the entries of the package as built, closed by a
+ * 16-byte trailer inside the store whose negated offset gives the region's size; entries rpm added at
+ * install time follow it and replace same-tag entries of the region.
+ *
+ * Nothing here trusts the blob: entries are only believed after their offset, count and type have been
+ * checked against the store, and strings only when their NUL lies inside the store. */
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "arena.h"
+#include "path-util.h"
+#include "rpmdb.h"
+
+#define ENTRY_SIZE 16
+
+static uint32_t be32(const uint8_t *p)
+{
+        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | (uint32_t) p[3];
+}
+
+struct entry {
+        uint32_t tag, type, offset, count;
+};
+
+static void entry_read(const uint8_t *p, struct entry *e)
+{
+        *e = (struct entry){be32(p), be32(p + 4), be32(p + 8), be32(p + 12)};
+}
+
+static bool is_region_tag(uint32_t tag)
+{
+        return tag >= RPMTAG_HEADERIMAGE && tag < RPMTAG_HEADERREGIONS;
+}
+
+int rpm_header_parse(const uint8_t *blob, size_t n, struct rpm_header *ret, const char **ret_why)
+{
+        struct rpm_header h = {0};
+        uint64_t need;
+
+        if (n < 8) {
+                *ret_why = "shorter than a header";
+                return -EBADMSG;
+        }
+        h.il = be32(blob);
+        h.dl = be32(blob + 4);
+        if (h.il == 0) {
+                *ret_why = "no tags";
+                return -EBADMSG;
+        }
+        if (h.il > RPMDB_MAX_HEADER_TAGS) {
+                *ret_why = "too many tags";
+                return -EBADMSG;
+        }
+        if (h.dl > RPMDB_MAX_HEADER_BYTES) {
+                *ret_why = "data store too large";
+                return -EBADMSG;
+        }
+        need = 8 + (uint64_t) h.il * ENTRY_SIZE + h.dl;
+        if (need > n) {
+                *ret_why = "truncated";
+                return -EBADMSG;
+        }
+        h.index = blob + 8;
+        h.store = h.index + (size_t) h.il * ENTRY_SIZE;
+
+        /* The region: the first entry points at a trailer whose negated offset is the size of the region's
+         * index. rpm refuses headers whose region is broken; we only need the region to know which entries
+         * are the package's own, so a broken one is reported and the entries are read anyway. */
+        struct entry e0, tr;
+        entry_read(h.index, &e0);
+        if (is_region_tag(e0.tag)) {
+                uint64_t end = (uint64_t) e0.offset + ENTRY_SIZE;
+                if (e0.type == RPM_BIN_TYPE && e0.count == ENTRY_SIZE && end <= h.dl) {
+                        entry_read(h.store + e0.offset, &tr);
+                        uint32_t size = -tr.offset; /* offsets are int32 on disk */
+                        uint32_t tag = tr.tag;
+                        /* Old packages carry HEADERIMAGE in a signature region's trailer. */
+                        if (e0.tag == RPMTAG_HEADERSIGNATURES && tag == RPMTAG_HEADERIMAGE)
+                                tag = RPMTAG_HEADERSIGNATURES;
+                        if (tag == e0.tag && tr.type == RPM_BIN_TYPE && tr.count == ENTRY_SIZE &&
+                            size % ENTRY_SIZE == 0 && size / ENTRY_SIZE >= 1 && size / ENTRY_SIZE <= h.il) {
+                                h.region_tag = e0.tag;
+                                h.region_il = size / ENTRY_SIZE;
+                        }
+                }
+                h.region_bad = h.region_tag == 0;
+        }
+        *ret = h;
+        return 0;
+}
+
+/* The last entry with this tag. */
+static int find(const struct rpm_header *h, uint32_t tag, struct entry *ret)
+{
+        for (uint32_t i = h->il; i-- > 0;) {
+                const uint8_t *p = h->index + (size_t) i * ENTRY_SIZE;
+                if (be32(p) != tag)
+                        continue;
+                entry_read(p, ret);
+                if (ret->offset >= h->dl || ret->count == 0)
+                        return -EBADMSG;
+                return 0;
+        }
+        return -ENOENT;
+}
+
+/* Walks count NUL-terminated strings from off; returns 0 if all of them end inside the store. */
+static int check_strings(const struct rpm_header *h, uint32_t off, uint32_t count)
+{
+        const uint8_t *p = h->store + off, *end = h->store + h->dl;
+        /* Every string takes at least one byte: this bounds count before walking. */
+        if (count > h->dl - off)
+                return -EBADMSG;
+        for (uint32_t i = 0; i < count; i++) {
+                const uint8_t *z = memchr(p, 0, (size_t) (end - p));
+                if (!z)
+                        return -EBADMSG;
+                p = z + 1;
+        }
+        return 0;
+}
+
+int rpm_header_get_string(const struct rpm_header *h, uint32_t tag, const char **ret, size_t *ret_len)
+{
+        struct entry e;
+        int r = find(h, tag, &e);
+        if (r < 0)
+                return r;
+        switch (e.type) {
+        case RPM_STRING_TYPE:
+                if (e.count != 1)
+                        return -EBADMSG;
+                break;
+        case RPM_STRING_ARRAY_TYPE:
+        case RPM_I18NSTRING_TYPE:
+                /* The first string is the one we want (the default locale for I18N). */
+                break;
+        default: return -EBADMSG;
+        }
+        const uint8_t *p = h->store + e.offset;
+        const uint8_t *z = memchr(p, 0, h->dl - e.offset);
+        if (!z)
+                return -EBADMSG;
+        *ret = (const char *) p;
+        *ret_len = (size_t) (z - p);
+        return 0;
+}
+
+int rpm_header_get_u32(const struct rpm_header *h, uint32_t tag, uint32_t *ret)
+{
+        struct entry e;
+        int r = find(h, tag, &e);
+        if (r < 0)
+                return r;
+        const uint8_t *p = h->store + e.offset;
+        size_t left = h->dl - e.offset;
+        switch (e.type) {
+        case RPM_INT32_TYPE:
+                if (left < 4)
+                        return -EBADMSG;
+                *ret = be32(p);
+                return 0;
+        case RPM_INT16_TYPE:
+                if (left < 2)
+                        return -EBADMSG;
+                *ret = (uint32_t) p[0] << 8 | p[1];
+                return 0;
+        case RPM_INT8_TYPE:
+        case RPM_CHAR_TYPE: *ret = p[0]; return 0;
+        default: return -EBADMSG;
+        }
+}
+
+int rpm_header_get_string_array(const struct rpm_header *h, uint32_t tag, const char **ret,
+                                uint32_t *ret_count)
+{
+        struct entry e;
+        int r = find(h, tag, &e);
+        if (r < 0)
+                return r;
+        if (e.type != RPM_STRING_ARRAY_TYPE)
+                return -EBADMSG;
+        r = check_strings(h, e.offset, e.count);
+        if (r < 0)
+                return r;
+        *ret = (const char *) h->store + e.offset;
+        *ret_count = e.count;
+        return 0;
+}
+
+int rpm_header_get_u32_array(const struct rpm_header *h, uint32_t tag, const uint8_t **ret,
+                             uint32_t *ret_count)
+{
+        struct entry e;
+        int r = find(h, tag, &e);
+        if (r < 0)
+                return r;
+        if (e.type != RPM_INT32_TYPE)
+                return -EBADMSG;
+        if ((uint64_t) e.offset + (uint64_t) e.count * 4 > h->dl)
+                return -EBADMSG;
+        *ret = h->store + e.offset;
+        *ret_count = e.count;
+        return 0;
+}
+
+int rpm_split_sourcerpm(struct arena *a, const char *srpm, const char **ret_name, const char **ret_version)
+{
+        size_t n = strlen(srpm);
+        static const char *const suffixes[] = {".src.rpm", ".nosrc.rpm"};
+        bool found = false;
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes) && !found; i++) {
+                size_t k = strlen(suffixes[i]);
+                if (n > k && streq(srpm + n - k, suffixes[i])) {
+                        n -= k;
+                        found = true;
+                }
+        }
+        if (!found)
+                return -EINVAL;
+
+        /* name-version-release: the last two dashes split it; names may contain dashes, versions and
+         * releases may not. */
+        const char *rel = memrchr(srpm, '-', n);
+        if (!rel || rel == srpm || rel + 1 == srpm + n)
+                return -EINVAL;
+        const char *ver = memrchr(srpm, '-', (size_t) (rel - srpm));
+        if (!ver || ver == srpm || ver + 1 == rel)
+                return -EINVAL;
+
+        char *name = arena_strndup(a, srpm, (size_t) (ver - srpm));
+        char *version = arena_strndup(a, ver + 1, (size_t) (srpm + n - ver - 1));
+        if (!name || !version)
+                return -ENOMEM;
+        *ret_name = name;
+        *ret_version = version;
+        return 0;
+}
+
+/* ---- header -> struct pkg ---- */
+
+/* Only the first few broken headers of a database are reported one by one; rpmdb_read() sums up the
+ * rest. */
+#define BAD_HEADER_WARNINGS 5
+
+static void warn_bad(struct rpmdb_walk *w, const char *why)
+{
+        w->n_bad++;
+        if (w->n_bad <= BAD_HEADER_WARNINGS)
+                layer_ctx_warn(w->ctx, "skipping package header %llu of rpm database '%s': %s",
+                               (unsigned long long) w->n_blobs, w->path, why);
+}
+
+/* A string field into the arena: 0 with *ret NULL when absent, -EBADMSG when malformed or too long. */
+static int get_field(struct rpmdb_walk *w, const struct rpm_header *h, uint32_t tag, size_t max,
+                     const char **ret)
+{
+        const char *s;
+        size_t len;
+        int r = rpm_header_get_string(h, tag, &s, &len);
+        if (r == -ENOENT) {
+                *ret = NULL;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (len > max)
+                return -EBADMSG;
+        char *d = layer_ctx_strndup(w->ctx, s, len);
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
+/* Appends one path to the file array after normalizing it into an image path. */
+static int add_path(struct rpmdb_walk *w, const char *dir, size_t dlen, const char *base, const char **files,
+                    uint32_t *n, uint32_t *n_skipped)
+{
+        char raw[PATH_MAX_IMAGE + 1], out[PATH_MAX_IMAGE + 1];
+        size_t blen = strlen(base);
+
+        if (dlen + blen > PATH_MAX_IMAGE) {
+                (*n_skipped)++;
+                return 0;
+        }
+        memcpy(raw, dir, dlen);
+        memcpy(raw + dlen, base, blen);
+        raw[dlen + blen] = 0;
+        if (path_normalize_member(raw, out) < 0) {
+                (*n_skipped)++;
+                return 0;
+        }
+        if (!out[0]) /* "/" itself (the filesystem package owns it) */
+                return 0;
+        const char *s = layer_ctx_strdup(w->ctx, out);
+        if (!s)
+                return -ENOMEM;
+        files[(*n)++] = s;
+        return 0;
+}
+
+/* Reads the file list: BASENAMES + DIRNAMES indexed by DIRINDEXES, or OLDFILENAMES in headers from before
+ * rpm 4. A broken file list is reported and leaves the package without files. */
+static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pkg *p)
+{
+        const char *bases = NULL, *dirs = NULL;
+        const uint8_t *idx = NULL;
+        uint32_t n_bases = 0, n_dirs = 0, n_idx = 0, n = 0, n_skipped = 0;
+        _cleanup_free_ const char **dirv = NULL;
+        _cleanup_free_ size_t *dirl = NULL;
+        const char *why = NULL;
+        bool old = false;
+        int r;
+
+        r = rpm_header_get_string_array(h, RPMTAG_BASENAMES, &bases, &n_bases);
+        if (r == -ENOENT) {
+                r = rpm_header_get_string_array(h, RPMTAG_OLDFILENAMES, &bases, &n_bases);
+                if (r == -ENOENT)
+                        return 0;
+                old = true;
+        }
+        if (r < 0) {
+                why = old ? "bad OLDFILENAMES" : "bad BASENAMES";
+                goto bad;
+        }
+        if (!old) {
+                r = rpm_header_get_string_array(h, RPMTAG_DIRNAMES, &dirs, &n_dirs);
+                if (r < 0) {
+                        why = r == -ENOENT ? "BASENAMES without DIRNAMES" : "bad DIRNAMES";
+                        goto bad;
+                }
+                r = rpm_header_get_u32_array(h, RPMTAG_DIRINDEXES, &idx, &n_idx);
+                if (r < 0) {
+                        why = r == -ENOENT ? "BASENAMES without DIRINDEXES" : "bad DIRINDEXES";
+                        goto bad;
+                }
+                if (n_idx != n_bases) {
+                        why = "DIRINDEXES and BASENAMES differ in length";
+                        goto bad;
+                }
+                if (n_dirs > RPMDB_MAX_PKG_FILES) {
+                        why = "too many DIRNAMES";
+                        goto bad;
+                }
+        }
+        if (n_bases > RPMDB_MAX_PKG_FILES) {
+                why = "too many files";
+                goto bad;
+        }
+
+        uint32_t want = n_bases;
+        if (w->n_files + want > RPMDB_MAX_DB_FILES) {
+                want = (uint32_t) (RPMDB_MAX_DB_FILES - w->n_files);
+                if (!w->warned_files)
+                        layer_ctx_warn(
+                                w->ctx,
+                                "rpm database '%s' lists more than %u files; the rest are not recorded",
+                                w->path, (unsigned) RPMDB_MAX_DB_FILES);
+                w->warned_files = true;
+        }
+        if (want == 0)
+                return 0;
+
+        if (!old) {
+                /* Random access to the directory names: one pass to find where each starts. */
+                dirv = malloc(sizeof *dirv * (n_dirs ? n_dirs : 1));
+                dirl = malloc(sizeof *dirl * (n_dirs ? n_dirs : 1));
+                if (!dirv || !dirl)
+                        return -ENOMEM;
+                const char *s = dirs;
+                for (uint32_t i = 0; i < n_dirs; i++) {
+                        dirv[i] = s;
+                        dirl[i] = strlen(s);
+                        s += dirl[i] + 1;
+                }
+        }
+
+        const char **files = arena_alloc(layer_ctx_arena(w->ctx), sizeof *files * ((size_t) want + 1));
+        if (!files)
+                return -ENOMEM;
+        const char *b = bases;
+        for (uint32_t i = 0; i < want; i++) {
+                size_t blen = strlen(b);
+                if (old) {
+                        r = add_path(w, "", 0, b, files, &n, &n_skipped);
+                } else {
+                        uint32_t d = be32(idx + (size_t) i * 4);
+                        if (d >= n_dirs) {
+                                n_skipped++;
+                                r = 0;
+                        } else
+                                r = add_path(w, dirv[d], dirl[d], b, files, &n, &n_skipped);
+                }
+                if (r < 0)
+                        return r;
+                b += blen + 1;
+        }
+        files[n] = NULL;
+        p->owned_files = files;
+        w->n_files += n;
+        if (n_skipped > 0)
+                layer_ctx_warn(w->ctx,
+                               "package '%s' in rpm database '%s': %u file names were not usable paths",
+                               p->name, w->path, n_skipped);
+        return 0;
+
+bad:
+        layer_ctx_warn(w->ctx, "package '%s' in rpm database '%s' has a broken file list (%s)", p->name,
+                       w->path, why);
+        return 0;
+}
+
+int rpmdb_add_header(struct rpmdb_walk *w, const uint8_t *blob, size_t n)
+{
+        struct layer_ctx *c = w->ctx;
+        struct rpm_header h;
+        const char *why = NULL;
+        const char *name, *version, *release, *arch, *license, *srpm;
+        uint32_t epoch;
+        bool has_epoch;
+        int r;
+
+        if (w->stop)
+                return 0;
+        w->n_blobs++;
+        if (rpm_header_parse(blob, n, &h, &why) < 0) {
+                warn_bad(w, why);
+                return 0;
+        }
+
+        r = get_field(w, &h, RPMTAG_NAME, RPMDB_MAX_FIELD, &name);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || !name || !name[0]) {
+                warn_bad(w, r < 0 ? "bad NAME" : "no NAME");
+                return 0;
+        }
+        /* The keys rpm imported for signature checks are stored as packages named gpg-pubkey. */
+        if (streq(name, "gpg-pubkey"))
+                return 0;
+
+        static const struct {
+                uint32_t tag;
+                size_t max;
+                const char *what;
+        } fields[] = {
+                {RPMTAG_VERSION, RPMDB_MAX_FIELD, "bad VERSION"},
+                {RPMTAG_RELEASE, RPMDB_MAX_FIELD, "bad RELEASE"},
+                {RPMTAG_ARCH, RPMDB_MAX_FIELD, "bad ARCH"},
+                {RPMTAG_LICENSE, RPMDB_MAX_LICENSE, "bad LICENSE"},
+                {RPMTAG_SOURCERPM, RPMDB_MAX_FIELD, "bad SOURCERPM"},
+        };
+        const char **out[] = {&version, &release, &arch, &license, &srpm};
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                r = get_field(w, &h, fields[i].tag, fields[i].max, out[i]);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        warn_bad(w, fields[i].what);
+                        return 0;
+                }
+        }
+        r = rpm_header_get_u32(&h, RPMTAG_EPOCH, &epoch);
+        if (r == -EBADMSG) {
+                warn_bad(w, "bad EPOCH");
+                return 0;
+        }
+        has_epoch = r == 0;
+
+        struct arena *a = layer_ctx_arena(c);
+        struct pkg *p = layer_ctx_new_pkg(c);
+        if (!p)
+                return -ENOMEM;
+        p->type = PKG_RPM;
+        p->name = name;
+        if (version && release && release[0])
+                p->version = arena_printf(a, "%s-%s", version, release);
+        else
+                p->version = version;
+        if (version && release && release[0] && !p->version)
+                return -ENOMEM;
+        if (has_epoch) {
+                p->epoch = arena_printf(a, "%" PRIu32, epoch);
+                if (!p->epoch)
+                        return -ENOMEM;
+        }
+        p->arch = arch;
+        if (license && license[0]) {
+                const char **l = arena_alloc(a, 2 * sizeof *l);
+                if (!l)
+                        return -ENOMEM;
+                l[0] = license;
+                p->licenses = l;
+        }
+        if (srpm && srpm[0]) {
+                r = rpm_split_sourcerpm(a, srpm, &p->source_name, &p->source_version);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        p->record_path = layer_ctx_strdup(c, w->path);
+        if (!p->record_path)
+                return -ENOMEM;
+        w->n_pkgs++;
+
+        if (h.region_bad)
+                layer_ctx_warn(c, "package '%s' in rpm database '%s' has a damaged header region", name,
+                               w->path);
+
+        r = add_files(w, &h, p);
+        if (r < 0)
+                return r;
+
+        if (arena_used(a) > layer_ctx_limits(c)->max_arena) {
+                layer_ctx_warn(
+                        c,
+                        "rpm database '%s': stopping after %llu packages, the layer's metadata limit is "
+                        "reached",
+                        w->path, (unsigned long long) w->n_pkgs);
+                w->stop = true;
+        }
+        if (w->n_blobs >= RPMDB_MAX_PKGS && !w->stop) {
+                layer_ctx_warn(c, "rpm database '%s': stopping after %u package headers", w->path,
+                               (unsigned) RPMDB_MAX_PKGS);
+                w->stop = true;
+        }
+        return 0;
+}
