@@ -35,11 +35,10 @@
 /* Databases up to this size are read into memory; larger ones go through a temporary file. */
 #define RPMDB_MEM_MAX (8 * MiB)
 
-static const char *const rpmdb_dirs[] = {"var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/"};
-static const char *const rpmdb_names[] = {"Packages", "Packages.db", "rpmdb.sqlite"};
+static const char *const rpmdb_dirs[] = { "var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/" };
+static const char *const rpmdb_names[] = { "Packages", "Packages.db", "rpmdb.sqlite" };
 
-static enum analyzer_mode rpm_match(const struct layer_file *f)
-{
+static enum analyzer_mode rpm_match(const struct layer_file *f) {
         for (size_t i = 0; i < ELEMENTSOF(rpmdb_dirs); i++) {
                 if (!str_has_prefix(f->path, rpmdb_dirs[i]))
                         continue;
@@ -51,8 +50,7 @@ static enum analyzer_mode rpm_match(const struct layer_file *f)
         return ANALYZE_NONE;
 }
 
-enum rpmdb_format rpmdb_sniff(const uint8_t *data, size_t n)
-{
+enum rpmdb_format rpmdb_sniff(const uint8_t *data, size_t n) {
         if (n >= 16 && memcmp(data, "SQLite format 3", 16) == 0)
                 return RPMDB_SQLITE;
         if (n >= 4 && memcmp(data, "RpmP", 4) == 0)
@@ -66,8 +64,7 @@ enum rpmdb_format rpmdb_sniff(const uint8_t *data, size_t n)
         return RPMDB_UNKNOWN;
 }
 
-const char *rpmdb_format_name(enum rpmdb_format f)
-{
+const char *rpmdb_format_name(enum rpmdb_format f) {
         switch (f) {
         case RPMDB_BDB: return "Berkeley DB";
         case RPMDB_NDB: return "ndb";
@@ -76,9 +73,8 @@ const char *rpmdb_format_name(enum rpmdb_format f)
         }
 }
 
-int rpmdb_read(struct layer_ctx *c, const char *path, const uint8_t *data, size_t n)
-{
-        struct rpmdb_walk w = {.ctx = c, .path = path};
+int rpmdb_read(struct layer_ctx *c, const char *path, const uint8_t *data, size_t n) {
+        struct rpmdb_walk w = { .ctx = c, .path = path };
         int r;
 
         switch (rpmdb_sniff(data, n)) {
@@ -108,8 +104,7 @@ struct spool {
         size_t n;
 };
 
-static void spool_done(struct spool *s)
-{
+static void spool_done(struct spool *s) {
         free(s->mem);
         if (s->map)
                 munmap(s->map, s->n);
@@ -117,8 +112,7 @@ static void spool_done(struct spool *s)
 
 /* Reads the member to its end into s. Returns 0, 1 when the database is skipped (reported), or a negative
  * errno (a read error of the layer stream, or -ENOMEM). */
-static int spool(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *rd, struct spool *s)
-{
+static int spool(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *rd, struct spool *s) {
         if (f->size <= RPMDB_MEM_MAX) {
                 size_t want = (size_t) f->size;
                 s->mem = malloc(want ? want : 1);
@@ -196,9 +190,8 @@ static int spool(struct layer_ctx *c, const struct layer_file *f, struct entry_r
         return 0;
 }
 
-static int rpm_on_stream(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *rd)
-{
-        struct spool s = {0};
+static int rpm_on_stream(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *rd) {
+        struct spool s = { 0 };
         int r;
 
         if (f->size > RPMDB_MAX_DB_BYTES) {

@@ -42,14 +42,12 @@ struct bdb {
         unsigned n_problems;
 };
 
-static uint32_t rd32(const struct bdb *db, const uint8_t *p)
-{
+static uint32_t rd32(const struct bdb *db, const uint8_t *p) {
         uint32_t v = (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
         return db->swapped ? __builtin_bswap32(v) : v;
 }
 
-static uint16_t rd16(const struct bdb *db, const uint8_t *p)
-{
+static uint16_t rd16(const struct bdb *db, const uint8_t *p) {
         uint16_t v = (uint16_t) (p[0] | p[1] << 8);
         return db->swapped ? __builtin_bswap16(v) : v;
 }
@@ -57,16 +55,14 @@ static uint16_t rd16(const struct bdb *db, const uint8_t *p)
 /* Problems inside the database: reported a few times, then counted. */
 #define PROBLEM_WARNINGS 5
 
-static void problem(struct bdb *db, const char *what, uint32_t pgno)
-{
+static void problem(struct bdb *db, const char *what, uint32_t pgno) {
         if (++db->n_problems <= PROBLEM_WARNINGS)
                 layer_ctx_warn(db->w->ctx, "rpm database '%s' (Berkeley DB) is damaged: %s (page %u)",
                                db->w->path, what, pgno);
 }
 
 /* Returns the page, or NULL (after a warning) when it is out of range or was visited before. */
-static const uint8_t *page_get(struct bdb *db, uint32_t pgno, const char *what)
-{
+static const uint8_t *page_get(struct bdb *db, uint32_t pgno, const char *what) {
         if (pgno == 0 || pgno >= db->npages) {
                 problem(db, what, pgno);
                 return NULL;
@@ -81,8 +77,7 @@ static const uint8_t *page_get(struct bdb *db, uint32_t pgno, const char *what)
 
 /* Reassembles an overflow item of tlen bytes starting at page pgno. Returns 0 with the value, 1 when the
  * item is unusable (reported), or -ENOMEM. */
-static int overflow_get(struct bdb *db, uint32_t pgno, uint32_t tlen, const uint8_t **ret)
-{
+static int overflow_get(struct bdb *db, uint32_t pgno, uint32_t tlen, const uint8_t **ret) {
         size_t got = 0;
 
         if (tlen == 0 || tlen > RPMDB_MAX_HEADER_BYTES || tlen > db->size) {
@@ -124,8 +119,7 @@ static int overflow_get(struct bdb *db, uint32_t pgno, uint32_t tlen, const uint
 
 /* One key/data pair of a hash page. */
 static int pair(struct bdb *db, const uint8_t *pg, uint32_t pgno, uint32_t koff, uint32_t klen,
-                uint32_t doff, uint32_t dlen)
-{
+                uint32_t doff, uint32_t dlen) {
         const uint8_t *key = pg + koff, *val = pg + doff;
         const uint8_t *blob = NULL;
         size_t n = 0;
@@ -159,8 +153,7 @@ static int pair(struct bdb *db, const uint8_t *pg, uint32_t pgno, uint32_t koff,
 }
 
 /* The items of one hash page. */
-static int hash_page(struct bdb *db, const uint8_t *pg, uint32_t pgno)
-{
+static int hash_page(struct bdb *db, const uint8_t *pg, uint32_t pgno) {
         uint32_t ps = db->pagesize;
         uint32_t nent = rd16(db, pg + 20);
         uint32_t inp = db->overhead;
@@ -188,8 +181,7 @@ static int hash_page(struct bdb *db, const uint8_t *pg, uint32_t pgno)
         return 0;
 }
 
-static int walk_buckets(struct bdb *db, uint32_t max_bucket, const uint32_t spares[32])
-{
+static int walk_buckets(struct bdb *db, uint32_t max_bucket, const uint32_t spares[32]) {
         for (uint64_t bucket = 0; bucket <= max_bucket && !db->w->stop; bucket++) {
                 unsigned bits = 0;
                 for (uint64_t b = bucket; b; b >>= 1)
@@ -223,9 +215,8 @@ static int walk_buckets(struct bdb *db, uint32_t max_bucket, const uint32_t spar
         return 0;
 }
 
-int rpmdb_bdb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n)
-{
-        struct bdb db = {.w = w, .data = data, .size = n};
+int rpmdb_bdb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
+        struct bdb db = { .w = w, .data = data, .size = n };
         uint32_t spares[32];
         int r;
 

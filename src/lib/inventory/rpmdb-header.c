@@ -19,8 +19,7 @@
 
 #define ENTRY_SIZE 16
 
-static uint32_t be32(const uint8_t *p)
-{
+static uint32_t be32(const uint8_t *p) {
         return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | (uint32_t) p[3];
 }
 
@@ -28,19 +27,16 @@ struct entry {
         uint32_t tag, type, offset, count;
 };
 
-static void entry_read(const uint8_t *p, struct entry *e)
-{
-        *e = (struct entry){be32(p), be32(p + 4), be32(p + 8), be32(p + 12)};
+static void entry_read(const uint8_t *p, struct entry *e) {
+        *e = (struct entry){ be32(p), be32(p + 4), be32(p + 8), be32(p + 12) };
 }
 
-static bool is_region_tag(uint32_t tag)
-{
+static bool is_region_tag(uint32_t tag) {
         return tag >= RPMTAG_HEADERIMAGE && tag < RPMTAG_HEADERREGIONS;
 }
 
-int rpm_header_parse(const uint8_t *blob, size_t n, struct rpm_header *ret, const char **ret_why)
-{
-        struct rpm_header h = {0};
+int rpm_header_parse(const uint8_t *blob, size_t n, struct rpm_header *ret, const char **ret_why) {
+        struct rpm_header h = { 0 };
         uint64_t need;
 
         if (n < 8) {
@@ -96,8 +92,7 @@ int rpm_header_parse(const uint8_t *blob, size_t n, struct rpm_header *ret, cons
 }
 
 /* The last entry with this tag. */
-static int find(const struct rpm_header *h, uint32_t tag, struct entry *ret)
-{
+static int find(const struct rpm_header *h, uint32_t tag, struct entry *ret) {
         for (uint32_t i = h->il; i-- > 0;) {
                 const uint8_t *p = h->index + (size_t) i * ENTRY_SIZE;
                 if (be32(p) != tag)
@@ -111,8 +106,7 @@ static int find(const struct rpm_header *h, uint32_t tag, struct entry *ret)
 }
 
 /* Walks count NUL-terminated strings from off; returns 0 if all of them end inside the store. */
-static int check_strings(const struct rpm_header *h, uint32_t off, uint32_t count)
-{
+static int check_strings(const struct rpm_header *h, uint32_t off, uint32_t count) {
         const uint8_t *p = h->store + off, *end = h->store + h->dl;
         /* Every string takes at least one byte: this bounds count before walking. */
         if (count > h->dl - off)
@@ -126,8 +120,7 @@ static int check_strings(const struct rpm_header *h, uint32_t off, uint32_t coun
         return 0;
 }
 
-int rpm_header_get_string(const struct rpm_header *h, uint32_t tag, const char **ret, size_t *ret_len)
-{
+int rpm_header_get_string(const struct rpm_header *h, uint32_t tag, const char **ret, size_t *ret_len) {
         struct entry e;
         int r = find(h, tag, &e);
         if (r < 0)
@@ -152,8 +145,7 @@ int rpm_header_get_string(const struct rpm_header *h, uint32_t tag, const char *
         return 0;
 }
 
-int rpm_header_get_u32(const struct rpm_header *h, uint32_t tag, uint32_t *ret)
-{
+int rpm_header_get_u32(const struct rpm_header *h, uint32_t tag, uint32_t *ret) {
         struct entry e;
         int r = find(h, tag, &e);
         if (r < 0)
@@ -178,8 +170,7 @@ int rpm_header_get_u32(const struct rpm_header *h, uint32_t tag, uint32_t *ret)
 }
 
 int rpm_header_get_string_array(const struct rpm_header *h, uint32_t tag, const char **ret,
-                                uint32_t *ret_count)
-{
+                                uint32_t *ret_count) {
         struct entry e;
         int r = find(h, tag, &e);
         if (r < 0)
@@ -195,8 +186,7 @@ int rpm_header_get_string_array(const struct rpm_header *h, uint32_t tag, const 
 }
 
 int rpm_header_get_u32_array(const struct rpm_header *h, uint32_t tag, const uint8_t **ret,
-                             uint32_t *ret_count)
-{
+                             uint32_t *ret_count) {
         struct entry e;
         int r = find(h, tag, &e);
         if (r < 0)
@@ -210,10 +200,9 @@ int rpm_header_get_u32_array(const struct rpm_header *h, uint32_t tag, const uin
         return 0;
 }
 
-int rpm_split_sourcerpm(struct arena *a, const char *srpm, const char **ret_name, const char **ret_version)
-{
+int rpm_split_sourcerpm(struct arena *a, const char *srpm, const char **ret_name, const char **ret_version) {
         size_t n = strlen(srpm);
-        static const char *const suffixes[] = {".src.rpm", ".nosrc.rpm"};
+        static const char *const suffixes[] = { ".src.rpm", ".nosrc.rpm" };
         bool found = false;
 
         for (size_t i = 0; i < ELEMENTSOF(suffixes) && !found; i++) {
@@ -250,8 +239,7 @@ int rpm_split_sourcerpm(struct arena *a, const char *srpm, const char **ret_name
  * rest. */
 #define BAD_HEADER_WARNINGS 5
 
-static void warn_bad(struct rpmdb_walk *w, const char *why)
-{
+static void warn_bad(struct rpmdb_walk *w, const char *why) {
         w->n_bad++;
         if (w->n_bad <= BAD_HEADER_WARNINGS)
                 layer_ctx_warn(w->ctx, "skipping package header %llu of rpm database '%s': %s",
@@ -260,8 +248,7 @@ static void warn_bad(struct rpmdb_walk *w, const char *why)
 
 /* A string field into the arena: 0 with *ret NULL when absent, -EBADMSG when malformed or too long. */
 static int get_field(struct rpmdb_walk *w, const struct rpm_header *h, uint32_t tag, size_t max,
-                     const char **ret)
-{
+                     const char **ret) {
         const char *s;
         size_t len;
         int r = rpm_header_get_string(h, tag, &s, &len);
@@ -282,8 +269,7 @@ static int get_field(struct rpmdb_walk *w, const struct rpm_header *h, uint32_t 
 
 /* Appends one path to the file array after normalizing it into an image path. */
 static int add_path(struct rpmdb_walk *w, const char *dir, size_t dlen, const char *base, const char **files,
-                    uint32_t *n, uint32_t *n_skipped)
-{
+                    uint32_t *n, uint32_t *n_skipped) {
         char raw[PATH_MAX_IMAGE + 1], out[PATH_MAX_IMAGE + 1];
         size_t blen = strlen(base);
 
@@ -309,8 +295,7 @@ static int add_path(struct rpmdb_walk *w, const char *dir, size_t dlen, const ch
 
 /* Reads the file list: BASENAMES + DIRNAMES indexed by DIRINDEXES, or OLDFILENAMES in headers from before
  * rpm 4. A broken file list is reported and leaves the package without files. */
-static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pkg *p)
-{
+static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pkg *p) {
         const char *bases = NULL, *dirs = NULL;
         const uint8_t *idx = NULL;
         uint32_t n_bases = 0, n_dirs = 0, n_idx = 0, n = 0, n_skipped = 0;
@@ -418,8 +403,7 @@ bad:
         return 0;
 }
 
-int rpmdb_add_header(struct rpmdb_walk *w, const uint8_t *blob, size_t n)
-{
+int rpmdb_add_header(struct rpmdb_walk *w, const uint8_t *blob, size_t n) {
         struct layer_ctx *c = w->ctx;
         struct rpm_header h;
         const char *why = NULL;
@@ -452,13 +436,13 @@ int rpmdb_add_header(struct rpmdb_walk *w, const uint8_t *blob, size_t n)
                 size_t max;
                 const char *what;
         } fields[] = {
-                {RPMTAG_VERSION, RPMDB_MAX_FIELD, "bad VERSION"},
-                {RPMTAG_RELEASE, RPMDB_MAX_FIELD, "bad RELEASE"},
-                {RPMTAG_ARCH, RPMDB_MAX_FIELD, "bad ARCH"},
-                {RPMTAG_LICENSE, RPMDB_MAX_LICENSE, "bad LICENSE"},
-                {RPMTAG_SOURCERPM, RPMDB_MAX_FIELD, "bad SOURCERPM"},
+                { RPMTAG_VERSION, RPMDB_MAX_FIELD, "bad VERSION" },
+                { RPMTAG_RELEASE, RPMDB_MAX_FIELD, "bad RELEASE" },
+                { RPMTAG_ARCH, RPMDB_MAX_FIELD, "bad ARCH" },
+                { RPMTAG_LICENSE, RPMDB_MAX_LICENSE, "bad LICENSE" },
+                { RPMTAG_SOURCERPM, RPMDB_MAX_FIELD, "bad SOURCERPM" },
         };
-        const char **out[] = {&version, &release, &arch, &license, &srpm};
+        const char **out[] = { &version, &release, &arch, &license, &srpm };
         for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
                 r = get_field(w, &h, fields[i].tag, fields[i].max, out[i]);
                 if (r == -ENOMEM)

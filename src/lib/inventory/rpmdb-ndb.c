@@ -28,13 +28,11 @@
 #define NDB_HEAD_SIZE   16
 #define NDB_TAIL_SIZE   12
 
-static uint32_t le32(const uint8_t *p)
-{
+static uint32_t le32(const uint8_t *p) {
         return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
 }
 
-static uint32_t adler32(uint32_t adler, const uint8_t *p, size_t n)
-{
+static uint32_t adler32(uint32_t adler, const uint8_t *p, size_t n) {
         uint32_t s1 = adler & 0xffff, s2 = adler >> 16;
         while (n > 0) {
                 /* 5552 bytes is the most that can be summed before s2 may overflow 32 bits. */
@@ -57,16 +55,14 @@ struct ndb {
         unsigned n_problems;
 };
 
-static void problem(struct ndb *db, const char *what, uint32_t slot, uint32_t pkgidx)
-{
+static void problem(struct ndb *db, const char *what, uint32_t slot, uint32_t pkgidx) {
         if (++db->n_problems <= PROBLEM_WARNINGS)
                 layer_ctx_warn(db->w->ctx, "rpm database '%s' (ndb) is damaged: %s (slot %u, package %u)",
                                db->w->path, what, slot, pkgidx);
 }
 
 static int read_blob(struct ndb *db, const uint8_t *data, uint64_t fileblks, uint64_t minblk, uint32_t slot,
-                     uint32_t pkgidx, uint32_t blkoff, uint32_t blkcnt)
-{
+                     uint32_t pkgidx, uint32_t blkoff, uint32_t blkcnt) {
         if (pkgidx == 0 || blkcnt == 0 || blkoff < minblk || (uint64_t) blkoff + blkcnt > fileblks) {
                 problem(db, "slot points outside the blob area", slot, pkgidx);
                 return 0;
@@ -97,9 +93,8 @@ static int read_blob(struct ndb *db, const uint8_t *data, uint64_t fileblks, uin
         return rpmdb_add_header(db->w, b + NDB_HEAD_SIZE, len);
 }
 
-int rpmdb_ndb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n)
-{
-        struct ndb db = {.w = w};
+int rpmdb_ndb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
+        struct ndb db = { .w = w };
 
         if (n < NDB_HEADER_SIZE || le32(data) != NDB_MAGIC) {
                 layer_ctx_warn(w->ctx, "rpm database '%s' is not an ndb package database", w->path);

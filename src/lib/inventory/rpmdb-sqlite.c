@@ -35,13 +35,11 @@ struct mem_file {
         sqlite3_int64 size;
 };
 
-static int mem_close(sqlite3_file *f)
-{
+static int mem_close(sqlite3_file *f) {
         return SQLITE_OK;
 }
 
-static int mem_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
-{
+static int mem_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off) {
         struct mem_file *m = (struct mem_file *) f;
         if (amt < 0 || off < 0)
                 return SQLITE_IOERR_READ;
@@ -58,50 +56,41 @@ static int mem_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off)
         return SQLITE_OK;
 }
 
-static int mem_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off)
-{
+static int mem_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off) {
         return SQLITE_READONLY;
 }
 
-static int mem_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
+static int mem_truncate(sqlite3_file *f, sqlite3_int64 size) {
         return SQLITE_READONLY;
 }
 
-static int mem_sync(sqlite3_file *f, int flags)
-{
+static int mem_sync(sqlite3_file *f, int flags) {
         return SQLITE_OK;
 }
 
-static int mem_file_size(sqlite3_file *f, sqlite3_int64 *ret)
-{
+static int mem_file_size(sqlite3_file *f, sqlite3_int64 *ret) {
         *ret = ((struct mem_file *) f)->size;
         return SQLITE_OK;
 }
 
-static int mem_lock(sqlite3_file *f, int level)
-{
+static int mem_lock(sqlite3_file *f, int level) {
         return SQLITE_OK;
 }
 
-static int mem_check_reserved_lock(sqlite3_file *f, int *ret)
-{
+static int mem_check_reserved_lock(sqlite3_file *f, int *ret) {
         *ret = 0;
         return SQLITE_OK;
 }
 
-static int mem_file_control(sqlite3_file *f, int op, void *arg)
-{
+static int mem_file_control(sqlite3_file *f, int op, void *arg) {
         return SQLITE_NOTFOUND;
 }
 
-static int mem_sector_size(sqlite3_file *f)
-{
+static int mem_sector_size(sqlite3_file *f) {
         return 512;
 }
 
-static int mem_device_characteristics(sqlite3_file *f)
-{
+static int mem_device_characteristics(sqlite3_file *f) {
         return SQLITE_IOCAP_IMMUTABLE;
 }
 
@@ -121,8 +110,7 @@ static const sqlite3_io_methods mem_io = {
         .xDeviceCharacteristics = mem_device_characteristics,
 };
 
-static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *ret_flags)
-{
+static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *ret_flags) {
         struct mem_vfs *v = vfs->pAppData;
         struct mem_file *m = (struct mem_file *) f;
 
@@ -138,97 +126,81 @@ static int vfs_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int fla
         return SQLITE_OK;
 }
 
-static int vfs_delete(sqlite3_vfs *vfs, const char *name, int sync_dir)
-{
+static int vfs_delete(sqlite3_vfs *vfs, const char *name, int sync_dir) {
         return SQLITE_IOERR_DELETE;
 }
 
-static int vfs_access(sqlite3_vfs *vfs, const char *name, int flags, int *ret)
-{
+static int vfs_access(sqlite3_vfs *vfs, const char *name, int flags, int *ret) {
         *ret = 0;
         return SQLITE_OK;
 }
 
-static int vfs_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out)
-{
+static int vfs_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out) {
         if (n <= 0 || snprintf(out, (size_t) n, "%s", name) >= n)
                 return SQLITE_CANTOPEN;
         return SQLITE_OK;
 }
 
-static void *vfs_dlopen(sqlite3_vfs *vfs, const char *name)
-{
+static void *vfs_dlopen(sqlite3_vfs *vfs, const char *name) {
         return NULL;
 }
 
-static void vfs_dlerror(sqlite3_vfs *vfs, int n, char *msg)
-{
+static void vfs_dlerror(sqlite3_vfs *vfs, int n, char *msg) {
         if (n > 0)
                 snprintf(msg, (size_t) n, "not supported");
 }
 
-static void (*vfs_dlsym(sqlite3_vfs *vfs, void *h, const char *sym))(void)
-{
+static void (*vfs_dlsym(sqlite3_vfs *vfs, void *h, const char *sym))(void) {
         return NULL;
 }
 
-static void vfs_dlclose(sqlite3_vfs *vfs, void *h)
-{
+static void vfs_dlclose(sqlite3_vfs *vfs, void *h) {
 }
 
-static int vfs_randomness(sqlite3_vfs *vfs, int n, char *out)
-{
+static int vfs_randomness(sqlite3_vfs *vfs, int n, char *out) {
         if (n > 0)
                 memset(out, 0, (size_t) n);
         return n;
 }
 
-static int vfs_sleep(sqlite3_vfs *vfs, int us)
-{
+static int vfs_sleep(sqlite3_vfs *vfs, int us) {
         return 0;
 }
 
-static int vfs_current_time(sqlite3_vfs *vfs, double *ret)
-{
+static int vfs_current_time(sqlite3_vfs *vfs, double *ret) {
         *ret = 2440587.5; /* the Unix epoch as a Julian day: nothing here needs the time */
         return SQLITE_OK;
 }
 
-static int vfs_get_last_error(sqlite3_vfs *vfs, int n, char *msg)
-{
+static int vfs_get_last_error(sqlite3_vfs *vfs, int n, char *msg) {
         return 0;
 }
 
-static int on_progress(void *userdata)
-{
+static int on_progress(void *userdata) {
         long *budget = userdata;
         *budget -= SQLITE_PROGRESS_STEP;
         return *budget <= 0;
 }
 
-static void warn_sqlite(struct rpmdb_walk *w, sqlite3 *db, const char *what)
-{
+static void warn_sqlite(struct rpmdb_walk *w, sqlite3 *db, const char *what) {
         layer_ctx_warn(w->ctx, "rpm database '%s' (sqlite) is damaged or not readable: %s: %s", w->path,
                        what, db ? sqlite3_errmsg(db) : "out of memory");
 }
 
-static void sqlite3_closep(sqlite3 **db)
-{
+static void sqlite3_closep(sqlite3 **db) {
         if (*db)
                 sqlite3_close(*db);
 }
 
-static void sqlite3_finalizep(sqlite3_stmt **s)
-{
+static void sqlite3_finalizep(sqlite3_stmt **s) {
         if (*s)
                 sqlite3_finalize(*s);
 }
 
 /* Hardens a freshly opened connection. */
-static int harden(sqlite3 *db)
-{
-        static const int off[] = {SQLITE_DBCONFIG_TRUSTED_SCHEMA, SQLITE_DBCONFIG_ENABLE_TRIGGER,
-                                  SQLITE_DBCONFIG_ENABLE_VIEW, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION};
+static int harden(sqlite3 *db) {
+        static const int off[] = { SQLITE_DBCONFIG_TRUSTED_SCHEMA, SQLITE_DBCONFIG_ENABLE_TRIGGER,
+                                   SQLITE_DBCONFIG_ENABLE_VIEW, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION };
         int r = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *) NULL);
         for (size_t i = 0; i < ELEMENTSOF(off) && r == SQLITE_OK; i++)
                 r = sqlite3_db_config(db, off[i], 0, (int *) NULL);
@@ -249,8 +221,7 @@ static int harden(sqlite3 *db)
                             NULL, NULL, NULL);
 }
 
-static int read_packages(struct rpmdb_walk *w, sqlite3 *db)
-{
+static int read_packages(struct rpmdb_walk *w, sqlite3 *db) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         int k;
 
@@ -310,8 +281,33 @@ static int read_packages(struct rpmdb_walk *w, sqlite3 *db)
         return 0;
 }
 
-int rpmdb_sqlite_read(struct rpmdb_walk *w, const uint8_t *data, size_t n)
-{
+static uint32_t be32(const uint8_t *p) {
+        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 | (uint32_t) p[2] << 8 | (uint32_t) p[3];
+}
+
+/* SQLite reads missing bytes of a cut-off last page as zeros, which can go unnoticed: compare the file's
+ * size with the size its header records (valid when the "version-valid-for" number matches the change
+ * counter, as SQLite itself decides). */
+static void check_size(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
+        if (n < 100) {
+                layer_ctx_warn(w->ctx, "rpm database '%s' (sqlite) is truncated: %zu bytes", w->path, n);
+                return;
+        }
+        uint32_t pagesize = (uint32_t) data[16] << 8 | data[17];
+        if (pagesize == 1)
+                pagesize = 65536;
+        if (pagesize < 512 || (pagesize & (pagesize - 1)))
+                return; /* SQLite will say what is wrong */
+        uint64_t want = n;
+        if (be32(data + 92) == be32(data + 24) && be32(data + 28) != 0)
+                want = (uint64_t) be32(data + 28) * pagesize;
+        if (n % pagesize || n < want)
+                layer_ctx_warn(w->ctx, "rpm database '%s' (sqlite) is truncated: %zu bytes, %llu expected",
+                               w->path, n,
+                               (unsigned long long) MAX(want, (n / pagesize + 1) * (uint64_t) pagesize));
+}
+
+int rpmdb_sqlite_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
         _cleanup_(sqlite3_closep) sqlite3 *db = NULL;
         struct mem_vfs v = {
                 .vfs =
@@ -337,6 +333,8 @@ int rpmdb_sqlite_read(struct rpmdb_walk *w, const uint8_t *data, size_t n)
         };
         long budget = SQLITE_OP_BUDGET;
         int k, r;
+
+        check_size(w, data, n);
 
         /* A name of its own for each read, so that concurrent reads (one per layer) never meet. */
         snprintf(v.name, sizeof v.name, "stockade-rpmdb-%p", (void *) &v);

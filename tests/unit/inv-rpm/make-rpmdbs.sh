@@ -115,7 +115,7 @@ EOF
         echo "bdb-be $out/bdb-be/Packages" >> "$out/cases.txt"
         echo "bdb-chksum $out/bdb-chksum/Packages" >> "$out/cases.txt"
         # rpm's own reader must agree that these are its databases (it cannot read checksummed pages).
-        if quiet "$RPM" --showrc | grep -q '^available backends.*bdb_ro'; then
+        if [[ $(quiet "$RPM" --showrc) =~ available\ backends[^$'\n']*bdb_ro ]]; then
                 for d in bdb-le bdb-be; do
                         quiet "$RPM" --dbpath "$out/$d" --define '_db_backend bdb_ro' -qa --qf "$qf" 2> /dev/null |
                                 LC_ALL=C sort > "$out/$d.rpm-qa.txt"
@@ -129,7 +129,7 @@ fi
 
 # ---- ndb ----
 RPM_NDB=${RPM_NDB:-$RPM}
-if quiet "$RPM_NDB" --showrc | grep -q '^available backends.*\bndb\b'; then
+if [[ $(quiet "$RPM_NDB" --showrc) =~ available\ backends[^$'\n']*\ ndb ]]; then
         nroot=$out/root-ndb
         ndb=(--root "$nroot" --dbpath /var/lib/rpm --define '_db_backend ndb')
         quiet "$RPM_NDB" "${ndb[@]}" -i --nodeps --justdb --noscripts "${rpms[@]}"

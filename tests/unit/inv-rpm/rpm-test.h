@@ -19,8 +19,7 @@ struct rt {
         struct layer_ctx *ctx;
 };
 
-static inline void rt_init(struct rt *t, const char *tmpdir)
-{
+static inline void rt_init(struct rt *t, const char *tmpdir) {
         memset(t, 0, sizeof *t);
         /* analyzer_rpm is only weakly referenced by the library's analyzer table, and a weak reference
          * does not pull an object out of a static library: reference the cataloger's code directly. */
@@ -33,17 +32,15 @@ static inline void rt_init(struct rt *t, const char *tmpdir)
                 abort();
 }
 
-static inline void rt_done(struct rt *t)
-{
+static inline void rt_done(struct rt *t) {
         layer_ctx_free_standalone(t->ctx);
         diag_done(&t->diag);
 }
 
 /* Feeds one database to analyzer_rpm as the file at image path `path`; returns what on_stream returned,
  * or -EINVAL if the analyzer does not claim the path. */
-static inline int rt_feed(struct rt *t, const char *path, const void *data, size_t n)
-{
-        struct layer_file f = {.path = path, .size = n, .mode = 0644, .kind = LF_REG};
+static inline int rt_feed(struct rt *t, const char *path, const void *data, size_t n) {
+        struct layer_file f = { .path = path, .size = n, .mode = 0644, .kind = LF_REG };
         if (!&analyzer_rpm || analyzer_rpm.match(&f) != ANALYZE_STREAM)
                 return -EINVAL;
         struct entry_reader *r = entry_reader_new_mem(data, n);
@@ -54,18 +51,15 @@ static inline int rt_feed(struct rt *t, const char *path, const void *data, size
         return k;
 }
 
-static inline size_t rt_npkgs(struct rt *t)
-{
+static inline size_t rt_npkgs(struct rt *t) {
         return layer_ctx_result(t->ctx)->pkgs.n;
 }
 
-static inline size_t rt_nwarnings(struct rt *t)
-{
+static inline size_t rt_nwarnings(struct rt *t) {
         return layer_ctx_result(t->ctx)->warnings.n;
 }
 
-static inline bool rt_warned(struct rt *t, const char *needle)
-{
+static inline bool rt_warned(struct rt *t, const char *needle) {
         struct layer_result *res = layer_ctx_result(t->ctx);
         for (size_t i = 0; i < res->warnings.n; i++)
                 if (strstr(res->warnings.items[i], needle))
@@ -73,15 +67,13 @@ static inline bool rt_warned(struct rt *t, const char *needle)
         return false;
 }
 
-static inline void rt_print_warnings(struct rt *t, FILE *out)
-{
+static inline void rt_print_warnings(struct rt *t, FILE *out) {
         struct layer_result *res = layer_ctx_result(t->ctx);
         for (size_t i = 0; i < res->warnings.n; i++)
                 fprintf(out, "  warning: %s\n", res->warnings.items[i]);
 }
 
-static inline const struct pkg *rt_find(struct rt *t, const char *name)
-{
+static inline const struct pkg *rt_find(struct rt *t, const char *name) {
         struct layer_result *res = layer_ctx_result(t->ctx);
         for (size_t i = 0; i < res->pkgs.n; i++)
                 if (res->pkgs.items[i].name && strcmp(res->pkgs.items[i].name, name) == 0)
@@ -89,24 +81,21 @@ static inline const struct pkg *rt_find(struct rt *t, const char *name)
         return NULL;
 }
 
-static inline size_t rt_nfiles(const struct pkg *p)
-{
+static inline size_t rt_nfiles(const struct pkg *p) {
         size_t n = 0;
         while (p && p->owned_files && p->owned_files[n])
                 n++;
         return n;
 }
 
-static int rt_cmp_lines(const void *a, const void *b)
-{
+static int rt_cmp_lines(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 /* Lines like rpm -qa --qf '%{NAME} %{EPOCH} %{VERSION}-%{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}\n' and
  * like "NAME /path" for every owned file, sorted bytewise; caller frees each line and the arrays. */
 static inline void rt_render(struct rt *t, char ***ret_pkgs, size_t *ret_np, char ***ret_files,
-                             size_t *ret_nf)
-{
+                             size_t *ret_nf) {
         struct layer_result *res = layer_ctx_result(t->ctx);
         size_t np = res->pkgs.n, nf = 0, k = 0;
         for (size_t i = 0; i < np; i++)
@@ -138,8 +127,7 @@ static inline void rt_render(struct rt *t, char ***ret_pkgs, size_t *ret_np, cha
         *ret_nf = nf;
 }
 
-static inline void rt_free_lines(char **l, size_t n)
-{
+static inline void rt_free_lines(char **l, size_t n) {
         for (size_t i = 0; i < n; i++)
                 free(l[i]);
         free(l);

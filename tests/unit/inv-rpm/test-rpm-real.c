@@ -11,8 +11,7 @@
 
 int tests_failed_checks;
 
-static char *slurp(const char *path, size_t *ret_len)
-{
+static char *slurp(const char *path, size_t *ret_len) {
         FILE *f = fopen(path, "rb");
         if (!f) {
                 perror(path);
@@ -34,8 +33,7 @@ static char *slurp(const char *path, size_t *ret_len)
 }
 
 /* Splits a file into its lines (sorted bytewise, as sort(1) with LC_ALL=C). */
-static char **read_lines(const char *path, size_t *ret_n)
-{
+static char **read_lines(const char *path, size_t *ret_n) {
         size_t len, n = 0;
         char *s = slurp(path, &len);
         for (size_t i = 0; i < len; i++)
@@ -54,8 +52,7 @@ static char **read_lines(const char *path, size_t *ret_n)
         return l;
 }
 
-static int compare(const char *what, char **want, size_t nw, char **got, size_t ng)
-{
+static int compare(const char *what, char **want, size_t nw, char **got, size_t ng) {
         size_t i = 0, j = 0;
         int bad = 0;
         while (i < nw || j < ng) {
@@ -74,15 +71,13 @@ static int compare(const char *what, char **want, size_t nw, char **got, size_t 
 }
 
 /* Owned by these tests only: a directory that must stay empty (the spool file is unlinked at once). */
-static bool dir_is_empty(const char *d)
-{
+static bool dir_is_empty(const char *d) {
         char cmd[4200];
         snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", d);
         return system(cmd) == 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         if (argc != 5) {
                 fprintf(stderr, "usage: %s DATABASE IMAGE-PATH EXPECTED-PKGS EXPECTED-FILES\n", argv[0]);
                 return 2;
