@@ -267,6 +267,15 @@ static int get_field(struct rpmdb_walk *w, const struct rpm_header *h, uint32_t 
         return 0;
 }
 
+static void stop_for_arena(struct rpmdb_walk *w) {
+        if (!w->stop)
+                layer_ctx_warn(w->ctx,
+                               "rpm database '%s': stopping after %llu packages, the layer's metadata limit "
+                               "is reached",
+                               w->path, (unsigned long long) w->n_pkgs);
+        w->stop = true;
+}
+
 /* Appends one path to the file array after normalizing it into an image path. */
 static int add_path(struct rpmdb_walk *w, const char *dir, size_t dlen, const char *base, const char **files,
                     uint32_t *n, uint32_t *n_skipped) {
@@ -372,8 +381,14 @@ static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pk
         if (!files)
                 return -ENOMEM;
         const char *b = bases;
+        size_t max_arena = layer_ctx_limits(w->ctx)->max_arena;
         for (uint32_t i = 0; i < want; i++) {
                 size_t blen = strlen(b);
+                /* One header can name a million long paths: keep to the layer's metadata budget. */
+                if (arena_used(layer_ctx_arena(w->ctx)) > max_arena) {
+                        stop_for_arena(w);
+                        break;
+                }
                 if (old) {
                         r = add_path(w, "", 0, b, files, &n, &n_skipped);
                 } else {
@@ -502,14 +517,8 @@ int rpmdb_add_header(struct rpmdb_walk *w, const uint8_t *blob, size_t n) {
         if (r < 0)
                 return r;
 
-        if (arena_used(a) > layer_ctx_limits(c)->max_arena) {
-                layer_ctx_warn(
-                        c,
-                        "rpm database '%s': stopping after %llu packages, the layer's metadata limit is "
-                        "reached",
-                        w->path, (unsigned long long) w->n_pkgs);
-                w->stop = true;
-        }
+        if (arena_used(a) > layer_ctx_limits(c)->max_arena)
+                stop_for_arena(w);
         if (w->n_blobs >= RPMDB_MAX_PKGS && !w->stop) {
                 layer_ctx_warn(c, "rpm database '%s': stopping after %u package headers", w->path,
                                (unsigned) RPMDB_MAX_PKGS);

@@ -8,6 +8,9 @@
  * defensive mode, untrusted schema, no triggers or views, small limits, and a cap on the work of the
  * query, so a hostile file ends in an error message rather than a hang or unbounded memory.
  *
+ * SQLITE_NOMEM is a warning here, not -ENOMEM: SQLite also reports some kinds of corruption as "out of
+ * memory" (the fuzzer found one), and a damaged database must not fail the whole layer.
+ *
  * The write-ahead log (rpmdb.sqlite-wal) is not read: rpm checkpoints it when it closes the database, so
  * in an image it is empty unless rpm was killed mid-transaction. */
 
@@ -231,7 +234,7 @@ static int read_packages(struct rpmdb_walk *w, sqlite3 *db) {
                                -1, &st, NULL);
         if (k != SQLITE_OK) {
                 warn_sqlite(w, db, "reading the schema");
-                return k == SQLITE_NOMEM ? -ENOMEM : 0;
+                return 0;
         }
         k = sqlite3_step(st);
         if (k != SQLITE_ROW) {
@@ -239,7 +242,7 @@ static int read_packages(struct rpmdb_walk *w, sqlite3 *db) {
                         layer_ctx_warn(w->ctx, "rpm database '%s' (sqlite) has no Packages table", w->path);
                 else
                         warn_sqlite(w, db, "reading the schema");
-                return k == SQLITE_NOMEM ? -ENOMEM : 0;
+                return 0;
         }
         const char *sql = (const char *) sqlite3_column_text(st, 0);
         if (!sql || strncasecmp(sql, "CREATE TABLE", 12) != 0) {
@@ -251,7 +254,7 @@ static int read_packages(struct rpmdb_walk *w, sqlite3 *db) {
         k = sqlite3_prepare_v2(db, "SELECT blob FROM Packages", -1, &st, NULL);
         if (k != SQLITE_OK) {
                 warn_sqlite(w, db, "querying Packages");
-                return k == SQLITE_NOMEM ? -ENOMEM : 0;
+                return 0;
         }
         uint64_t not_blobs = 0;
         while (!w->stop && (k = sqlite3_step(st)) == SQLITE_ROW) {
@@ -273,8 +276,6 @@ static int read_packages(struct rpmdb_walk *w, sqlite3 *db) {
                 layer_ctx_warn(w->ctx, "rpm database '%s' (sqlite): %llu rows without a header blob",
                                w->path, (unsigned long long) not_blobs);
         if (!w->stop && k != SQLITE_DONE) {
-                if (k == SQLITE_NOMEM)
-                        return -ENOMEM;
                 warn_sqlite(w, db,
                             k == SQLITE_INTERRUPT ? "reading Packages (too much work)" : "reading Packages");
         }
@@ -332,7 +333,7 @@ int rpmdb_sqlite_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
                 .size = n,
         };
         long budget = SQLITE_OP_BUDGET;
-        int k, r;
+        int k, r = 0;
 
         check_size(w, data, n);
 
@@ -353,13 +354,11 @@ int rpmdb_sqlite_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
                             v.name);
         if (k == SQLITE_OK)
                 k = harden(db);
-        if (k != SQLITE_OK) {
-                warn_sqlite(w, db, "opening");
-                r = k == SQLITE_NOMEM ? -ENOMEM : 0;
-        } else {
+        if (k == SQLITE_OK) {
                 sqlite3_progress_handler(db, SQLITE_PROGRESS_STEP, on_progress, &budget);
                 r = read_packages(w, db);
-        }
+        } else
+                warn_sqlite(w, db, "opening");
         sqlite3_close(TAKE_PTR(db));
         sqlite3_vfs_unregister(&v.vfs);
         return r;

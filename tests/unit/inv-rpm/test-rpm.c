@@ -204,6 +204,36 @@ TEST(rpm_backends_count_blobs) {
         }
 }
 
+TEST(rpm_through_layer_dispatch) {
+        /* As the layer walkers do it: the analyzer table picks analyzer_rpm for the path. */
+        size_t n;
+        char *d = fixture("ndb.Packages.db", &n);
+        struct rt t;
+        rt_init(&t, private_tmp());
+        struct layer_file f = {
+                .path = "usr/lib/sysimage/rpm/Packages.db", .size = n, .mode = 0644, .kind = LF_REG
+        };
+        CHECK_INT(layer_ctx_feed_file(t.ctx, &f, d, n), 0);
+        CHECK_INT(rt_npkgs(&t), 2);
+        CHECK_INT(layer_ctx_result(t.ctx)->files_read, 1);
+        rt_done(&t);
+        free(d);
+}
+
+TEST(rpm_metadata_budget) {
+        /* A layer whose metadata budget runs out: a warning, and the reading stops. */
+        size_t n;
+        char *d = fixture("ndb.Packages.db", &n);
+        struct rt t;
+        rt_init(&t, private_tmp());
+        t.opts.limits.max_arena = 200;
+        CHECK_INT(rt_feed(&t, "var/lib/rpm/Packages.db", d, n), 0);
+        CHECK(rt_warned(&t, "metadata limit is reached"));
+        CHECK_INT(rt_npkgs(&t), 1);
+        rt_done(&t);
+        free(d);
+}
+
 TEST(rpm_sniff) {
         CHECK_INT(rpmdb_sniff((const uint8_t *) "SQLite format 3\0xxxx", 20), RPMDB_SQLITE);
         CHECK_INT(rpmdb_sniff((const uint8_t *) "RpmP", 4), RPMDB_NDB);
