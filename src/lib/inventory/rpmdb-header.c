@@ -276,26 +276,61 @@ static void stop_for_arena(struct rpmdb_walk *w) {
         w->stop = true;
 }
 
-/* Appends one path to the file array after normalizing it into an image path. */
-static int add_path(struct rpmdb_walk *w, const char *dir, size_t dlen, const char *base, const char **files,
-                    uint32_t *n, uint32_t *n_skipped) {
-        char raw[PATH_MAX_IMAGE + 1], out[PATH_MAX_IMAGE + 1];
-        size_t blen = strlen(base);
+/* The directories of a file list, normalized once each: a header may point a million basenames at one
+ * long directory name, and normalizing it again for each would cost gigabytes of work. */
+struct dirs {
+        char *pool;      /* the normalized names, NUL-separated */
+        size_t *off;     /* where each starts in pool */
+        uint32_t *len;   /* its length; UINT32_MAX when it is not a usable directory */
+        uint16_t *depth; /* its number of components */
+};
 
-        if (dlen + blen > PATH_MAX_IMAGE) {
-                (*n_skipped)++;
-                return 0;
+static void dirs_free(struct dirs *d) {
+        free(d->pool);
+        free(d->off);
+        free(d->len);
+        free(d->depth);
+}
+
+static int dirs_init(struct dirs *d, const char *names, uint32_t n, size_t bytes) {
+        char out[PATH_MAX_IMAGE + 1];
+        size_t used = 0;
+
+        /* Normalizing never lengthens a name: the pool needs at most the names' own bytes. */
+        d->pool = malloc(bytes + 1);
+        d->off = malloc(sizeof *d->off * (n ? n : 1));
+        d->len = malloc(sizeof *d->len * (n ? n : 1));
+        d->depth = malloc(sizeof *d->depth * (n ? n : 1));
+        if (!d->pool || !d->off || !d->len || !d->depth)
+                return -ENOMEM;
+        for (uint32_t i = 0; i < n; i++) {
+                size_t l = strlen(names);
+                d->off[i] = used;
+                d->len[i] = UINT32_MAX;
+                /* "/" normalizes to "" (the root), which is a fine directory. */
+                if (path_normalize_member(names, out) == 0) {
+                        size_t k = strlen(out);
+                        memcpy(d->pool + used, out, k + 1);
+                        d->len[i] = (uint32_t) k;
+                        d->depth[i] = 0;
+                        for (size_t j = 0; j < k; j++)
+                                d->depth[i] += out[j] == '/';
+                        d->depth[i] += k > 0;
+                        used += k + 1;
+                }
+                names += l + 1;
         }
-        memcpy(raw, dir, dlen);
-        memcpy(raw + dlen, base, blen);
-        raw[dlen + blen] = 0;
-        if (path_normalize_member(raw, out) < 0) {
-                (*n_skipped)++;
-                return 0;
-        }
-        if (!out[0]) /* "/" itself (the filesystem package owns it) */
-                return 0;
-        const char *s = layer_ctx_strdup(w->ctx, out);
+        return 0;
+}
+
+/* A basename must be one plain path component (or empty), as rpm writes them. */
+static bool is_component(const char *b, size_t len) {
+        return !memchr(b, '/', len) && !(len == 1 && b[0] == '.') &&
+               !(len == 2 && b[0] == '.' && b[1] == '.');
+}
+
+static int push_file(struct rpmdb_walk *w, const char *path, const char **files, uint32_t *n) {
+        const char *s = layer_ctx_strdup(w->ctx, path);
         if (!s)
                 return -ENOMEM;
         files[(*n)++] = s;
@@ -303,13 +338,15 @@ static int add_path(struct rpmdb_walk *w, const char *dir, size_t dlen, const ch
 }
 
 /* Reads the file list: BASENAMES + DIRNAMES indexed by DIRINDEXES, or OLDFILENAMES in headers from before
- * rpm 4. A broken file list is reported and leaves the package without files. */
+ * rpm 4. Paths become image paths ("usr/bin/bash"); names that are not usable paths (climbing above the
+ * root, too long or deep) are counted and reported. A broken file list is reported and leaves the
+ * package without files. */
 static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pkg *p) {
-        const char *bases = NULL, *dirs = NULL;
+        const char *bases = NULL, *dirnames = NULL;
         const uint8_t *idx = NULL;
         uint32_t n_bases = 0, n_dirs = 0, n_idx = 0, n = 0, n_skipped = 0;
-        _cleanup_free_ const char **dirv = NULL;
-        _cleanup_free_ size_t *dirl = NULL;
+        _cleanup_(dirs_free) struct dirs dirs = { 0 };
+        char path[PATH_MAX_IMAGE + 1];
         const char *why = NULL;
         bool old = false;
         int r;
@@ -326,7 +363,7 @@ static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pk
                 goto bad;
         }
         if (!old) {
-                r = rpm_header_get_string_array(h, RPMTAG_DIRNAMES, &dirs, &n_dirs);
+                r = rpm_header_get_string_array(h, RPMTAG_DIRNAMES, &dirnames, &n_dirs);
                 if (r < 0) {
                         why = r == -ENOENT ? "BASENAMES without DIRNAMES" : "bad DIRNAMES";
                         goto bad;
@@ -364,17 +401,11 @@ static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pk
                 return 0;
 
         if (!old) {
-                /* Random access to the directory names: one pass to find where each starts. */
-                dirv = malloc(sizeof *dirv * (n_dirs ? n_dirs : 1));
-                dirl = malloc(sizeof *dirl * (n_dirs ? n_dirs : 1));
-                if (!dirv || !dirl)
-                        return -ENOMEM;
-                const char *s = dirs;
-                for (uint32_t i = 0; i < n_dirs; i++) {
-                        dirv[i] = s;
-                        dirl[i] = strlen(s);
-                        s += dirl[i] + 1;
-                }
+                /* The strings were checked to end inside the store, which bounds their total size. */
+                r = dirs_init(&dirs, dirnames, n_dirs,
+                              (size_t) (h->store + h->dl - (const uint8_t *) dirnames));
+                if (r < 0)
+                        return r;
         }
 
         const char **files = arena_alloc(layer_ctx_arena(w->ctx), sizeof *files * ((size_t) want + 1));
@@ -382,26 +413,38 @@ static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pk
                 return -ENOMEM;
         const char *b = bases;
         size_t max_arena = layer_ctx_limits(w->ctx)->max_arena;
-        for (uint32_t i = 0; i < want; i++) {
-                size_t blen = strlen(b);
+        for (uint32_t i = 0; i < want; i++, b += strlen(b) + 1) {
                 /* One header can name a million long paths: keep to the layer's metadata budget. */
                 if (arena_used(layer_ctx_arena(w->ctx)) > max_arena) {
                         stop_for_arena(w);
                         break;
                 }
                 if (old) {
-                        r = add_path(w, "", 0, b, files, &n, &n_skipped);
+                        /* Each name is its own bytes of the store: normalizing them all is linear. */
+                        if (path_normalize_member(b, path) < 0) {
+                                n_skipped++;
+                                continue;
+                        }
                 } else {
                         uint32_t d = be32(idx + (size_t) i * 4);
-                        if (d >= n_dirs) {
+                        size_t blen = strlen(b);
+                        if (d >= n_dirs || dirs.len[d] == UINT32_MAX || !is_component(b, blen) ||
+                            dirs.len[d] + 1 + blen > PATH_MAX_IMAGE || dirs.depth[d] + 1 > PATH_MAX_DEPTH) {
                                 n_skipped++;
-                                r = 0;
-                        } else
-                                r = add_path(w, dirv[d], dirl[d], b, files, &n, &n_skipped);
+                                continue;
+                        }
+                        /* An empty basename is the directory itself ("/" is stored as "/" + ""). */
+                        size_t dl = dirs.len[d];
+                        memcpy(path, dirs.pool + dirs.off[d], dl);
+                        if (dl && blen)
+                                path[dl++] = '/';
+                        memcpy(path + dl, b, blen + 1);
                 }
+                if (!path[0])
+                        continue; /* the root directory: the filesystem package owns it, nothing to record */
+                r = push_file(w, path, files, &n);
                 if (r < 0)
                         return r;
-                b += blen + 1;
         }
         files[n] = NULL;
         p->owned_files = files;

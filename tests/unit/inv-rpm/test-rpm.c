@@ -554,6 +554,97 @@ TEST(rpm_header_hostile_paths) {
         rt_done(&t);
 }
 
+TEST(rpm_header_root_and_dot_names) {
+        /* rpm stores "/" as directory "/" with an empty basename; "." and "a/b" are not basenames. */
+        static const char *const bases[] = { "", "passwd", ".", "a/b", "" };
+        static const char *const dirs[] = { "/", "/etc/" };
+        static const uint32_t idx[] = { 0, 1, 1, 1, 1 };
+        struct hb b;
+        struct rt t;
+        hb_init(&b);
+        hb_str(&b, RPMTAG_NAME, "filesystem");
+        hb_u32v(&b, RPMTAG_DIRINDEXES, idx, 5);
+        hb_strv(&b, RPMTAG_BASENAMES, bases, 5);
+        hb_strv(&b, RPMTAG_DIRNAMES, dirs, 2);
+        add_hb(&t, &b);
+        const struct pkg *p = rt_find(&t, "filesystem");
+        REQUIRE(p);
+        REQUIRE(rt_nfiles(p) == 2);
+        CHECK_STR(p->owned_files[0], "etc/passwd");
+        CHECK_STR(p->owned_files[1], "etc");
+        CHECK(rt_warned(&t, "2 file names were not usable paths"));
+        rt_done(&t);
+}
+
+/* A header of n_files basenames "x", all in one directory dir (built by hand: it is big). */
+static uint8_t *big_header(const char *dir, uint32_t n_files, size_t *ret_n) {
+        size_t dirlen = strlen(dir) + 1;
+        size_t dl = 8 + (size_t) n_files * 4 + (size_t) n_files * 2 + dirlen;
+        size_t n = 8 + 4 * 16 + dl;
+        uint8_t *p = calloc(1, n), *e = p + 8, *st = p + 8 + 4 * 16;
+        put_be32(p, 4);
+        put_be32(p + 4, (uint32_t) dl);
+        uint32_t off = 0;
+        memcpy(st, "big\0", 4);
+        put_be32(e, RPMTAG_NAME), put_be32(e + 4, RPM_STRING_TYPE), put_be32(e + 8, 0), put_be32(e + 12, 1);
+        off = 8;
+        e += 16;
+        put_be32(e, RPMTAG_DIRINDEXES), put_be32(e + 4, RPM_INT32_TYPE), put_be32(e + 8, off);
+        put_be32(e + 12, n_files);
+        off += n_files * 4; /* all zero: directory 0 */
+        e += 16;
+        put_be32(e, RPMTAG_BASENAMES), put_be32(e + 4, RPM_STRING_ARRAY_TYPE), put_be32(e + 8, off);
+        put_be32(e + 12, n_files);
+        for (uint32_t i = 0; i < n_files; i++)
+                st[off + i * 2] = 'x';
+        off += n_files * 2;
+        e += 16;
+        put_be32(e, RPMTAG_DIRNAMES), put_be32(e + 4, RPM_STRING_ARRAY_TYPE), put_be32(e + 8, off);
+        put_be32(e + 12, 1);
+        memcpy(st + off, dir, dirlen);
+        *ret_n = n;
+        return p;
+}
+
+TEST(rpm_header_many_files_one_long_dir) {
+        /* A million files in one 4000-byte directory that climbs out of the root at its very end: the
+         * directory is judged once, not a million times. */
+        char dir[4001];
+        size_t k = 0;
+        while (k < 2000)
+                dir[k++] = 'a', dir[k++] = '/';
+        while (k < 3997)
+                dir[k++] = '.', dir[k++] = '.', dir[k++] = '/';
+        dir[k] = 0;
+        size_t n;
+        uint8_t *blob = big_header(dir, RPMDB_MAX_PKG_FILES, &n);
+        struct rt t;
+        add_blob(&t, blob, n);
+        const struct pkg *p = rt_find(&t, "big");
+        REQUIRE(p);
+        CHECK_INT(rt_nfiles(p), 0);
+        CHECK(rt_warned(&t, "1048575 file names were not usable paths"));
+        rt_done(&t);
+        free(blob);
+
+        /* The same with a usable directory: every file is recorded. */
+        blob = big_header("/usr/share/many/", 100000, &n);
+        add_blob(&t, blob, n);
+        p = rt_find(&t, "big");
+        REQUIRE(p);
+        CHECK_INT(rt_nfiles(p), 100000);
+        CHECK_STR(p->owned_files[99999], "usr/share/many/x");
+        rt_done(&t);
+        free(blob);
+
+        /* One file over rpm's limit: not read at all. */
+        blob = big_header("/d/", RPMDB_MAX_PKG_FILES + 1, &n);
+        add_blob(&t, blob, n);
+        CHECK(rt_warned(&t, "too many files"));
+        rt_done(&t);
+        free(blob);
+}
+
 TEST(rpm_header_broken_file_lists) {
         static const char *const bases[] = { "a", "b" };
         static const char *const dirs[] = { "/d/" };
