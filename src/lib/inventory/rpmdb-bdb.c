@@ -34,7 +34,7 @@ struct bdb {
         size_t size;
         bool swapped;
         uint32_t pagesize;
-        uint32_t npages;   /* pages present: min(last_pgno + 1, size / pagesize) */
+        uint32_t npages;   /* pages in the file (size / pagesize) */
         uint32_t overhead; /* where a page's index (or overflow data) starts */
         uint8_t *visited;  /* bitmap over npages */
         uint8_t *value;    /* reassembled overflow value */
@@ -267,7 +267,9 @@ int rpmdb_bdb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
                 layer_ctx_warn(w->ctx,
                                "rpm database '%s' (Berkeley DB) is truncated: %llu of %llu pages present",
                                w->path, (unsigned long long) in_file, (unsigned long long) last_pgno + 1);
-        db.npages = (uint32_t) MIN((uint64_t) last_pgno + 1, in_file);
+        /* Pages past last_pgno are still followed when something points at them: a database that was
+         * not closed cleanly may have a stale metadata page, and rpm's records must not hide there. */
+        db.npages = (uint32_t) MIN(in_file, (uint64_t) UINT32_MAX);
         if (max_bucket >= db.npages) {
                 layer_ctx_warn(w->ctx, "rpm database '%s' (Berkeley DB) claims %llu buckets in %u pages",
                                w->path, (unsigned long long) max_bucket + 1, db.npages);

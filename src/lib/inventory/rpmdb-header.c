@@ -66,8 +66,9 @@ int rpm_header_parse(const uint8_t *blob, size_t n, struct rpm_header *ret, cons
         h.store = h.index + (size_t) h.il * ENTRY_SIZE;
 
         /* The region: the first entry points at a trailer whose negated offset is the size of the region's
-         * index. rpm refuses headers whose region is broken; we only need the region to know which entries
-         * are the package's own, so a broken one is reported and the entries are read anyway. */
+         * index. rpm refuses headers whose region is broken. Lookups do not depend on the region (the last
+         * entry of a tag wins, and install-time entries come last), so a broken one is only reported: a
+         * scanner that skipped what rpm might still show would let a package hide. */
         struct entry e0, tr;
         entry_read(h.index, &e0);
         if (is_region_tag(e0.tag)) {
@@ -246,25 +247,18 @@ static void warn_bad(struct rpmdb_walk *w, const char *why) {
                                (unsigned long long) w->n_blobs, w->path, why);
 }
 
-/* A string field into the arena: 0 with *ret NULL when absent, -EBADMSG when malformed or too long. */
-static int get_field(struct rpmdb_walk *w, const struct rpm_header *h, uint32_t tag, size_t max,
-                     const char **ret) {
-        const char *s;
-        size_t len;
-        int r = rpm_header_get_string(h, tag, &s, &len);
+/* A string field: 0 with *ret NULL when absent, -EBADMSG when malformed or longer than max. */
+static int get_field(const struct rpm_header *h, uint32_t tag, size_t max, const char **ret,
+                     size_t *ret_len) {
+        int r = rpm_header_get_string(h, tag, ret, ret_len);
         if (r == -ENOENT) {
                 *ret = NULL;
+                *ret_len = 0;
                 return 0;
         }
         if (r < 0)
                 return r;
-        if (len > max)
-                return -EBADMSG;
-        char *d = layer_ctx_strndup(w->ctx, s, len);
-        if (!d)
-                return -ENOMEM;
-        *ret = d;
-        return 0;
+        return *ret_len > max ? -EBADMSG : 0;
 }
 
 static void stop_for_arena(struct rpmdb_walk *w) {
@@ -461,111 +455,107 @@ bad:
         return 0;
 }
 
+enum { F_NAME, F_VERSION, F_RELEASE, F_ARCH, F_LICENSE, F_SOURCERPM, _F_MAX };
+
+static const struct {
+        uint32_t tag;
+        size_t max;
+        const char *bad;
+} fields[_F_MAX] = {
+        [F_NAME] = { RPMTAG_NAME, RPMDB_MAX_FIELD, "bad NAME" },
+        [F_VERSION] = { RPMTAG_VERSION, RPMDB_MAX_FIELD, "bad VERSION" },
+        [F_RELEASE] = { RPMTAG_RELEASE, RPMDB_MAX_FIELD, "bad RELEASE" },
+        [F_ARCH] = { RPMTAG_ARCH, RPMDB_MAX_FIELD, "bad ARCH" },
+        [F_LICENSE] = { RPMTAG_LICENSE, RPMDB_MAX_LICENSE, "bad LICENSE" },
+        [F_SOURCERPM] = { RPMTAG_SOURCERPM, RPMDB_MAX_FIELD, "bad SOURCERPM" },
+};
+
 int rpmdb_add_header(struct rpmdb_walk *w, const uint8_t *blob, size_t n) {
         struct layer_ctx *c = w->ctx;
+        struct arena *a = layer_ctx_arena(c);
         struct rpm_header h;
-        const char *why = NULL;
-        const char *name, *version, *release, *arch, *license, *srpm;
-        uint32_t epoch;
-        bool has_epoch;
+        const char *why = NULL, *f[_F_MAX];
+        size_t len[_F_MAX];
+        uint32_t epoch = 0;
         int r;
 
         if (w->stop)
                 return 0;
+        if (w->n_blobs >= RPMDB_MAX_PKGS) {
+                layer_ctx_warn(c, "rpm database '%s': stopping after %u package headers", w->path,
+                               (unsigned) RPMDB_MAX_PKGS);
+                w->stop = true;
+                return 0;
+        }
+        if (arena_used(a) > layer_ctx_limits(c)->max_arena) {
+                stop_for_arena(w);
+                return 0;
+        }
         w->n_blobs++;
         if (rpm_header_parse(blob, n, &h, &why) < 0) {
                 warn_bad(w, why);
                 return 0;
         }
 
-        r = get_field(w, &h, RPMTAG_NAME, RPMDB_MAX_FIELD, &name);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0 || !name || !name[0]) {
-                warn_bad(w, r < 0 ? "bad NAME" : "no NAME");
+        /* Everything is checked before anything is kept, so that broken headers cost no memory. */
+        for (size_t i = 0; i < _F_MAX; i++)
+                if (get_field(&h, fields[i].tag, fields[i].max, &f[i], &len[i]) < 0) {
+                        warn_bad(w, fields[i].bad);
+                        return 0;
+                }
+        if (!f[F_NAME] || !f[F_NAME][0]) {
+                warn_bad(w, "no NAME");
                 return 0;
         }
         /* The keys rpm imported for signature checks are stored as packages named gpg-pubkey. */
-        if (streq(name, "gpg-pubkey"))
+        if (streq(f[F_NAME], "gpg-pubkey"))
                 return 0;
-
-        static const struct {
-                uint32_t tag;
-                size_t max;
-                const char *what;
-        } fields[] = {
-                { RPMTAG_VERSION, RPMDB_MAX_FIELD, "bad VERSION" },
-                { RPMTAG_RELEASE, RPMDB_MAX_FIELD, "bad RELEASE" },
-                { RPMTAG_ARCH, RPMDB_MAX_FIELD, "bad ARCH" },
-                { RPMTAG_LICENSE, RPMDB_MAX_LICENSE, "bad LICENSE" },
-                { RPMTAG_SOURCERPM, RPMDB_MAX_FIELD, "bad SOURCERPM" },
-        };
-        const char **out[] = { &version, &release, &arch, &license, &srpm };
-        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-                r = get_field(w, &h, fields[i].tag, fields[i].max, out[i]);
-                if (r == -ENOMEM)
-                        return r;
-                if (r < 0) {
-                        warn_bad(w, fields[i].what);
-                        return 0;
-                }
-        }
         r = rpm_header_get_u32(&h, RPMTAG_EPOCH, &epoch);
         if (r == -EBADMSG) {
                 warn_bad(w, "bad EPOCH");
                 return 0;
         }
-        has_epoch = r == 0;
+        bool has_epoch = r == 0;
 
-        struct arena *a = layer_ctx_arena(c);
+        if (!w->record_path) {
+                w->record_path = layer_ctx_strdup(c, w->path);
+                if (!w->record_path)
+                        return -ENOMEM;
+        }
         struct pkg *p = layer_ctx_new_pkg(c);
         if (!p)
                 return -ENOMEM;
         p->type = PKG_RPM;
-        p->name = name;
-        if (version && release && release[0])
-                p->version = arena_printf(a, "%s-%s", version, release);
-        else
-                p->version = version;
-        if (version && release && release[0] && !p->version)
-                return -ENOMEM;
-        if (has_epoch) {
+        p->record_path = w->record_path;
+        p->name = layer_ctx_strndup(c, f[F_NAME], len[F_NAME]);
+        if (f[F_VERSION] && f[F_RELEASE] && f[F_RELEASE][0])
+                p->version = arena_printf(a, "%s-%s", f[F_VERSION], f[F_RELEASE]);
+        else if (f[F_VERSION])
+                p->version = layer_ctx_strndup(c, f[F_VERSION], len[F_VERSION]);
+        if (f[F_ARCH])
+                p->arch = layer_ctx_strndup(c, f[F_ARCH], len[F_ARCH]);
+        if (has_epoch)
                 p->epoch = arena_printf(a, "%" PRIu32, epoch);
-                if (!p->epoch)
-                        return -ENOMEM;
-        }
-        p->arch = arch;
-        if (license && license[0]) {
+        if (!p->name || (f[F_VERSION] && !p->version) || (f[F_ARCH] && !p->arch) || (has_epoch && !p->epoch))
+                return -ENOMEM;
+        if (f[F_LICENSE] && f[F_LICENSE][0]) {
                 const char **l = arena_alloc(a, 2 * sizeof *l);
                 if (!l)
                         return -ENOMEM;
-                l[0] = license;
+                l[0] = layer_ctx_strndup(c, f[F_LICENSE], len[F_LICENSE]);
+                if (!l[0])
+                        return -ENOMEM;
                 p->licenses = l;
         }
-        if (srpm && srpm[0]) {
-                r = rpm_split_sourcerpm(a, srpm, &p->source_name, &p->source_version);
+        if (f[F_SOURCERPM] && f[F_SOURCERPM][0]) {
+                r = rpm_split_sourcerpm(a, f[F_SOURCERPM], &p->source_name, &p->source_version);
                 if (r == -ENOMEM)
                         return r;
         }
-        p->record_path = layer_ctx_strdup(c, w->path);
-        if (!p->record_path)
-                return -ENOMEM;
         w->n_pkgs++;
 
         if (h.region_bad)
-                layer_ctx_warn(c, "package '%s' in rpm database '%s' has a damaged header region", name,
+                layer_ctx_warn(c, "package '%s' in rpm database '%s' has a damaged header region", p->name,
                                w->path);
-
-        r = add_files(w, &h, p);
-        if (r < 0)
-                return r;
-
-        if (arena_used(a) > layer_ctx_limits(c)->max_arena)
-                stop_for_arena(w);
-        if (w->n_blobs >= RPMDB_MAX_PKGS && !w->stop) {
-                layer_ctx_warn(c, "rpm database '%s': stopping after %u package headers", w->path,
-                               (unsigned) RPMDB_MAX_PKGS);
-                w->stop = true;
-        }
-        return 0;
+        return add_files(w, &h, p);
 }

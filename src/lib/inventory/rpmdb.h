@@ -97,13 +97,14 @@ int rpm_split_sourcerpm(struct arena *a, const char *srpm, const char **ret_name
 
 struct rpmdb_walk {
         struct layer_ctx *ctx;
-        const char *path;  /* image path of the database: record_path and messages */
-        uint64_t n_blobs;  /* header blobs seen */
-        uint64_t n_pkgs;   /* packages added */
-        uint64_t n_bad;    /* blobs that did not parse */
-        uint64_t n_files;  /* files recorded over all packages */
-        bool stop;         /* a limit was reached: the backends stop handing out blobs */
-        bool warned_files; /* the per-database file cap was reported */
+        const char *path;        /* image path of the database: record_path and messages */
+        uint64_t n_blobs;        /* header blobs seen */
+        uint64_t n_pkgs;         /* packages added */
+        uint64_t n_bad;          /* blobs that did not parse */
+        uint64_t n_files;        /* files recorded over all packages */
+        bool stop;               /* a limit was reached: the backends stop handing out blobs */
+        bool warned_files;       /* the per-database file cap was reported */
+        const char *record_path; /* path, copied into the layer's arena once */
 };
 
 /* Turns one header blob into a struct pkg in w->ctx (gpg-pubkey pseudo-packages are skipped). A
