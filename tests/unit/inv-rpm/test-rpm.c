@@ -220,6 +220,33 @@ TEST(rpm_through_layer_dispatch) {
         free(d);
 }
 
+TEST(rpm_dir_target) {
+        /* A root filesystem directory (dir: targets) with the database where Fedora and openSUSE keep it
+         * and an unrelated file rpm also writes there. */
+        char root[] = "/tmp/stockade-rpm-root.XXXXXX", p[8192];
+        REQUIRE(mkdtemp(root));
+        snprintf(p, sizeof p,
+                 "mkdir -p '%s/usr/lib/sysimage/rpm' && cp '%s' '%s/usr/lib/sysimage/rpm/Packages.db' && "
+                 ": > '%s/usr/lib/sysimage/rpm/Index.db'",
+                 root, test_srcpath("tests/data/inv-rpm/ndb.Packages.db"), root, root);
+        REQUIRE(system(p) == 0);
+        struct layer_options opts = { .tmpdir = private_tmp() };
+        struct diag d;
+        struct layer_result *res = NULL;
+        layer_limits_default(&opts.limits);
+        diag_init(&d);
+        CHECK_INT(layer_analyze_dir(root, &opts, &d, &res), 0);
+        REQUIRE(res);
+        CHECK_INT(res->pkgs.n, 2);
+        CHECK_INT(res->warnings.n, 0);
+        for (size_t i = 0; i < res->pkgs.n; i++)
+                CHECK_STR(res->pkgs.items[i].record_path, "usr/lib/sysimage/rpm/Packages.db");
+        layer_result_free(res);
+        diag_done(&d);
+        snprintf(p, sizeof p, "rm -rf '%s'", root);
+        CHECK(system(p) == 0);
+}
+
 TEST(rpm_metadata_budget) {
         /* A layer whose metadata budget runs out: a warning, and the reading stops. */
         size_t n;
