@@ -149,6 +149,8 @@ static int pair(struct bdb *db, const uint8_t *pg, uint32_t pgno, uint32_t koff,
         case H_OFFDUP: problem(db, "duplicate data items, which rpm never writes", pgno); return 0;
         default: problem(db, "unknown item type", pgno); return 0;
         }
+        if (!rpmdb_spend(db->w, n))
+                return 0;
         return rpmdb_add_header(db->w, blob, n);
 }
 
@@ -276,6 +278,7 @@ int rpmdb_bdb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
                 return 0;
         }
 
+        w->budget = n;
         db.visited = calloc((db.npages + 7) / 8, 1);
         if (!db.visited)
                 return -ENOMEM;

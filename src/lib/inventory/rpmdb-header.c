@@ -455,6 +455,22 @@ bad:
         return 0;
 }
 
+bool rpmdb_spend(struct rpmdb_walk *w, uint64_t n) {
+        if (w->stop)
+                return false;
+        if (w->spent + n > w->budget) {
+                layer_ctx_warn(
+                        w->ctx,
+                        "rpm database '%s' is damaged: its records hand out more data than the file holds; "
+                        "stopping after %llu packages",
+                        w->path, (unsigned long long) w->n_pkgs);
+                w->stop = true;
+                return false;
+        }
+        w->spent += n;
+        return true;
+}
+
 enum { F_NAME, F_VERSION, F_RELEASE, F_ARCH, F_LICENSE, F_SOURCERPM, _F_MAX };
 
 static const struct {

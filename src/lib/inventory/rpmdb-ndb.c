@@ -83,6 +83,8 @@ static int read_blob(struct ndb *db, const uint8_t *data, uint64_t fileblks, uin
                 problem(db, "blob length does not match its slot", slot, pkgidx);
                 return 0;
         }
+        if (!rpmdb_spend(db->w, total))
+                return 0;
         const uint8_t *tail = b + total - NDB_TAIL_SIZE;
         if (le32(tail + 8) != NDB_BLOB_TAIL || le32(tail + 4) != len) {
                 problem(db, "bad blob trailer", slot, pkgidx);
@@ -115,6 +117,7 @@ int rpmdb_ndb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
         }
         if (n % NDB_BLK_SIZE)
                 layer_ctx_warn(w->ctx, "rpm database '%s' (ndb) does not end on a block boundary", w->path);
+        w->budget = n;
         uint64_t fileblks = n / NDB_BLK_SIZE;
         uint64_t minblk = (uint64_t) slotnpages * (NDB_PAGE_SIZE / NDB_BLK_SIZE);
         uint64_t nslots = (uint64_t) slotnpages * (NDB_PAGE_SIZE / NDB_SLOT_SIZE);

@@ -268,6 +268,8 @@ static int read_packages(struct rpmdb_walk *w, sqlite3 *db) {
                         not_blobs++;
                         continue;
                 }
+                if (!rpmdb_spend(w, (uint64_t) n))
+                        break;
                 int r = rpmdb_add_header(w, blob, (size_t) n);
                 if (r < 0)
                         return r;
@@ -335,6 +337,7 @@ int rpmdb_sqlite_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
         long budget = SQLITE_OP_BUDGET;
         int k, r = 0;
 
+        w->budget = n;
         check_size(w, data, n);
 
         /* A name of its own for each read, so that concurrent reads (one per layer) never meet. */

@@ -105,7 +105,14 @@ struct rpmdb_walk {
         bool stop;               /* a limit was reached: the backends stop handing out blobs */
         bool warned_files;       /* the per-database file cap was reported */
         const char *record_path; /* path, copied into the layer's arena once */
+        uint64_t budget;         /* header bytes the database can hold (its size); set by the readers */
+        uint64_t spent;          /* header bytes handed out so far */
 };
+
+/* Accounts for a blob of n bytes about to be read. A database cannot hold more header bytes than its own
+ * size; one that hands out more has blobs sharing storage (damaged or hostile), which would make the work
+ * grow without bound. Returns false, after a warning and with w->stop set, when the budget is spent. */
+bool rpmdb_spend(struct rpmdb_walk *w, uint64_t n);
 
 /* Turns one header blob into a struct pkg in w->ctx (gpg-pubkey pseudo-packages are skipped). A
  * malformed blob is a warning. Returns 0, or -ENOMEM. */

@@ -1192,6 +1192,12 @@ TEST(rpm_ndb_damage) {
         ndb_expect(d, n, "bad slot magic", 1, 1);
         FRESH();
         ndb_expect(d, n - 5, "block boundary", 0, 2);
+        FRESH();
+        /* Every free slot pointing at the first blob: more blob data than the file holds. */
+        for (size_t s = 32; s < 4096; s += 16)
+                if (get_le32(d + s + 8) == 0)
+                        memcpy(d + s, d + s0, 16);
+        ndb_expect(d, n, "hand out more data than the file holds", 2, 6);
 #undef FRESH
 
         for (size_t k = 0; k < n; k += 97) {
