@@ -6,7 +6,7 @@
  * anywhere in the image (site-packages, dist-packages, venvs, pip --target directories, stdlib egg-info
  * files), with one exception that keeps us in line with importlib.metadata: below a site-packages or
  * dist-packages directory, only records directly inside it count. Records deeper down are vendored copies
- * (setuptools/_vendor/*.dist-info) or test data that no import path lists.
+ * (setuptools/_vendor/NAME.dist-info) or test data that no import path lists.
  *
  * Record convention:
  *   type PKG_PYTHON; name = Name as written (not normalized); version = Version as written;
