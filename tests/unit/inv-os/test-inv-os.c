@@ -680,10 +680,10 @@ TEST(apk_path_blowup_is_bounded)
         struct inv_test t;
         inv_begin(&t);
         size_t dir = 4000, files = 200000;
-        char *s = malloc(dir + 64 + files * 8);
+        char *s = malloc(dir + 64 + files * 12);
         size_t k = (size_t) sprintf(s, "P:blowup\nV:1-r0\nF:");
         for (size_t i = 0; i < dir; i++)
-                s[k++] = i % 2 ? '/' : 'd';
+                s[k++] = i % 250 == 249 ? '/' : 'd';
         s[k++] = '\n';
         for (size_t i = 0; i < files; i++)
                 k += (size_t) sprintf(s + k, "R:f%zu\n", i % 100000);
