@@ -346,15 +346,20 @@ static void copyright_dep5(const char *s, size_t n, struct license_list *l)
                         (void) license_list_add_dep5(l, fl.value, fl.value_len);
 }
 
-/* A machine-readable file starts with a Format (or the draft's Format-Specification) field. */
+/* A machine-readable file has a Format (or, in the drafts, Format-Specification) field in its first
+ * paragraph, usually the first field. */
 static bool copyright_is_dep5(const char *s, size_t n)
 {
         struct rfc822 rd;
         struct rfc822_field fl;
+        enum rfc822_event ev;
 
         rfc822_init(&rd, s, n, RFC822_BLANK_LINE_BREAKS | RFC822_COMMENTS);
-        return rfc822_next(&rd, &fl) == RFC822_FIELD &&
-               (rfc822_name_is(&fl, "Format") || rfc822_name_is(&fl, "Format-Specification"));
+        while ((ev = rfc822_next(&rd, &fl)) == RFC822_FIELD || ev == RFC822_BAD_LINE)
+                if (ev == RFC822_FIELD &&
+                    (rfc822_name_is(&fl, "Format") || rfc822_name_is(&fl, "Format-Specification")))
+                        return true;
+        return false;
 }
 
 static int deb_copyright_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data,

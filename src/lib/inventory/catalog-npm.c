@@ -24,7 +24,7 @@
  *   lockfile's directory, "node_modules/a/node_modules/@s/b" (v2/v3: the "packages" key; v1: built from
  *   the nesting of "dependencies"), so the installed copy, if any, is
  *   dirname(record_path)/inner_path/package.json. No licenses (lockfiles do not carry them).
- * v2/v3 use "packages" (the root "" entry and "link": true entries are skipped); v1, or a v2 file without
+ * v2/v3 use "packages" (the root "" entry and "link": true entries are skipped); v1, or a file without
  * "packages", uses "dependencies". v1 versions that are not registry versions (git URLs, "file:" paths)
  * are skipped; "npm:name@version" aliases give the real name and version. Nesting deeper than
  * NPM_LOCK_MAX_DEPTH and entries beyond NPM_LOCK_MAX_ENTRIES are dropped with a warning. */
@@ -372,9 +372,10 @@ static int npm_lock_on_buffer(struct layer_ctx *c, const struct layer_file *f, c
                 layer_ctx_warn(c, "skipping '%s': not a JSON object", f->path);
                 return 0;
         }
-        long long ver = json_get_int(root, "lockfileVersion", 1);
+        /* Only v2 and v3 have "packages"; going by it rather than by lockfileVersion also copes with a
+         * version written as a string. */
         json_t *packages = json_get_obj(root, "packages");
-        if (ver >= 2 && packages)
+        if (packages)
                 r = lock_walk_packages(&w, packages);
         else {
                 json_t *deps = json_get_obj(root, "dependencies");

@@ -9,7 +9,8 @@
 /* ---- distribution ---- */
 
 /* Unquotes a shell-style os-release value into out: '…' literal, "…" with \" \\ \$ \` escapes. */
-static void unquote(const char *v, size_t n, char *out, size_t outsz) {
+static void unquote(const char *v, size_t n, char *out, size_t outsz)
+{
         size_t k = 0;
         char q = 0;
         for (size_t i = 0; i < n && k + 1 < outsz; i++) {
@@ -31,7 +32,8 @@ static void unquote(const char *v, size_t n, char *out, size_t outsz) {
         out[k] = 0;
 }
 
-int inventory_parse_os_release(const char *data, size_t len, struct arena *a, struct scan_os *os) {
+int inventory_parse_os_release(const char *data, size_t len, struct arena *a, struct scan_os *os)
+{
         const char *p = data, *end = data + len;
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
@@ -68,8 +70,9 @@ int inventory_parse_os_release(const char *data, size_t len, struct arena *a, st
 }
 
 /* The fact of kind at `path` written by layer `layer`, if any. */
-static const struct layer_fact *find_fact(struct layer_result *const *layers, int layer, enum layer_fact_kind kind,
-                                          const char *path) {
+static const struct layer_fact *find_fact(struct layer_result *const *layers, int layer,
+                                          enum layer_fact_kind kind, const char *path)
+{
         const struct layer_result *L = layers[layer];
         for (size_t i = 0; i < L->facts.n; i++)
                 if (L->facts.items[i].kind == kind && streq(L->facts.items[i].path, path))
@@ -80,7 +83,8 @@ static const struct layer_fact *find_fact(struct layer_result *const *layers, in
 /* The current content of a fact file: resolve symlinks in the view, then look in the layer that wrote
  * the resolved path. */
 static const struct layer_fact *current_fact(struct layer_result *const *layers, const struct view *v,
-                                             enum layer_fact_kind kind, const char *path, char *resolved) {
+                                             enum layer_fact_kind kind, const char *path, char *resolved)
+{
         if (view_resolve(v, path, resolved) < 0)
                 return NULL;
         const struct view_entry *e = view_lookup(v, resolved);
@@ -90,13 +94,15 @@ static const struct layer_fact *current_fact(struct layer_result *const *layers,
 }
 
 static int detect_os(struct layer_result *const *layers, const struct view *v, struct arena *a,
-                     struct scan_os *os) {
-        static const char *const release_files[] = { "etc/os-release", "usr/lib/os-release" };
+                     struct scan_os *os)
+{
+        static const char *const release_files[] = {"etc/os-release", "usr/lib/os-release"};
         char resolved[PATH_MAX_IMAGE + 1];
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(release_files); i++) {
-                const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, release_files[i], resolved);
+                const struct layer_fact *f =
+                        current_fact(layers, v, FACT_OS_FILE, release_files[i], resolved);
                 if (!f)
                         continue;
                 r = inventory_parse_os_release(f->data, f->len, a, os);
@@ -138,11 +144,12 @@ struct intro {
         bool alive;  /* false once a later version of the record no longer lists it */
 };
 
-static char *ident_key(struct buf *b, const struct pkg *p) {
+static char *ident_key(struct buf *b, const struct pkg *p)
+{
         buf_reset(b);
-        buf_printf(b, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->type, p->record_path, p->inner_path ? p->inner_path : "",
-                   p->namespace_ ? p->namespace_ : "", p->name, p->version, p->arch ? p->arch : "",
-                   p->epoch ? p->epoch : "");
+        buf_printf(b, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->type, p->record_path,
+                   p->inner_path ? p->inner_path : "", p->namespace_ ? p->namespace_ : "", p->name,
+                   p->version, p->arch ? p->arch : "", p->epoch ? p->epoch : "");
         return b->data;
 }
 
@@ -158,7 +165,8 @@ struct cand {
         size_t n;
 };
 
-static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index) {
+static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index)
+{
         struct cand *c = hashmap_get(oi->paths, path);
         if (!c) {
                 c = arena_alloc(oi->a, sizeof *c);
@@ -179,7 +187,8 @@ static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index) 
 }
 
 /* Marks packages whose record (or record directory) is `path` as owned by `owner`. */
-static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, const char *owner) {
+static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, const char *owner)
+{
         struct cand *c = hashmap_get(oi->paths, path);
         if (!c)
                 return;
@@ -190,7 +199,8 @@ static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, 
 
 /* A path from a package manager's file list as the view holds it: dpkg lists the paths the .deb ships
  * ("/lib/x"), which merged-/usr systems keep under usr/ through a symlinked directory. */
-static const char *canonical(const struct view *v, const char *path, char *buf) {
+static const char *canonical(const struct view *v, const char *path, char *buf)
+{
         if (view_lookup(v, path))
                 return path;
         size_t dl = path_dirname_len(path);
@@ -207,9 +217,10 @@ static const char *canonical(const struct view *v, const char *path, char *buf) 
         return buf;
 }
 
-static int mark_owners(struct layer_result *const *layers, size_t n_layers, const struct view *v, struct arena *a,
-                       struct pkg_vec *pkgs) {
-        struct owner_index oi = { .paths = hashmap_new(), .a = arena_new(0) };
+static int mark_owners(struct layer_result *const *layers, size_t n_layers, const struct view *v,
+                       struct arena *a, struct pkg_vec *pkgs)
+{
+        struct owner_index oi = {.paths = hashmap_new(), .a = arena_new(0)};
         int r = 0;
         if (!oi.paths || !oi.a) {
                 r = -ENOMEM;
@@ -253,7 +264,7 @@ static int mark_owners(struct layer_result *const *layers, size_t n_layers, cons
         /* dpkg keeps them in info/NAME.list files */
         for (size_t li = 0; li < n_layers; li++) {
                 const struct layer_result *L = layers[li];
-                VEC_FOREACH(f, &L->facts) {
+                VEC_FOREACH (f, &L->facts) {
                         if (f->kind != FACT_DPKG_LIST || !f->key ||
                             view_file_state(v, f->path, (int) li) != FILE_PRESENT)
                                 continue;
@@ -284,7 +295,9 @@ out:
 
 /* ---- Debian licenses ---- */
 
-static int deb_licenses(struct layer_result *const *layers, const struct view *v, struct arena *a, struct pkg *p) {
+static int deb_licenses(struct layer_result *const *layers, const struct view *v, struct arena *a,
+                        struct pkg *p)
+{
         char path[PATH_MAX_IMAGE + 1], resolved[PATH_MAX_IMAGE + 1];
         snprintf(path, sizeof path, "usr/share/doc/%s/copyright", p->name);
         const struct layer_fact *f = current_fact(layers, v, FACT_DEB_COPYRIGHT, path, resolved);
@@ -320,24 +333,26 @@ static int deb_licenses(struct layer_result *const *layers, const struct view *v
 /* Drops lockfile entries where the lockfile's project has an installed node_modules tree: the installed
  * packages are what the image holds (a lockfile also lists optional packages for other platforms and
  * dev dependencies left out at install). */
-static void free_set(struct hashmap *h) {
+static void free_set(struct hashmap *h)
+{
         if (!h)
                 return;
         const char *k;
         char *v;
-        HASHMAP_FOREACH(k, v, h, it)
+        HASHMAP_FOREACH (k, v, h, it)
                 free(v);
         hashmap_free(h);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct hashmap *, free_set);
 
-static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
+static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs)
+{
         _cleanup_(free_setp) struct hashmap *installed_roots = hashmap_new();
         char dir[PATH_MAX_IMAGE + 1];
 
         if (!installed_roots)
                 return -ENOMEM;
-        VEC_FOREACH(p, pkgs) {
+        VEC_FOREACH (p, pkgs) {
                 if (p->type != PKG_NPM || (p->flags & PKG_F_LOCKFILE))
                         continue;
                 const char *nm = strstr(p->record_path, "node_modules/");
@@ -358,7 +373,8 @@ static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         for (size_t i = 0; i < pkgs->n; i++) {
                 const struct pkg *p = &pkgs->items[i];
                 if (p->type == PKG_NPM && (p->flags & PKG_F_LOCKFILE)) {
-                        snprintf(dir, sizeof dir, "%.*s", (int) path_dirname_len(p->record_path), p->record_path);
+                        snprintf(dir, sizeof dir, "%.*s", (int) path_dirname_len(p->record_path),
+                                 p->record_path);
                         if (hashmap_contains(installed_roots, dir))
                                 continue;
                 }
@@ -368,13 +384,15 @@ static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         return 0;
 }
 
-static int cmp_pkg(const void *a, const void *b) {
+static int cmp_pkg(const void *a, const void *b)
+{
         return pkg_compare(a, b);
 }
 
-int inventory_finish(struct layer_result *const *layers, size_t n_layers, const struct view *v, struct arena *a,
-                     struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs) {
-        struct scan_os os = { 0 };
+int inventory_finish(struct layer_result *const *layers, size_t n_layers, const struct view *v,
+                     struct arena *a, struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs)
+{
+        struct scan_os os = {0};
         struct hashmap *intro = NULL, *records = NULL;
         struct arena *ta = NULL;
         struct buf key = BUF_INIT(0);
@@ -395,17 +413,18 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
                 goto out;
         }
         for (size_t li = 0; li < n_layers; li++)
-                VEC_FOREACH(p, &layers[li]->pkgs)
+                VEC_FOREACH (p, &layers[li]->pkgs)
                         if (hashmap_put(records, p->record_path, (void *) (intptr_t) 0, NULL) < 0) {
                                 r = -ENOMEM;
                                 goto out;
                         }
         for (size_t li = 0; li < n_layers; li++) {
                 const struct layer_result *L = layers[li];
-                VEC_FOREACH(f, &L->files)
-                        if ((f->kind == LF_REG || f->kind == LF_WHITEOUT) && hashmap_contains(records, f->path))
+                VEC_FOREACH (f, &L->files)
+                        if ((f->kind == LF_REG || f->kind == LF_WHITEOUT) &&
+                            hashmap_contains(records, f->path))
                                 hashmap_put(records, f->path, (void *) (intptr_t) (li + 1), NULL);
-                VEC_FOREACH(p, &L->pkgs) {
+                VEC_FOREACH (p, &L->pkgs) {
                         struct intro *in = hashmap_get(intro, ident_key(&key, p));
                         if (!in) {
                                 in = arena_alloc(ta, sizeof *in);
@@ -424,7 +443,7 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
                 }
                 const char *k;
                 struct intro *in;
-                HASHMAP_FOREACH(k, in, intro, it)
+                HASHMAP_FOREACH (k, in, intro, it)
                         if (in->alive && in->seen_in != (int) li &&
                             (intptr_t) hashmap_get(records, in->record_path) == (intptr_t) (li + 1))
                                 in->alive = false;
@@ -433,7 +452,7 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
         /* The final inventory: packages whose record file is what the image shows. */
         for (size_t li = 0; li < n_layers; li++) {
                 const struct layer_result *L = layers[li];
-                VEC_FOREACH(p, &L->pkgs) {
+                VEC_FOREACH (p, &L->pkgs) {
                         if (view_file_state(v, p->record_path, (int) li) != FILE_PRESENT)
                                 continue;
                         struct pkg *q = VEC_NEW(pkgs);
@@ -451,7 +470,7 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
         r = drop_superseded_lockfile_entries(pkgs);
         if (r < 0)
                 goto out;
-        VEC_FOREACH(p, pkgs) {
+        VEC_FOREACH (p, pkgs) {
                 if (p->type == PKG_DEB && !p->licenses) {
                         r = deb_licenses(layers, v, a, p);
                         if (r < 0)
@@ -461,10 +480,11 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
         r = mark_owners(layers, n_layers, v, a, pkgs);
         if (r < 0)
                 goto out;
-        VEC_FOREACH(p, pkgs) {
+        VEC_FOREACH (p, pkgs) {
                 p->purl = purl_for(a, p, &os);
                 if (!p->purl) {
-                        diag_warn(d, "no package URL for %s package '%s'", pkg_type_to_string(p->type), p->name);
+                        diag_warn(d, "no package URL for %s package '%s'", pkg_type_to_string(p->type),
+                                  p->name);
                 }
         }
         qsort(pkgs->items, pkgs->n, sizeof *pkgs->items, cmp_pkg);

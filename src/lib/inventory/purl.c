@@ -16,23 +16,26 @@
 #include "buf.h"
 #include "inventory.h"
 
-static bool unreserved(unsigned char c) {
+static bool unreserved(unsigned char c)
+{
         return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~';
 }
 
-static void enc(struct buf *b, const char *s) {
+static void enc(struct buf *b, const char *s)
+{
         static const char hex[] = "0123456789ABCDEF";
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
                 if (unreserved(*p))
                         buf_append_char(b, (char) *p);
                 else {
-                        char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+                        char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
                         buf_append(b, e, 3);
                 }
         }
 }
 
-const char *purl_encode(struct arena *a, const char *s) {
+const char *purl_encode(struct arena *a, const char *s)
+{
         struct buf b = BUF_INIT(0);
         enc(&b, s);
         const char *r = arena_strdup(a, b.data ? b.data : "");
@@ -41,7 +44,8 @@ const char *purl_encode(struct arena *a, const char *s) {
 }
 
 /* "3.18.4" -> "3.18" (Alpine's own branch naming, as OSV uses it). */
-static void major_minor(const char *v, char *out, size_t n) {
+static void major_minor(const char *v, char *out, size_t n)
+{
         const char *d1 = strchr(v, '.');
         const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
         size_t len = d2 ? (size_t) (d2 - v) : strlen(v);
@@ -52,7 +56,8 @@ struct qual {
         const char *key, *value;
 };
 
-static void add_qualifiers(struct buf *b, struct qual *q, size_t n) {
+static void add_qualifiers(struct buf *b, struct qual *q, size_t n)
+{
         /* keys are given sorted */
         bool first = true;
         for (size_t i = 0; i < n; i++) {
@@ -66,7 +71,8 @@ static void add_qualifiers(struct buf *b, struct qual *q, size_t n) {
         }
 }
 
-static void pypi_name(struct buf *b, const char *name) {
+static void pypi_name(struct buf *b, const char *name)
+{
         bool sep = false;
         for (const char *p = name; *p; p++) {
                 if (*p == '-' || *p == '_' || *p == '.') {
@@ -80,14 +86,15 @@ static void pypi_name(struct buf *b, const char *name) {
                 if (unreserved((unsigned char) c))
                         buf_append_char(b, c);
                 else {
-                        char one[2] = { c, 0 };
+                        char one[2] = {c, 0};
                         enc(b, one);
                 }
         }
 }
 
 /* Encodes each '/'-separated segment of a path-like name. */
-static void enc_segments(struct buf *b, const char *s) {
+static void enc_segments(struct buf *b, const char *s)
+{
         const char *p = s;
         for (;;) {
                 const char *slash = strchr(p, '/');
@@ -102,7 +109,8 @@ static void enc_segments(struct buf *b, const char *s) {
         }
 }
 
-const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os *os) {
+const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os *os)
+{
         struct buf b = BUF_INIT(0);
         char distro[128] = "";
         const char *osid = os && os->id ? os->id : NULL;
@@ -124,7 +132,10 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
         case PKG_APK:
         case PKG_RPM: {
                 const char *type = p->type == PKG_DEB ? "deb" : p->type == PKG_APK ? "apk" : "rpm";
-                const char *ns = osid ? osid : p->type == PKG_DEB ? "debian" : p->type == PKG_APK ? "alpine" : NULL;
+                const char *ns = osid                 ? osid
+                                 : p->type == PKG_DEB ? "debian"
+                                 : p->type == PKG_APK ? "alpine"
+                                                      : NULL;
                 buf_printf(&b, "pkg:%s/", type);
                 if (ns) {
                         enc(&b, ns);
@@ -134,10 +145,10 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 buf_append_char(&b, '@');
                 enc(&b, p->version);
                 struct qual q[] = {
-                        { "arch", p->arch },
-                        { "distro", distro },
-                        { "epoch", p->type == PKG_RPM ? p->epoch : NULL },
-                        { "upstream", upstream },
+                        {"arch", p->arch},
+                        {"distro", distro},
+                        {"epoch", p->type == PKG_RPM ? p->epoch : NULL},
+                        {"upstream", upstream},
                 };
                 add_qualifiers(&b, q, ELEMENTSOF(q));
                 break;
@@ -147,8 +158,8 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 const char *slash = p->name[0] == '@' ? strchr(p->name, '/') : NULL;
                 if (slash) {
                         char scope[512];
-                        snprintf(scope, sizeof scope, "%.*s", (int) MIN((size_t) (slash - p->name), sizeof scope - 1),
-                                 p->name);
+                        snprintf(scope, sizeof scope, "%.*s",
+                                 (int) MIN((size_t) (slash - p->name), sizeof scope - 1), p->name);
                         enc(&b, scope);
                         buf_append_char(&b, '/');
                         enc(&b, slash + 1);
@@ -180,9 +191,7 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 buf_append_char(&b, '@');
                 enc(&b, p->version);
                 break;
-        default:
-                buf_free(&b);
-                return NULL;
+        default: buf_free(&b); return NULL;
         }
         const char *r = arena_strdup(a, b.data ? b.data : "");
         buf_free(&b);

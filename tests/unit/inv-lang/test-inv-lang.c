@@ -423,10 +423,17 @@ TEST(npm_lock_edge_cases)
         CHECK_INT(inv_feed_str(&t, "v2/package-lock.json", v2), 0);
         CHECK_INT(inv_count_type(&t, PKG_NPM), 5);
 
+        /* lockfileVersion written as a string: "packages" decides */
+        CHECK_INT(inv_feed_str(&t, "v3s/package-lock.json",
+                               "{\"lockfileVersion\":\"3\",\"packages\":{\"node_modules/"
+                               "q\":{\"version\":\"1.0.0\"}}}"),
+                  0);
+        CHECK_INT(inv_count_type(&t, PKG_NPM), 6);
+
         static const char *const bad[] = {"[]", "{", "{\"lockfileVersion\":3,\"packages\":[]}", "\"x\""};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 CHECK_INT(inv_feed_str(&t, "bad/package-lock.json", bad[i]), 0);
-        CHECK_INT(inv_count_type(&t, PKG_NPM), 5);
+        CHECK_INT(inv_count_type(&t, PKG_NPM), 6);
         inv_end(&t);
 }
 

@@ -565,10 +565,16 @@ TEST(deb_copyright_edge_cases)
                                "Upstream: x\nLicense: BSD-ish, see below\n\nNothing else.\n"),
                   0);
         CHECK(copyright_of(&t, "c") == NULL);
+        /* Format need not be the first field */
+        CHECK_INT(inv_feed_str(&t, "usr/share/doc/f/copyright",
+                               "Upstream-Name: f\nFormat: https://www.debian.org/doc/packaging-manuals/"
+                               "copyright-format/1.0/\n\nFiles: *\nLicense: ISC\n"),
+                  0);
+        CHECK_STR(copyright_of(&t, "f"), "ISC");
         CHECK_INT(inv_feed_str(&t, "usr/share/doc/d/copyright.gz", "License: MIT"), 0);
         CHECK_INT(inv_feed_str(&t, "usr/share/doc/e/sub/copyright", "License: MIT"), 0);
         CHECK_INT(inv_feed_str(&t, "usr/share/doc//copyright", "x"), 0);
-        CHECK_INT(inv_count_facts(&t, FACT_DEB_COPYRIGHT), 2);
+        CHECK_INT(inv_count_facts(&t, FACT_DEB_COPYRIGHT), 3);
 
         /* many licenses: capped */
         char *s = malloc(100000);
