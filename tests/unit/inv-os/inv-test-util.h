@@ -28,7 +28,7 @@ static inline struct layer_result *inv_res(struct inv_test *t)
 static inline void inv_begin(struct inv_test *t)
 {
         /* Reference every analyzer so that none is dropped at link time. */
-        static const struct analyzer *const all[] = {
+        static const struct analyzer *const all[] __attribute__((used)) = {
                 &analyzer_os_release, &analyzer_dpkg_status, &analyzer_dpkg_list,   &analyzer_deb_copyright,
                 &analyzer_apk,        &analyzer_python,      &analyzer_npm_package, &analyzer_npm_lock,
         };
