@@ -24,8 +24,7 @@
 #define APK_ARCH_MAX    64
 #define APK_LICENSE_MAX 1024
 
-static enum analyzer_mode apk_match(const struct layer_file *f)
-{
+static enum analyzer_mode apk_match(const struct layer_file *f) {
         return streq(f->path, "lib/apk/db/installed") ? ANALYZE_BUFFER : ANALYZE_NONE;
 }
 
@@ -53,16 +52,14 @@ struct apk_parse {
         bool budget_hit;
 };
 
-static void block_set(struct apk_block *b, struct span *field, const char *v, size_t n)
-{
+static void block_set(struct apk_block *b, struct span *field, const char *v, size_t n) {
         if (field->s)
                 b->bad = true;
         field->s = v;
         field->n = n;
 }
 
-static int block_add_file(struct apk_parse *ap, struct apk_block *b, const char *file, size_t fn)
-{
+static int block_add_file(struct apk_parse *ap, struct apk_block *b, const char *file, size_t fn) {
         char raw[PATH_MAX_IMAGE + 2], norm[PATH_MAX_IMAGE + 1];
         size_t dn = b->have_dir ? b->dir.n : 0;
 
@@ -73,7 +70,8 @@ static int block_add_file(struct apk_parse *ap, struct apk_block *b, const char 
                 ap->n_bad_paths++;
                 return 0;
         }
-        memcpy(raw, b->dir.s, dn);
+        if (dn > 0)
+                memcpy(raw, b->dir.s, dn);
         raw[dn] = '/';
         memcpy(raw + dn + 1, file, fn);
         raw[dn + 1 + fn] = 0;
@@ -93,13 +91,11 @@ static int block_add_file(struct apk_parse *ap, struct apk_block *b, const char 
         return VEC_PUSH(&b->files, p);
 }
 
-static char *span_dup(struct layer_ctx *c, struct span s)
-{
+static char *span_dup(struct layer_ctx *c, struct span s) {
         return layer_ctx_strndup(c, s.s, s.n);
 }
 
-static int emit_block(struct apk_parse *ap, struct apk_block *b)
-{
+static int emit_block(struct apk_parse *ap, struct apk_block *b) {
         struct layer_ctx *c = ap->c;
 
         if (b->bad || !b->name.s || !b->version.s || !text_token_ok(b->name.s, b->name.n, APK_NAME_MAX) ||
@@ -158,8 +154,7 @@ static int emit_block(struct apk_parse *ap, struct apk_block *b)
         return 0;
 }
 
-static int apk_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data, size_t n)
-{
+static int apk_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data, size_t n) {
         _cleanup_(hashmap_freep) struct hashmap *seen = hashmap_new();
         struct apk_parse ap = {
                 .c = c,

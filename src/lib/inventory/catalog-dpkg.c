@@ -39,14 +39,12 @@ static const char status_path[] = "var/lib/dpkg/status";
 static const char status_dir[] = "var/lib/dpkg/status.d";
 static const char info_dir[] = "var/lib/dpkg/info";
 
-static bool in_dir(const char *path, const char *dir)
-{
+static bool in_dir(const char *path, const char *dir) {
         size_t dl = strlen(dir);
         return path_dirname_len(path) == dl && strneq(path, dir, dl);
 }
 
-static enum analyzer_mode dpkg_status_match(const struct layer_file *f)
-{
+static enum analyzer_mode dpkg_status_match(const struct layer_file *f) {
         if (streq(f->path, status_path))
                 return ANALYZE_BUFFER;
         if (in_dir(f->path, status_dir)) {
@@ -69,8 +67,7 @@ struct stanza {
         bool has_status;
 };
 
-static void stanza_set(struct stanza *st, struct span *field, const struct rfc822_field *f)
-{
+static void stanza_set(struct stanza *st, struct span *field, const struct rfc822_field *f) {
         if (field->s || f->n_cont > 0)
                 st->bad = true;
         field->s = f->value;
@@ -78,8 +75,7 @@ static void stanza_set(struct stanza *st, struct span *field, const struct rfc82
 }
 
 /* "install ok installed" -> true. The third word is the package state. */
-static bool status_installed(struct span st)
-{
+static bool status_installed(struct span st) {
         static const char *const present[] = {
                 "installed", "unpacked", "half-configured", "triggers-awaited", "triggers-pending",
         };
@@ -108,8 +104,7 @@ static bool status_installed(struct span st)
 }
 
 /* "src (1.2-3)" -> name "src", version "1.2-3"; "src" -> name only. */
-static void split_source(struct span src, struct span *ret_name, struct span *ret_version)
-{
+static void split_source(struct span src, struct span *ret_name, struct span *ret_version) {
         const char *s = src.s, *end = src.s + src.n;
         const char *paren = memchr(s, '(', src.n);
         struct span name = {s, (size_t) ((paren ? paren : end) - s)};
@@ -138,19 +133,16 @@ struct status_parse {
         unsigned first_bad_line;
 };
 
-static void note_bad(struct status_parse *sp, unsigned line)
-{
+static void note_bad(struct status_parse *sp, unsigned line) {
         if (sp->n_bad++ == 0)
                 sp->first_bad_line = line;
 }
 
-static char *span_dup(struct layer_ctx *c, struct span s)
-{
+static char *span_dup(struct layer_ctx *c, struct span s) {
         return layer_ctx_strndup(c, s.s, s.n);
 }
 
-static int emit_stanza(struct status_parse *sp, const struct stanza *st)
-{
+static int emit_stanza(struct status_parse *sp, const struct stanza *st) {
         struct layer_ctx *c = sp->c;
         struct span src_name = {}, src_ver = {};
 
@@ -212,8 +204,7 @@ static int emit_stanza(struct status_parse *sp, const struct stanza *st)
 }
 
 static int dpkg_status_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data,
-                                 size_t n)
-{
+                                 size_t n) {
         _cleanup_(hashmap_freep) struct hashmap *seen = hashmap_new();
         _cleanup_(arena_freep) struct arena *keys = arena_new(0);
         struct status_parse sp = {
@@ -284,8 +275,7 @@ const struct analyzer analyzer_dpkg_status = {
 
 /* ---- var/lib/dpkg/info/NAME.list ---- */
 
-static enum analyzer_mode dpkg_list_match(const struct layer_file *f)
-{
+static enum analyzer_mode dpkg_list_match(const struct layer_file *f) {
         if (!in_dir(f->path, info_dir))
                 return ANALYZE_NONE;
         const char *b = path_basename(f->path);
@@ -293,8 +283,7 @@ static enum analyzer_mode dpkg_list_match(const struct layer_file *f)
 }
 
 static int dpkg_list_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data,
-                               size_t n)
-{
+                               size_t n) {
         const char *b = path_basename(f->path);
         size_t kl = strlen(b) - 5;
         const char *colon = memchr(b, ':', kl);
@@ -324,8 +313,7 @@ const struct analyzer analyzer_dpkg_list = {
 
 /* ---- usr/share/doc/NAME/copyright ---- */
 
-static enum analyzer_mode deb_copyright_match(const struct layer_file *f)
-{
+static enum analyzer_mode deb_copyright_match(const struct layer_file *f) {
         static const char prefix[] = "usr/share/doc/";
         if (!strneq(f->path, prefix, sizeof prefix - 1))
                 return ANALYZE_NONE;
@@ -334,8 +322,7 @@ static enum analyzer_mode deb_copyright_match(const struct layer_file *f)
         return slash && slash > name && streq(slash, "/copyright") ? ANALYZE_BUFFER : ANALYZE_NONE;
 }
 
-static void copyright_dep5(const char *s, size_t n, struct license_list *l)
-{
+static void copyright_dep5(const char *s, size_t n, struct license_list *l) {
         struct rfc822 rd;
         struct rfc822_field fl;
         enum rfc822_event ev;
@@ -348,8 +335,7 @@ static void copyright_dep5(const char *s, size_t n, struct license_list *l)
 
 /* A machine-readable file has a Format (or, in the drafts, Format-Specification) field in its first
  * paragraph, usually the first field. */
-static bool copyright_is_dep5(const char *s, size_t n)
-{
+static bool copyright_is_dep5(const char *s, size_t n) {
         struct rfc822 rd;
         struct rfc822_field fl;
         enum rfc822_event ev;
@@ -363,8 +349,7 @@ static bool copyright_is_dep5(const char *s, size_t n)
 }
 
 static int deb_copyright_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data,
-                                   size_t n)
-{
+                                   size_t n) {
         const char *s = (const char *) data;
         const char *name = f->path + strlen("usr/share/doc/");
         size_t kl = (size_t) (strchr(name, '/') - name);

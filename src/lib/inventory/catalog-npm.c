@@ -46,22 +46,19 @@
 #define NPM_LOCK_MAX_ENTRIES 500000
 
 /* Start of the path component that ends at index end (a '/' or the end of the path). */
-static size_t comp_start(const char *path, size_t end)
-{
+static size_t comp_start(const char *path, size_t end) {
         size_t i = end;
         while (i > 0 && path[i - 1] != '/')
                 i--;
         return i;
 }
 
-static bool comp_is(const char *path, size_t start, size_t end, const char *lit)
-{
+static bool comp_is(const char *path, size_t start, size_t end, const char *lit) {
         return end - start == strlen(lit) && strneq(path + start, lit, end - start);
 }
 
 /* Debian's trees of Node.js modules. */
-static bool is_debian_node_dir(const char *path, size_t len)
-{
+static bool is_debian_node_dir(const char *path, size_t len) {
         if (comp_is(path, 0, len, "usr/share/nodejs") || comp_is(path, 0, len, "usr/lib/nodejs"))
                 return true;
         /* usr/lib/TRIPLET/nodejs */
@@ -73,8 +70,7 @@ static bool is_debian_node_dir(const char *path, size_t len)
         return tl > 0 && !memchr(triplet, '/', tl);
 }
 
-static enum analyzer_mode npm_package_match(const struct layer_file *f)
-{
+static enum analyzer_mode npm_package_match(const struct layer_file *f) {
         const char *path = f->path;
         size_t len = strlen(path);
         size_t bs = comp_start(path, len);
@@ -96,8 +92,7 @@ static enum analyzer_mode npm_package_match(const struct layer_file *f)
 }
 
 /* A string member without embedded NULs, or NULL. */
-static const char *json_str_n(const json_t *obj, const char *key, size_t *ret_len)
-{
+static const char *json_str_n(const json_t *obj, const char *key, size_t *ret_len) {
         json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
         if (!json_is_string(v))
                 return NULL;
@@ -109,8 +104,7 @@ static const char *json_str_n(const json_t *obj, const char *key, size_t *ret_le
         return s;
 }
 
-static void add_license_value(struct license_list *l, const json_t *v)
-{
+static void add_license_value(struct license_list *l, const json_t *v) {
         if (json_is_string(v)) {
                 if (strlen(json_string_value(v)) == json_string_length(v))
                         (void) license_list_add(l, json_string_value(v), json_string_length(v));
@@ -122,15 +116,13 @@ static void add_license_value(struct license_list *l, const json_t *v)
                 (void) license_list_add(l, t, n);
 }
 
-static void collect_licenses(const json_t *root, struct license_list *l)
-{
+static void collect_licenses(const json_t *root, struct license_list *l) {
         const json_t *lic = json_object_get(root, "license");
         size_t i;
         json_t *e;
 
         if (json_is_array(lic)) {
-                json_array_foreach(lic, i, e)
-                {
+                json_array_foreach(lic, i, e) {
                         if (i >= LICENSE_LIST_MAX)
                                 break;
                         add_license_value(l, e);
@@ -142,8 +134,7 @@ static void collect_licenses(const json_t *root, struct license_list *l)
 
         const json_t *lics = json_object_get(root, "licenses");
         if (json_is_array(lics)) {
-                json_array_foreach(lics, i, e)
-                {
+                json_array_foreach(lics, i, e) {
                         if (i >= LICENSE_LIST_MAX)
                                 break;
                         add_license_value(l, e);
@@ -154,8 +145,7 @@ static void collect_licenses(const json_t *root, struct license_list *l)
 
 /* Parses JSON for an analyzer: a file that does not parse is a warning, not an error of the scan. */
 static int parse_json(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data, size_t n,
-                      size_t cap, json_t **ret)
-{
+                      size_t cap, json_t **ret) {
         struct diag d;
 
         diag_init(&d);
@@ -167,8 +157,7 @@ static int parse_json(struct layer_ctx *c, const struct layer_file *f, const uin
 }
 
 static int npm_package_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data,
-                                 size_t n)
-{
+                                 size_t n) {
         _cleanup_(json_decrefp) json_t *root = NULL;
         struct license_list l = {};
         size_t nl, vl;
@@ -206,8 +195,7 @@ const struct analyzer analyzer_npm_package = {
 
 /* ---- lockfiles ---- */
 
-static enum analyzer_mode npm_lock_match(const struct layer_file *f)
-{
+static enum analyzer_mode npm_lock_match(const struct layer_file *f) {
         const char *b = path_basename(f->path);
         if (!streq(b, "package-lock.json") && !streq(b, "npm-shrinkwrap.json"))
                 return ANALYZE_NONE;
@@ -223,8 +211,7 @@ struct lock_walk {
 };
 
 static int lock_emit(struct lock_walk *w, const char *name, size_t nl, const char *version, size_t vl,
-                     const char *loc, size_t ll, bool dev)
-{
+                     const char *loc, size_t ll, bool dev) {
         if (!text_token_ok(name, nl, NPM_NAME_MAX) || !text_token_ok(version, vl, NPM_VERSION_MAX) ||
             !text_token_ok(loc, ll, PATH_MAX_IMAGE)) {
                 w->n_bad++;
@@ -251,8 +238,7 @@ static int lock_emit(struct lock_walk *w, const char *name, size_t nl, const cha
 }
 
 /* The package name in a location: what follows the last "node_modules/" component, or NULL. */
-static const char *name_from_location(const char *key, size_t kl, size_t *ret_len)
-{
+static const char *name_from_location(const char *key, size_t kl, size_t *ret_len) {
         static const char nm[] = "node_modules/";
         const size_t nml = sizeof nm - 1;
         const char *best = NULL;
@@ -265,8 +251,7 @@ static const char *name_from_location(const char *key, size_t kl, size_t *ret_le
         return best;
 }
 
-static int lock_walk_packages(struct lock_walk *w, json_t *packages)
-{
+static int lock_walk_packages(struct lock_walk *w, json_t *packages) {
         for (void *it = json_object_iter(packages); it; it = json_object_iter_next(packages, it)) {
                 const char *key = json_object_iter_key(it);
                 size_t kl = json_object_iter_key_len(it);
@@ -299,8 +284,7 @@ static int lock_walk_packages(struct lock_walk *w, json_t *packages)
 }
 
 /* v1: "dependencies": { NAME: { "version": …, "dev": …, "dependencies": { … } } }, nested as installed. */
-static int lock_walk_deps(struct lock_walk *w, json_t *deps, struct buf *loc, unsigned depth)
-{
+static int lock_walk_deps(struct lock_walk *w, json_t *deps, struct buf *loc, unsigned depth) {
         if (depth >= NPM_LOCK_MAX_DEPTH) {
                 w->too_deep = true;
                 return 0;
@@ -360,8 +344,8 @@ static int lock_walk_deps(struct lock_walk *w, json_t *deps, struct buf *loc, un
         return 0;
 }
 
-static int npm_lock_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data, size_t n)
-{
+static int npm_lock_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data,
+                              size_t n) {
         _cleanup_(json_decrefp) json_t *root = NULL;
         struct lock_walk w = {.c = c, .f = f};
         int r;

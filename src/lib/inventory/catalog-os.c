@@ -16,8 +16,7 @@ static const char *const os_files[] = {
         "etc/redhat-release", "etc/system-release", "etc/centos-release", "etc/lsb-release",
 };
 
-static enum analyzer_mode os_release_match(const struct layer_file *f)
-{
+static enum analyzer_mode os_release_match(const struct layer_file *f) {
         for (size_t i = 0; i < ELEMENTSOF(os_files); i++)
                 if (streq(f->path, os_files[i]))
                         return ANALYZE_BUFFER;
@@ -25,8 +24,7 @@ static enum analyzer_mode os_release_match(const struct layer_file *f)
 }
 
 static int os_release_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data,
-                                size_t n)
-{
+                                size_t n) {
         if (memchr(data, 0, n)) {
                 layer_ctx_warn(c, "skipping '%s': not a text file", f->path);
                 return 0;
@@ -45,20 +43,17 @@ const struct analyzer analyzer_os_release = {
 
 typedef int (*assign_fn)(void *userdata, const char *key, size_t key_len, const char *val, size_t val_len);
 
-static bool is_key_start(char ch)
-{
+static bool is_key_start(char ch) {
         return ch == '_' || ('A' <= ch && ch <= 'Z') || ('a' <= ch && ch <= 'z');
 }
 
-static bool is_key_char(char ch)
-{
+static bool is_key_char(char ch) {
         return is_key_start(ch) || ('0' <= ch && ch <= '9');
 }
 
 /* Reads KEY=value assignments with shell quoting. A malformed line is skipped; a value longer than
  * OS_RELEASE_VALUE_MAX or one with a newline inside quotes (an unterminated quote) is dropped. */
-static int parse_assignments(const char *s, size_t n, assign_fn fn, void *userdata)
-{
+static int parse_assignments(const char *s, size_t n, assign_fn fn, void *userdata) {
         char val[OS_RELEASE_VALUE_MAX + 1];
         size_t i = 0;
 
@@ -172,8 +167,7 @@ struct assign_ctx {
         bool lsb;
 };
 
-static int set_field(struct arena *a, const char **field, const char *val, size_t len)
-{
+static int set_field(struct arena *a, const char **field, const char *val, size_t len) {
         if (!text_field_ok(val, len, OS_RELEASE_VALUE_MAX))
                 return 0;
         const char *v = arena_memdup(a, val, len);
@@ -183,13 +177,11 @@ static int set_field(struct arena *a, const char **field, const char *val, size_
         return 0;
 }
 
-static bool key_is(const char *k, size_t kl, const char *lit)
-{
+static bool key_is(const char *k, size_t kl, const char *lit) {
         return strlen(lit) == kl && memcmp(k, lit, kl) == 0;
 }
 
-static int on_assign(void *userdata, const char *k, size_t kl, const char *val, size_t vl)
-{
+static int on_assign(void *userdata, const char *k, size_t kl, const char *val, size_t vl) {
         struct assign_ctx *x = userdata;
         struct os_release *o = x->out;
 
@@ -236,8 +228,7 @@ static int on_assign(void *userdata, const char *k, size_t kl, const char *val, 
         return 0;
 }
 
-int os_release_parse(const char *data, size_t n, struct arena *a, struct os_release *ret)
-{
+int os_release_parse(const char *data, size_t n, struct arena *a, struct os_release *ret) {
         struct os_release o = {};
         struct assign_ctx x = {.arena = a, .out = &o};
         int r = parse_assignments(data, n, on_assign, &x);
@@ -250,8 +241,7 @@ int os_release_parse(const char *data, size_t n, struct arena *a, struct os_rele
 }
 
 /* The first line, blanks trimmed. */
-static void first_line(const char *data, size_t n, const char **ret, size_t *ret_len)
-{
+static void first_line(const char *data, size_t n, const char **ret, size_t *ret_len) {
         const char *nl = memchr(data, '\n', n);
         size_t len = nl ? (size_t) (nl - data) : n;
         const char *s = data;
@@ -261,8 +251,7 @@ static void first_line(const char *data, size_t n, const char **ret, size_t *ret
 }
 
 /* "Red Hat Enterprise Linux release 9.3 (Plow)", "CentOS Stream release 9", "Fedora release 39". */
-static int parse_release_line(const char *data, size_t n, struct arena *a, struct os_release *o)
-{
+static int parse_release_line(const char *data, size_t n, struct arena *a, struct os_release *o) {
         const char *s;
         size_t len;
         first_line(data, n, &s, &len);
@@ -283,8 +272,7 @@ static int parse_release_line(const char *data, size_t n, struct arena *a, struc
         return set_field(a, &o->version_id, v, (size_t) (e - v));
 }
 
-int os_file_parse(const char *path, const char *data, size_t n, struct arena *a, struct os_release *ret)
-{
+int os_file_parse(const char *path, const char *data, size_t n, struct arena *a, struct os_release *ret) {
         struct os_release o = {};
         const char *s;
         size_t len;

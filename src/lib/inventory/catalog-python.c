@@ -28,16 +28,14 @@
 #define PY_EXPR_MAX     1024
 
 /* Start of the path component that ends at index end (a '/' or the end of the path). */
-static size_t comp_start(const char *path, size_t end)
-{
+static size_t comp_start(const char *path, size_t end) {
         size_t i = end;
         while (i > 0 && path[i - 1] != '/')
                 i--;
         return i;
 }
 
-static bool span_ends_with(const char *s, size_t n, const char *suffix)
-{
+static bool span_ends_with(const char *s, size_t n, const char *suffix) {
         size_t k = strlen(suffix);
         return n > k && memcmp(s + n - k, suffix, k) == 0;
 }
@@ -45,8 +43,7 @@ static bool span_ends_with(const char *s, size_t n, const char *suffix)
 /* Where the distribution record starts in the path ("x.dist-info" of "…/x.dist-info/METADATA", the
  * ".egg" directory of "…/x.egg/EGG-INFO/PKG-INFO", the file itself for a plain "x.egg-info"), or -1 when
  * the path is no record. */
-static ssize_t record_start(const char *path)
-{
+static ssize_t record_start(const char *path) {
         size_t len = strlen(path);
         size_t bs = comp_start(path, len);
         const char *base = path + bs;
@@ -68,13 +65,11 @@ static ssize_t record_start(const char *path)
         return span_ends_with(base, bn, ".egg-info") ? (ssize_t) bs : -1;
 }
 
-static bool is_site_dir(const char *s, size_t n)
-{
+static bool is_site_dir(const char *s, size_t n) {
         return n == 13 && (strneq(s, "site-packages", 13) || strneq(s, "dist-packages", 13));
 }
 
-static enum analyzer_mode python_match(const struct layer_file *f)
-{
+static enum analyzer_mode python_match(const struct layer_file *f) {
         ssize_t rs = record_start(f->path);
         if (rs < 0)
                 return ANALYZE_NONE;
@@ -106,8 +101,7 @@ struct span {
         size_t n;
 };
 
-static bool license_field_usable(const struct rfc822_field *fl)
-{
+static bool license_field_usable(const struct rfc822_field *fl) {
         /* A License field that continues over several non-empty lines is the license text. */
         const char *pos = NULL, *ln;
         size_t ll;
@@ -122,8 +116,7 @@ static bool license_field_usable(const struct rfc822_field *fl)
                text_field_ok(fl->value, fl->value_len, LICENSE_NAME_MAX);
 }
 
-static int python_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data, size_t n)
-{
+static int python_on_buffer(struct layer_ctx *c, const struct layer_file *f, const uint8_t *data, size_t n) {
         struct span name = {}, version = {}, expr = {}, lic = {};
         struct license_list classifiers = {};
         struct rfc822 rd;

@@ -9,8 +9,7 @@
 /* ---- distribution ---- */
 
 /* Unquotes a shell-style os-release value into out: '…' literal, "…" with \" \\ \$ \` escapes. */
-static void unquote(const char *v, size_t n, char *out, size_t outsz)
-{
+static void unquote(const char *v, size_t n, char *out, size_t outsz) {
         size_t k = 0;
         char q = 0;
         for (size_t i = 0; i < n && k + 1 < outsz; i++) {
@@ -32,8 +31,7 @@ static void unquote(const char *v, size_t n, char *out, size_t outsz)
         out[k] = 0;
 }
 
-int inventory_parse_os_release(const char *data, size_t len, struct arena *a, struct scan_os *os)
-{
+int inventory_parse_os_release(const char *data, size_t len, struct arena *a, struct scan_os *os) {
         const char *p = data, *end = data + len;
         while (p < end) {
                 const char *nl = memchr(p, '\n', (size_t) (end - p));
@@ -71,8 +69,7 @@ int inventory_parse_os_release(const char *data, size_t len, struct arena *a, st
 
 /* The fact of kind at `path` written by layer `layer`, if any. */
 static const struct layer_fact *find_fact(struct layer_result *const *layers, int layer,
-                                          enum layer_fact_kind kind, const char *path)
-{
+                                          enum layer_fact_kind kind, const char *path) {
         const struct layer_result *L = layers[layer];
         for (size_t i = 0; i < L->facts.n; i++)
                 if (L->facts.items[i].kind == kind && streq(L->facts.items[i].path, path))
@@ -83,8 +80,7 @@ static const struct layer_fact *find_fact(struct layer_result *const *layers, in
 /* The current content of a fact file: resolve symlinks in the view, then look in the layer that wrote
  * the resolved path. */
 static const struct layer_fact *current_fact(struct layer_result *const *layers, const struct view *v,
-                                             enum layer_fact_kind kind, const char *path, char *resolved)
-{
+                                             enum layer_fact_kind kind, const char *path, char *resolved) {
         if (view_resolve(v, path, resolved) < 0)
                 return NULL;
         const struct view_entry *e = view_lookup(v, resolved);
@@ -94,8 +90,7 @@ static const struct layer_fact *current_fact(struct layer_result *const *layers,
 }
 
 static int detect_os(struct layer_result *const *layers, const struct view *v, struct arena *a,
-                     struct scan_os *os)
-{
+                     struct scan_os *os) {
         static const char *const release_files[] = {"etc/os-release", "usr/lib/os-release"};
         char resolved[PATH_MAX_IMAGE + 1];
         int r;
@@ -144,8 +139,7 @@ struct intro {
         bool alive;  /* false once a later version of the record no longer lists it */
 };
 
-static char *ident_key(struct buf *b, const struct pkg *p)
-{
+static char *ident_key(struct buf *b, const struct pkg *p) {
         buf_reset(b);
         buf_printf(b, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->type, p->record_path,
                    p->inner_path ? p->inner_path : "", p->namespace_ ? p->namespace_ : "", p->name,
@@ -165,8 +159,7 @@ struct cand {
         size_t n;
 };
 
-static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index)
-{
+static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index) {
         struct cand *c = hashmap_get(oi->paths, path);
         if (!c) {
                 c = arena_alloc(oi->a, sizeof *c);
@@ -187,8 +180,7 @@ static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index)
 }
 
 /* Marks packages whose record (or record directory) is `path` as owned by `owner`. */
-static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, const char *owner)
-{
+static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, const char *owner) {
         struct cand *c = hashmap_get(oi->paths, path);
         if (!c)
                 return;
@@ -199,8 +191,7 @@ static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, 
 
 /* A path from a package manager's file list as the view holds it: dpkg lists the paths the .deb ships
  * ("/lib/x"), which merged-/usr systems keep under usr/ through a symlinked directory. */
-static const char *canonical(const struct view *v, const char *path, char *buf)
-{
+static const char *canonical(const struct view *v, const char *path, char *buf) {
         if (view_lookup(v, path))
                 return path;
         size_t dl = path_dirname_len(path);
@@ -218,8 +209,7 @@ static const char *canonical(const struct view *v, const char *path, char *buf)
 }
 
 static int mark_owners(struct layer_result *const *layers, size_t n_layers, const struct view *v,
-                       struct arena *a, struct pkg_vec *pkgs)
-{
+                       struct arena *a, struct pkg_vec *pkgs) {
         struct owner_index oi = {.paths = hashmap_new(), .a = arena_new(0)};
         int r = 0;
         if (!oi.paths || !oi.a) {
@@ -296,8 +286,7 @@ out:
 /* ---- Debian licenses ---- */
 
 static int deb_licenses(struct layer_result *const *layers, const struct view *v, struct arena *a,
-                        struct pkg *p)
-{
+                        struct pkg *p) {
         char path[PATH_MAX_IMAGE + 1], resolved[PATH_MAX_IMAGE + 1];
         snprintf(path, sizeof path, "usr/share/doc/%s/copyright", p->name);
         const struct layer_fact *f = current_fact(layers, v, FACT_DEB_COPYRIGHT, path, resolved);
@@ -333,8 +322,7 @@ static int deb_licenses(struct layer_result *const *layers, const struct view *v
 /* Drops lockfile entries where the lockfile's project has an installed node_modules tree: the installed
  * packages are what the image holds (a lockfile also lists optional packages for other platforms and
  * dev dependencies left out at install). */
-static void free_set(struct hashmap *h)
-{
+static void free_set(struct hashmap *h) {
         if (!h)
                 return;
         const char *k;
@@ -345,8 +333,7 @@ static void free_set(struct hashmap *h)
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct hashmap *, free_set);
 
-static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs)
-{
+static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         _cleanup_(free_setp) struct hashmap *installed_roots = hashmap_new();
         char dir[PATH_MAX_IMAGE + 1];
 
@@ -384,14 +371,12 @@ static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs)
         return 0;
 }
 
-static int cmp_pkg(const void *a, const void *b)
-{
+static int cmp_pkg(const void *a, const void *b) {
         return pkg_compare(a, b);
 }
 
 int inventory_finish(struct layer_result *const *layers, size_t n_layers, const struct view *v,
-                     struct arena *a, struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs)
-{
+                     struct arena *a, struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs) {
         struct scan_os os = {0};
         struct hashmap *intro = NULL, *records = NULL;
         struct arena *ta = NULL;

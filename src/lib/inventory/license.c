@@ -4,8 +4,7 @@
 #include "license.h"
 #include "rfc822.h"
 
-bool license_list_add(struct license_list *l, const char *s, size_t n)
-{
+bool license_list_add(struct license_list *l, const char *s, size_t n) {
         text_trim(&s, &n);
         if (!text_field_ok(s, n, LICENSE_NAME_MAX))
                 return false;
@@ -22,13 +21,11 @@ bool license_list_add(struct license_list *l, const char *s, size_t n)
         return true;
 }
 
-static bool is_blank(char c)
-{
+static bool is_blank(char c) {
         return c == ' ' || c == '\t';
 }
 
-static size_t count_words(const char *s, size_t n, const char **ret_last, size_t *ret_last_len)
-{
+static size_t count_words(const char *s, size_t n, const char **ret_last, size_t *ret_last_len) {
         size_t words = 0;
         size_t i = 0;
         while (i < n) {
@@ -48,8 +45,7 @@ static size_t count_words(const char *s, size_t n, const char **ret_last, size_t
 
 /* A part of a DEP-5 License line: one or two words ("GPL-2+", "public domain"), or a license with an
  * exception clause ("GPL-2+ with Autoconf exception"). */
-static bool dep5_part_ok(const char *s, size_t n)
-{
+static bool dep5_part_ok(const char *s, size_t n) {
         const char *last = NULL;
         size_t last_len = 0;
         size_t w = count_words(s, n, &last, &last_len);
@@ -70,8 +66,7 @@ static bool dep5_part_ok(const char *s, size_t n)
 }
 
 /* Length of a separator at s[i] ("," or " or " or " and " or " and/or "), 0 if none. */
-static size_t dep5_separator(const char *s, size_t n, size_t i)
-{
+static size_t dep5_separator(const char *s, size_t n, size_t i) {
         static const char *const words[] = {"and/or", "and", "or"};
         if (s[i] == ',')
                 return 1;
@@ -85,8 +80,7 @@ static size_t dep5_separator(const char *s, size_t n, size_t i)
         return 0;
 }
 
-size_t license_list_add_dep5(struct license_list *l, const char *s, size_t n)
-{
+size_t license_list_add_dep5(struct license_list *l, const char *s, size_t n) {
         struct {
                 const char *s;
                 size_t n;
@@ -118,8 +112,7 @@ size_t license_list_add_dep5(struct license_list *l, const char *s, size_t n)
         return added;
 }
 
-size_t license_list_add_common_refs(struct license_list *l, const char *s, size_t n)
-{
+size_t license_list_add_common_refs(struct license_list *l, const char *s, size_t n) {
         static const char prefix[] = "/usr/share/common-licenses/";
         static const char *const known[] = {
                 "Apache-2.0", "Artistic", "BSD",    "CC0-1.0", "GFDL",    "GFDL-1.2",
@@ -152,8 +145,7 @@ size_t license_list_add_common_refs(struct license_list *l, const char *s, size_
         return added;
 }
 
-bool license_from_classifier(const char *s, size_t n, const char **ret, size_t *ret_len)
-{
+bool license_from_classifier(const char *s, size_t n, const char **ret, size_t *ret_len) {
         text_trim(&s, &n);
         if (n < 7 || strncmp(s, "License", 7) != 0)
                 return false;
@@ -180,8 +172,7 @@ bool license_from_classifier(const char *s, size_t n, const char **ret, size_t *
         return true;
 }
 
-int license_list_strv(const struct license_list *l, struct arena *a, const char ***ret)
-{
+int license_list_strv(const struct license_list *l, struct arena *a, const char ***ret) {
         if (l->n == 0) {
                 *ret = NULL;
                 return 0;
@@ -199,8 +190,7 @@ int license_list_strv(const struct license_list *l, struct arena *a, const char 
         return 0;
 }
 
-int license_list_join(const struct license_list *l, char **ret, size_t *ret_len)
-{
+int license_list_join(const struct license_list *l, char **ret, size_t *ret_len) {
         size_t total = 1;
         for (size_t i = 0; i < l->n; i++)
                 total += l->len[i] + 1;

@@ -16,13 +16,11 @@
 #include "buf.h"
 #include "inventory.h"
 
-static bool unreserved(unsigned char c)
-{
+static bool unreserved(unsigned char c) {
         return isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~';
 }
 
-static void enc(struct buf *b, const char *s)
-{
+static void enc(struct buf *b, const char *s) {
         static const char hex[] = "0123456789ABCDEF";
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
                 if (unreserved(*p))
@@ -34,8 +32,7 @@ static void enc(struct buf *b, const char *s)
         }
 }
 
-const char *purl_encode(struct arena *a, const char *s)
-{
+const char *purl_encode(struct arena *a, const char *s) {
         struct buf b = BUF_INIT(0);
         enc(&b, s);
         const char *r = arena_strdup(a, b.data ? b.data : "");
@@ -44,8 +41,7 @@ const char *purl_encode(struct arena *a, const char *s)
 }
 
 /* "3.18.4" -> "3.18" (Alpine's own branch naming, as OSV uses it). */
-static void major_minor(const char *v, char *out, size_t n)
-{
+static void major_minor(const char *v, char *out, size_t n) {
         const char *d1 = strchr(v, '.');
         const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
         size_t len = d2 ? (size_t) (d2 - v) : strlen(v);
@@ -56,8 +52,7 @@ struct qual {
         const char *key, *value;
 };
 
-static void add_qualifiers(struct buf *b, struct qual *q, size_t n)
-{
+static void add_qualifiers(struct buf *b, struct qual *q, size_t n) {
         /* keys are given sorted */
         bool first = true;
         for (size_t i = 0; i < n; i++) {
@@ -71,8 +66,7 @@ static void add_qualifiers(struct buf *b, struct qual *q, size_t n)
         }
 }
 
-static void pypi_name(struct buf *b, const char *name)
-{
+static void pypi_name(struct buf *b, const char *name) {
         bool sep = false;
         for (const char *p = name; *p; p++) {
                 if (*p == '-' || *p == '_' || *p == '.') {
@@ -93,8 +87,7 @@ static void pypi_name(struct buf *b, const char *name)
 }
 
 /* Encodes each '/'-separated segment of a path-like name. */
-static void enc_segments(struct buf *b, const char *s)
-{
+static void enc_segments(struct buf *b, const char *s) {
         const char *p = s;
         for (;;) {
                 const char *slash = strchr(p, '/');
@@ -109,8 +102,7 @@ static void enc_segments(struct buf *b, const char *s)
         }
 }
 
-const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os *os)
-{
+const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os *os) {
         struct buf b = BUF_INIT(0);
         char distro[128] = "";
         const char *osid = os && os->id ? os->id : NULL;

@@ -3,18 +3,15 @@
 
 #include "rfc822.h"
 
-void rfc822_init(struct rfc822 *r, const char *data, size_t n, unsigned flags)
-{
+void rfc822_init(struct rfc822 *r, const char *data, size_t n, unsigned flags) {
         *r = (struct rfc822){.p = data, .end = data + n, .flags = flags, .line = 1};
 }
 
-static bool is_blank(char c)
-{
+static bool is_blank(char c) {
         return c == ' ' || c == '\t';
 }
 
-static bool all_blank(const char *s, size_t n)
-{
+static bool all_blank(const char *s, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (!is_blank(s[i]))
                         return false;
@@ -23,8 +20,7 @@ static bool all_blank(const char *s, size_t n)
 
 /* The line at *p: its content without the line end (and without a trailing CR), and where the next
  * line starts. */
-static void line_at(const char *p, const char *end, size_t *ret_len, const char **ret_next)
-{
+static void line_at(const char *p, const char *end, size_t *ret_len, const char **ret_next) {
         const char *nl = memchr(p, '\n', (size_t) (end - p));
         const char *e = nl ? nl : end;
         *ret_next = nl ? nl + 1 : end;
@@ -33,8 +29,7 @@ static void line_at(const char *p, const char *end, size_t *ret_len, const char 
         *ret_len = (size_t) (e - p);
 }
 
-static bool name_ok(const char *s, size_t n)
-{
+static bool name_ok(const char *s, size_t n) {
         if (n == 0)
                 return false;
         for (size_t i = 0; i < n; i++) {
@@ -45,8 +40,7 @@ static bool name_ok(const char *s, size_t n)
         return true;
 }
 
-enum rfc822_event rfc822_next(struct rfc822 *r, struct rfc822_field *ret)
-{
+enum rfc822_event rfc822_next(struct rfc822 *r, struct rfc822_field *ret) {
         for (;;) {
                 if (r->p >= r->end) {
                         if (r->in_stanza) {
@@ -117,13 +111,12 @@ enum rfc822_event rfc822_next(struct rfc822 *r, struct rfc822_field *ret)
         }
 }
 
-bool rfc822_name_is(const struct rfc822_field *f, const char *name)
-{
+bool rfc822_name_is(const struct rfc822_field *f, const char *name) {
         return span_eq_nocase(f->name, f->name_len, name);
 }
 
-bool rfc822_next_cont(const struct rfc822_field *f, const char **pos, const char **ret_line, size_t *ret_len)
-{
+bool rfc822_next_cont(const struct rfc822_field *f, const char **pos, const char **ret_line,
+                      size_t *ret_len) {
         const char *end = f->raw + f->raw_len;
         const char *p = *pos;
 
@@ -151,8 +144,7 @@ bool rfc822_next_cont(const struct rfc822_field *f, const char **pos, const char
         return true;
 }
 
-void text_trim(const char **s, size_t *n)
-{
+void text_trim(const char **s, size_t *n) {
         const char *p = *s;
         size_t len = *n;
         while (len > 0 && (is_blank(p[0]) || p[0] == '\r'))
@@ -163,8 +155,7 @@ void text_trim(const char **s, size_t *n)
         *n = len;
 }
 
-bool text_utf8_valid(const char *s, size_t n)
-{
+bool text_utf8_valid(const char *s, size_t n) {
         const unsigned char *p = (const unsigned char *) s;
         size_t i = 0;
 
@@ -202,8 +193,7 @@ bool text_utf8_valid(const char *s, size_t n)
         return true;
 }
 
-static bool text_ok(const char *s, size_t n, size_t max, bool allow_space)
-{
+static bool text_ok(const char *s, size_t n, size_t max, bool allow_space) {
         if (n == 0 || n > max)
                 return false;
         for (size_t i = 0; i < n; i++) {
@@ -214,17 +204,14 @@ static bool text_ok(const char *s, size_t n, size_t max, bool allow_space)
         return text_utf8_valid(s, n);
 }
 
-bool text_field_ok(const char *s, size_t n, size_t max)
-{
+bool text_field_ok(const char *s, size_t n, size_t max) {
         return text_ok(s, n, max, true);
 }
 
-bool text_token_ok(const char *s, size_t n, size_t max)
-{
+bool text_token_ok(const char *s, size_t n, size_t max) {
         return text_ok(s, n, max, false);
 }
 
-bool span_eq_nocase(const char *s, size_t n, const char *lit)
-{
+bool span_eq_nocase(const char *s, size_t n, const char *lit) {
         return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
 }

@@ -8,8 +8,7 @@
 #include "buf.h"
 #include "path-util.h"
 
-static struct layer_result *analyze(const char *root)
-{
+static struct layer_result *analyze(const char *root) {
         struct layer_options opts = {};
         struct diag d;
         struct layer_result *res = NULL;
@@ -25,19 +24,19 @@ static struct layer_result *analyze(const char *root)
         return res;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
+static int cmp_str(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 /* Splits text into sorted lines (in place). */
-static size_t sorted_lines(char *text, char ***ret)
-{
+static size_t sorted_lines(char *text, char ***ret) {
         size_t n = 0, alloc = 16;
         char **v = malloc(alloc * sizeof *v);
+        if (!v)
+                abort();
         for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
-                if (n == alloc)
-                        v = realloc(v, (alloc *= 2) * sizeof *v);
+                if (n == alloc && !(v = realloc(v, (alloc *= 2) * sizeof *v)))
+                        abort();
                 v[n++] = l;
         }
         qsort(v, n, sizeof *v, cmp_str);
@@ -46,8 +45,7 @@ static size_t sorted_lines(char *text, char ***ret)
 }
 
 /* Compares two sorted line lists and prints the differences; returns whether they are equal. */
-static bool same_lines(char **want, size_t nw, char **got, size_t ng)
-{
+static bool same_lines(char **want, size_t nw, char **got, size_t ng) {
         size_t i = 0, j = 0;
         bool ok = true;
         while (i < nw || j < ng) {
@@ -65,8 +63,7 @@ static bool same_lines(char **want, size_t nw, char **got, size_t ng)
         return ok;
 }
 
-TEST(real_python_matches_importlib)
-{
+TEST(real_python_matches_importlib) {
         const char *dir = getenv("STK_PY_DIR"), *exp = getenv("STK_PY_EXPECT");
         if (!dir || !exp) {
                 printf("# skipped: run through run-real.sh\n");
@@ -104,8 +101,7 @@ TEST(real_python_matches_importlib)
         layer_result_free(res);
 }
 
-TEST(real_npm_matches_npm_ls)
-{
+TEST(real_npm_matches_npm_ls) {
         const char *dir = getenv("STK_NPM_DIR"), *exp = getenv("STK_NPM_EXPECT");
         const char *prefix = getenv("STK_NPM_PREFIX"); /* only records below this (a global tree) */
         bool no_lock = prefix != NULL;

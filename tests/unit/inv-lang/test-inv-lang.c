@@ -7,14 +7,12 @@
 
 /* ---- Python: which paths are records ---- */
 
-static enum analyzer_mode py_match(const char *path)
-{
+static enum analyzer_mode py_match(const char *path) {
         struct layer_file f = {.path = path, .kind = LF_REG, .size = 10};
         return analyzer_python.match(&f);
 }
 
-TEST(python_match_rules)
-{
+TEST(python_match_rules) {
         static const char *const yes[] = {
                 "usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
                 "usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA",
@@ -61,8 +59,7 @@ TEST(python_match_rules)
 
 /* ---- Python: real metadata ---- */
 
-TEST(python_real_metadata)
-{
+TEST(python_real_metadata) {
         struct inv_test t;
         inv_begin(&t);
         static const struct {
@@ -110,8 +107,7 @@ TEST(python_real_metadata)
         inv_end(&t);
 }
 
-TEST(python_edge_cases)
-{
+TEST(python_edge_cases) {
         struct inv_test t;
         inv_begin(&t);
         const char *dir = "usr/lib/python3/dist-packages/";
@@ -159,6 +155,7 @@ TEST(python_edge_cases)
         memset(big, 'x', sizeof big - 1);
         big[sizeof big - 1] = 0;
         char *s = malloc(sizeof big + 100);
+        REQUIRE(s);
         sprintf(s, "Name: long\nVersion: 1\nLicense: %s\n", big);
         CHECK_INT(FEED("long", s), 0);
         free(s);
@@ -169,14 +166,12 @@ TEST(python_edge_cases)
 
 /* ---- npm package.json ---- */
 
-static enum analyzer_mode npm_match(const struct analyzer *a, const char *path)
-{
+static enum analyzer_mode npm_match(const struct analyzer *a, const char *path) {
         struct layer_file f = {.path = path, .kind = LF_REG, .size = 10};
         return a->match(&f);
 }
 
-TEST(npm_package_match_rules)
-{
+TEST(npm_package_match_rules) {
         static const char *const yes[] = {
                 "app/node_modules/debug/package.json",
                 "app/node_modules/@babel/core/package.json",
@@ -227,8 +222,7 @@ TEST(npm_package_match_rules)
         CHECK_INT(npm_match(&analyzer_npm_lock, "app/yarn.lock"), ANALYZE_NONE);
 }
 
-TEST(npm_package_real_and_licenses)
-{
+TEST(npm_package_real_and_licenses) {
         struct inv_test t;
         inv_begin(&t);
         CHECK_INT(inv_feed_data(&t, "app/node_modules/debug/package.json",
@@ -283,8 +277,7 @@ TEST(npm_package_real_and_licenses)
         inv_end(&t);
 }
 
-TEST(npm_package_rejects)
-{
+TEST(npm_package_rejects) {
         struct inv_test t;
         inv_begin(&t);
         static const char *const bad[] = {
@@ -315,16 +308,14 @@ TEST(npm_package_rejects)
 
 /* ---- npm lockfiles ---- */
 
-static const struct pkg *lock_pkg(struct inv_test *t, const char *inner)
-{
+static const struct pkg *lock_pkg(struct inv_test *t, const char *inner) {
         VEC_FOREACH (p, &inv_res(t)->pkgs)
                 if (p->type == PKG_NPM && streq_ptr(p->inner_path, inner))
                         return p;
         return NULL;
 }
 
-static void check_fixture_lock(struct inv_test *t)
-{
+static void check_fixture_lock(struct inv_test *t) {
         static const struct {
                 const char *inner, *name, *version;
                 bool dev;
@@ -353,8 +344,7 @@ static void check_fixture_lock(struct inv_test *t)
         }
 }
 
-TEST(npm_lock_real_v1_v2_v3)
-{
+TEST(npm_lock_real_v1_v2_v3) {
         for (int v = 1; v <= 3; v++) {
                 struct inv_test t;
                 char rel[128];
@@ -367,8 +357,7 @@ TEST(npm_lock_real_v1_v2_v3)
         }
 }
 
-TEST(npm_lock_edge_cases)
-{
+TEST(npm_lock_edge_cases) {
         struct inv_test t;
         inv_begin(&t);
         const char *v3 = "{\"lockfileVersion\":3,\"packages\":{"
@@ -437,12 +426,12 @@ TEST(npm_lock_edge_cases)
         inv_end(&t);
 }
 
-TEST(npm_lock_deep_nesting_is_capped)
-{
+TEST(npm_lock_deep_nesting_is_capped) {
         struct inv_test t;
         inv_begin(&t);
         size_t depth = 1000;
         char *s = malloc(depth * 64 + 64);
+        REQUIRE(s);
         size_t k = (size_t) sprintf(s, "{\"lockfileVersion\":1,\"dependencies\":");
         for (size_t i = 0; i < depth; i++)
                 k += (size_t) sprintf(s + k, "{\"d%zu\":{\"version\":\"1.0.0\",\"dependencies\":", i);
@@ -461,6 +450,7 @@ TEST(npm_lock_deep_nesting_is_capped)
         inv_begin(&t);
         depth = 5000;
         s = malloc(depth * 2 + 2);
+        REQUIRE(s);
         memset(s, '[', depth);
         memset(s + depth, ']', depth);
         CHECK_INT(inv_feed(&t, "package-lock.json", s, depth * 2), 0);
@@ -469,8 +459,7 @@ TEST(npm_lock_deep_nesting_is_capped)
         inv_end(&t);
 }
 
-TEST(npm_lock_long_location_is_bounded)
-{
+TEST(npm_lock_long_location_is_bounded) {
         struct inv_test t;
         inv_begin(&t);
         /* Long names nested: the built location would pass PATH_MAX_IMAGE. */
@@ -479,6 +468,7 @@ TEST(npm_lock_long_location_is_bounded)
         name[250] = 0;
         size_t depth = 30;
         char *s = malloc(depth * 300 + 64);
+        REQUIRE(s);
         size_t k = (size_t) sprintf(s, "{\"dependencies\":");
         for (size_t i = 0; i < depth; i++)
                 k += (size_t) sprintf(s + k, "{\"%s\":{\"version\":\"1.0.%zu\",\"dependencies\":", name, i);

@@ -10,8 +10,7 @@
 #include "inv-test-util.h"
 #include "inventory/os-release.h"
 
-static struct layer_result *analyze(const char *root)
-{
+static struct layer_result *analyze(const char *root) {
         struct layer_options opts = {};
         struct diag d;
         struct layer_result *res = NULL;
@@ -28,8 +27,7 @@ static struct layer_result *analyze(const char *root)
         return res;
 }
 
-static const struct pkg *find_deb(struct layer_result *res, const char *name, const char *arch)
-{
+static const struct pkg *find_deb(struct layer_result *res, const char *name, const char *arch) {
         VEC_FOREACH (p, &res->pkgs)
                 if (p->type == PKG_DEB && streq(p->name, name) && streq_ptr(p->arch, arch))
                         return p;
@@ -37,16 +35,14 @@ static const struct pkg *find_deb(struct layer_result *res, const char *name, co
 }
 
 static const struct layer_fact *find_fact(struct layer_result *res, enum layer_fact_kind kind,
-                                          const char *key)
-{
+                                          const char *key) {
         VEC_FOREACH (f, &res->facts)
                 if (f->kind == kind && streq_ptr(f->key, key))
                         return f;
         return NULL;
 }
 
-TEST(real_dpkg_status_matches_dpkg_query)
-{
+TEST(real_dpkg_status_matches_dpkg_query) {
         const char *root = getenv("STK_REAL_ROOT"), *exp = getenv("STK_REAL_DPKG");
         if (!root || !exp) {
                 printf("# skipped: run through run-real.sh\n");
@@ -123,8 +119,7 @@ TEST(real_dpkg_status_matches_dpkg_query)
         layer_result_free(res);
 }
 
-TEST(real_deb_copyright)
-{
+TEST(real_deb_copyright) {
         const char *root = getenv("STK_REAL_ROOT");
         if (!root) {
                 printf("# skipped: run through run-real.sh\n");
@@ -168,8 +163,7 @@ TEST(real_deb_copyright)
         layer_result_free(res);
 }
 
-TEST(real_os_release)
-{
+TEST(real_os_release) {
         const char *root = getenv("STK_REAL_ROOT"), *exp = getenv("STK_REAL_OS");
         if (!root || !exp) {
                 printf("# skipped: run through run-real.sh\n");

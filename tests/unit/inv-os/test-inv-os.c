@@ -17,8 +17,7 @@ struct ev {
         unsigned n_cont, line;
 };
 
-static size_t read_all(const char *s, unsigned flags, struct ev *out, size_t max)
-{
+static size_t read_all(const char *s, unsigned flags, struct ev *out, size_t max) {
         struct rfc822 r;
         struct rfc822_field f;
         size_t n = 0;
@@ -40,8 +39,7 @@ static size_t read_all(const char *s, unsigned flags, struct ev *out, size_t max
         return n;
 }
 
-TEST(rfc822_stanzas_and_continuations)
-{
+TEST(rfc822_stanzas_and_continuations) {
         struct ev e[16];
         size_t n =
                 read_all("Package: a\r\nDescription: x\r\n more\r\n .\r\n\r\n\r\nPackage:b\nVersion:  1 \n",
@@ -59,8 +57,7 @@ TEST(rfc822_stanzas_and_continuations)
         CHECK_INT(e[5].ev, RFC822_END);
 }
 
-TEST(rfc822_blank_lines)
-{
+TEST(rfc822_blank_lines) {
         struct ev e[16];
         /* deb822: a line of blanks separates stanzas. */
         size_t n = read_all("A: 1\n  \t\nB: 2\n", RFC822_BLANK_LINE_BREAKS, e, 16);
@@ -74,8 +71,7 @@ TEST(rfc822_blank_lines)
         CHECK_INT(e[2].ev, RFC822_END);
 }
 
-TEST(rfc822_bad_lines_and_comments)
-{
+TEST(rfc822_bad_lines_and_comments) {
         struct ev e[16];
         size_t n = read_all(" orphan\nno colon here\n: empty name\n#c: x\nA: 1", RFC822_BLANK_LINE_BREAKS, e,
                             16);
@@ -98,8 +94,7 @@ TEST(rfc822_bad_lines_and_comments)
         CHECK_INT(e[2].ev, RFC822_FIELD);
 }
 
-TEST(rfc822_continuation_iteration)
-{
+TEST(rfc822_continuation_iteration) {
         const char *s = "License: MIT\n   line one\r\n\tline two\n";
         struct rfc822 r;
         struct rfc822_field f;
@@ -114,8 +109,7 @@ TEST(rfc822_continuation_iteration)
         CHECK(!rfc822_next_cont(&f, &pos, &l, &ll));
 }
 
-TEST(text_checks)
-{
+TEST(text_checks) {
         CHECK(text_utf8_valid("Ter\xc3\xa4s", 6));
         CHECK(!text_utf8_valid("\xc3", 1));
         CHECK(!text_utf8_valid("\xc0\xaf", 2));         /* overlong */
@@ -132,8 +126,7 @@ TEST(text_checks)
 
 /* ---- license helpers ---- */
 
-static const char *joined(const struct license_list *l)
-{
+static const char *joined(const struct license_list *l) {
         static char buf[512];
         char *s = NULL;
         size_t n;
@@ -144,8 +137,7 @@ static const char *joined(const struct license_list *l)
         return buf;
 }
 
-TEST(license_dep5_split)
-{
+TEST(license_dep5_split) {
         static const struct {
                 const char *in, *out;
         } cases[] = {
@@ -169,8 +161,7 @@ TEST(license_dep5_split)
         }
 }
 
-TEST(license_common_refs)
-{
+TEST(license_common_refs) {
         struct license_list l = {};
         const char *t = "see /usr/share/common-licenses/GPL-2.\nand `/usr/share/common-licenses/LGPL-2.1'\n"
                         "/usr/share/common-licenses/GPL-2 again, /usr/share/common-licenses/Nonsense, "
@@ -179,8 +170,7 @@ TEST(license_common_refs)
         CHECK_STR(joined(&l), "GPL-2\nLGPL-2.1");
 }
 
-TEST(license_list_caps)
-{
+TEST(license_list_caps) {
         struct license_list l = {};
         char names[40][8];
         for (int i = 0; i < 40; i++) {
@@ -196,8 +186,7 @@ TEST(license_list_caps)
         CHECK(!license_list_add(&m, "bad\xff", 4));
 }
 
-TEST(license_classifiers)
-{
+TEST(license_classifiers) {
         static const struct {
                 const char *in, *out;
         } cases[] = {
@@ -222,8 +211,7 @@ TEST(license_classifiers)
 
 /* ---- os-release ---- */
 
-TEST(os_release_quoting)
-{
+TEST(os_release_quoting) {
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
         struct os_release o;
         const char *s = "# comment\n"
@@ -248,12 +236,12 @@ TEST(os_release_quoting)
         CHECK_STR(o.version_codename, "jammy");
 }
 
-TEST(os_release_hostile)
-{
+TEST(os_release_hostile) {
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
         struct os_release o;
         size_t n = 100000;
         char *s = malloc(n + 64);
+        REQUIRE(s);
         strcpy(s, "ID=\"");
         memset(s + 4, 'a', n);
         strcpy(s + 4 + n, "\"\nVERSION_ID=1\n");
@@ -276,8 +264,7 @@ TEST(os_release_hostile)
         CHECK_STR(o.id, "x");
 }
 
-TEST(os_file_parse_variants)
-{
+TEST(os_file_parse_variants) {
         _cleanup_(arena_freep) struct arena *a = arena_new(0);
         struct os_release o;
         const char *lsb = "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\n"
@@ -312,8 +299,7 @@ TEST(os_file_parse_variants)
         CHECK_INT(os_file_parse("etc/passwd", "x", 1, a, &o), -EINVAL);
 }
 
-TEST(os_release_facts)
-{
+TEST(os_release_facts) {
         struct inv_test t;
         inv_begin(&t);
         const char *osr = "ID=debian\nVERSION_ID=\"12\"\n";
@@ -335,6 +321,7 @@ TEST(os_release_facts)
         /* Over the 64 KiB cap: skipped with a warning by the dispatcher. */
         size_t big = 70000;
         char *s = malloc(big);
+        REQUIRE(s);
         memset(s, '#', big);
         CHECK_INT(inv_feed(&t, "etc/redhat-release", s, big), 0);
         free(s);
@@ -345,8 +332,7 @@ TEST(os_release_facts)
 
 /* ---- dpkg status ---- */
 
-TEST(dpkg_status_bookworm_excerpt)
-{
+TEST(dpkg_status_bookworm_excerpt) {
         struct inv_test t;
         inv_begin(&t);
         CHECK_INT(inv_feed_data(&t, "var/lib/dpkg/status", "tests/data/inv-os/dpkg-status-bookworm"), 0);
@@ -381,8 +367,7 @@ TEST(dpkg_status_bookworm_excerpt)
         inv_end(&t);
 }
 
-TEST(dpkg_status_states_and_edge_cases)
-{
+TEST(dpkg_status_states_and_edge_cases) {
         struct inv_test t;
         inv_begin(&t);
         const char *s =
@@ -433,12 +418,12 @@ TEST(dpkg_status_states_and_edge_cases)
         inv_end(&t);
 }
 
-TEST(dpkg_status_huge_values)
-{
+TEST(dpkg_status_huge_values) {
         struct inv_test t;
         inv_begin(&t);
         size_t n = 1 << 20;
         char *s = malloc(n + 200);
+        REQUIRE(s);
         int k = sprintf(s, "Package: huge\nStatus: install ok installed\nVersion: ");
         memset(s + k, '1', n);
         strcpy(s + k + n, "\n\nPackage: small\nStatus: install ok installed\nVersion: 1\nDescription: ");
@@ -449,8 +434,7 @@ TEST(dpkg_status_huge_values)
         inv_end(&t);
 }
 
-TEST(dpkg_status_d_distroless)
-{
+TEST(dpkg_status_d_distroless) {
         struct inv_test t;
         inv_begin(&t);
         const char *libc =
@@ -482,8 +466,7 @@ TEST(dpkg_status_d_distroless)
         inv_end(&t);
 }
 
-TEST(dpkg_list_facts)
-{
+TEST(dpkg_list_facts) {
         struct inv_test t;
         inv_begin(&t);
         const char *list = "/.\n/usr\n/usr/lib\n/usr/lib/x86_64-linux-gnu/libc.so.6\n";
@@ -509,14 +492,12 @@ TEST(dpkg_list_facts)
 
 /* ---- copyright ---- */
 
-static const char *copyright_of(struct inv_test *t, const char *pkg)
-{
+static const char *copyright_of(struct inv_test *t, const char *pkg) {
         const struct layer_fact *f = inv_fact(t, FACT_DEB_COPYRIGHT, pkg);
         return f ? f->data : NULL;
 }
 
-TEST(deb_copyright_real_files)
-{
+TEST(deb_copyright_real_files) {
         struct inv_test t;
         inv_begin(&t);
         static const char *const pkgs[] = {"bash", "libc6", "dpkg", "zlib1g", "tzdata", "login"};
@@ -542,8 +523,7 @@ TEST(deb_copyright_real_files)
         inv_end(&t);
 }
 
-TEST(deb_copyright_edge_cases)
-{
+TEST(deb_copyright_edge_cases) {
         struct inv_test t;
         inv_begin(&t);
         CHECK_INT(
@@ -578,6 +558,7 @@ TEST(deb_copyright_edge_cases)
 
         /* many licenses: capped */
         char *s = malloc(100000);
+        REQUIRE(s);
         size_t k = (size_t) sprintf(s, "Format: x\n\n");
         for (int i = 0; i < 100; i++)
                 k += (size_t) sprintf(s + k, "Files: f%d\nLicense: Lic-%d\n\n", i, i);
@@ -595,16 +576,14 @@ TEST(deb_copyright_edge_cases)
 
 /* ---- apk ---- */
 
-static bool strv_contains(const char *const *v, const char *s)
-{
+static bool strv_contains(const char *const *v, const char *s) {
         for (size_t i = 0; v && v[i]; i++)
                 if (streq(v[i], s))
                         return true;
         return false;
 }
 
-TEST(apk_installed_alpine)
-{
+TEST(apk_installed_alpine) {
         struct inv_test t;
         inv_begin(&t);
         CHECK_INT(inv_feed_data(&t, "lib/apk/db/installed", "tests/data/inv-os/apk-installed-alpine319"), 0);
@@ -638,8 +617,7 @@ TEST(apk_installed_alpine)
         inv_end(&t);
 }
 
-TEST(apk_edge_cases)
-{
+TEST(apk_edge_cases) {
         struct inv_test t;
         inv_begin(&t);
         const char *s =
@@ -680,13 +658,13 @@ TEST(apk_edge_cases)
         inv_end(&t);
 }
 
-TEST(apk_path_blowup_is_bounded)
-{
+TEST(apk_path_blowup_is_bounded) {
         /* One long F: line and many short R: lines would multiply into gigabytes of paths. */
         struct inv_test t;
         inv_begin(&t);
         size_t dir = 4000, files = 200000;
         char *s = malloc(dir + 64 + files * 12);
+        REQUIRE(s);
         size_t k = (size_t) sprintf(s, "P:blowup\nV:1-r0\nF:");
         for (size_t i = 0; i < dir; i++)
                 s[k++] = i % 250 == 249 ? '/' : 'd';
