@@ -4,66 +4,21 @@
 #include "buf.h"
 #include "hashmap.h"
 #include "inventory.h"
+#include "os-release.h"
 #include "path-util.h"
 
 /* ---- distribution ---- */
 
-/* Unquotes a shell-style os-release value into out: '…' literal, "…" with \" \\ \$ \` escapes. */
-static void unquote(const char *v, size_t n, char *out, size_t outsz) {
-        size_t k = 0;
-        char q = 0;
-        for (size_t i = 0; i < n && k + 1 < outsz; i++) {
-                char c = v[i];
-                if (!q && (c == '"' || c == '\'')) {
-                        q = c;
-                        continue;
-                }
-                if (q && c == q) {
-                        q = 0;
-                        continue;
-                }
-                if (c == '\\' && q != '\'' && i + 1 < n) {
-                        c = v[++i];
-                } else if (!q && (c == ' ' || c == '\t' || c == '#'))
-                        break;
-                out[k++] = c;
-        }
-        out[k] = 0;
-}
-
 int inventory_parse_os_release(const char *data, size_t len, struct arena *a, struct scan_os *os) {
-        const char *p = data, *end = data + len;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                const char *le = nl ? nl : end;
-                while (p < le && (*p == ' ' || *p == '\t'))
-                        p++;
-                const char *eq = memchr(p, '=', (size_t) (le - p));
-                if (eq && *p != '#') {
-                        size_t kl = (size_t) (eq - p), vl = (size_t) (le - eq - 1);
-                        if (vl > 0 && eq[vl] == '\r')
-                                vl--;
-                        char val[512];
-                        unquote(eq + 1, vl, val, sizeof val);
-                        const char **dst = NULL;
-                        if (kl == 2 && strneq(p, "ID", 2))
-                                dst = &os->id;
-                        else if (kl == 7 && strneq(p, "ID_LIKE", 7))
-                                dst = &os->id_like;
-                        else if (kl == 10 && strneq(p, "VERSION_ID", 10))
-                                dst = &os->version_id;
-                        else if (kl == 16 && strneq(p, "VERSION_CODENAME", 16))
-                                dst = &os->codename;
-                        else if (kl == 11 && strneq(p, "PRETTY_NAME", 11))
-                                dst = &os->pretty_name;
-                        if (dst && val[0]) {
-                                *dst = arena_strdup(a, val);
-                                if (!*dst)
-                                        return -ENOMEM;
-                        }
-                }
-                p = le + 1;
-        }
+        struct os_release o = { 0 };
+        int r = os_release_parse(data, len, a, &o);
+        if (r < 0)
+                return r;
+        os->id = o.id ?: os->id;
+        os->id_like = o.id_like ?: os->id_like;
+        os->version_id = o.version_id ?: os->version_id;
+        os->codename = o.version_codename ?: os->codename;
+        os->pretty_name = o.pretty_name ?: os->pretty_name;
         return 0;
 }
 
@@ -106,25 +61,21 @@ static int detect_os(struct layer_result *const *layers, const struct view *v, s
                 os->source_path = arena_strdup(a, resolved);
                 break;
         }
-        /* Distribution files beat a missing or generic os-release. */
-        const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, "etc/alpine-release", resolved);
-        if (f && (!os->id || streq(os->id, "alpine")) && !os->version_id) {
-                char ver[64];
-                unquote(f->data, strcspn(f->data, "\r\n"), ver, sizeof ver);
-                os->id = "alpine";
-                os->version_id = arena_strdup(a, ver);
-                os->source_path = arena_strdup(a, resolved);
-        }
-        f = current_fact(layers, v, FACT_OS_FILE, "etc/debian_version", resolved);
-        if (f && !os->id) {
-                char ver[64];
-                unquote(f->data, strcspn(f->data, "\r\n"), ver, sizeof ver);
-                os->id = "debian";
-                /* "12.5" -> "12", as os-release's VERSION_ID; testing/sid ("trixie/sid") stays. */
-                char *dot = strchr(ver, '.');
-                if (dot)
-                        *dot = 0;
-                os->version_id = arena_strdup(a, ver);
+        /* Distribution files fill in what os-release lacks (minimal images often have none). */
+        static const char *const distro_files[] = { "etc/alpine-release", "etc/debian_version" };
+        for (size_t i = 0; i < ELEMENTSOF(distro_files) && (!os->id || !os->version_id); i++) {
+                const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, distro_files[i], resolved);
+                struct os_release o = { 0 };
+                if (!f || os_file_parse(distro_files[i], f->data, f->len, a, &o) < 0 || !o.id ||
+                    (os->id && !streq(os->id, o.id)))
+                        continue;
+                os->id = o.id;
+                if (!os->version_id && o.version_id) {
+                        /* Debian's "12.5" is os-release's "12"; testing's "trixie/sid" stays. */
+                        char *dot = streq(o.id, "debian") ? strchr(o.version_id, '.') : NULL;
+                        os->version_id = dot ? arena_strndup(a, o.version_id, (size_t) (dot - o.version_id))
+                                             : o.version_id;
+                }
                 os->source_path = arena_strdup(a, resolved);
         }
         return 0;
