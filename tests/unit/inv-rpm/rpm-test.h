@@ -21,10 +21,6 @@ struct rt {
 
 static inline void rt_init(struct rt *t, const char *tmpdir) {
         memset(t, 0, sizeof *t);
-        /* analyzer_rpm is only weakly referenced by the library's analyzer table, and a weak reference
-         * does not pull an object out of a static library: reference the cataloger's code directly. */
-        if (!rpmdb_format_name(RPMDB_BDB))
-                abort();
         layer_limits_default(&t->opts.limits);
         t->opts.tmpdir = tmpdir;
         diag_init(&t->diag);
