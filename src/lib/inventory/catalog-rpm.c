@@ -35,8 +35,8 @@
 /* Databases up to this size are read into memory; larger ones go through a temporary file. */
 #define RPMDB_MEM_MAX (8 * MiB)
 
-static const char *const rpmdb_dirs[] = { "var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/" };
-static const char *const rpmdb_names[] = { "Packages", "Packages.db", "rpmdb.sqlite" };
+static const char *const rpmdb_dirs[] = {"var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/"};
+static const char *const rpmdb_names[] = {"Packages", "Packages.db", "rpmdb.sqlite"};
 
 static enum analyzer_mode rpm_match(const struct layer_file *f) {
         for (size_t i = 0; i < ELEMENTSOF(rpmdb_dirs); i++) {
@@ -74,7 +74,7 @@ const char *rpmdb_format_name(enum rpmdb_format f) {
 }
 
 int rpmdb_read(struct layer_ctx *c, const char *path, const uint8_t *data, size_t n) {
-        struct rpmdb_walk w = { .ctx = c, .path = path };
+        struct rpmdb_walk w = {.ctx = c, .path = path};
         int r;
 
         switch (rpmdb_sniff(data, n)) {
@@ -191,7 +191,7 @@ static int spool(struct layer_ctx *c, const struct layer_file *f, struct entry_r
 }
 
 static int rpm_on_stream(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *rd) {
-        struct spool s = { 0 };
+        struct spool s = {0};
         int r;
 
         if (f->size > RPMDB_MAX_DB_BYTES) {

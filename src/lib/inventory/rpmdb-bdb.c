@@ -218,7 +218,7 @@ static int walk_buckets(struct bdb *db, uint32_t max_bucket, const uint32_t spar
 }
 
 int rpmdb_bdb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
-        struct bdb db = { .w = w, .data = data, .size = n };
+        struct bdb db = {.w = w, .data = data, .size = n};
         uint32_t spares[32];
         int r;
 

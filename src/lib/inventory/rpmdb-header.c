@@ -28,7 +28,7 @@ struct entry {
 };
 
 static void entry_read(const uint8_t *p, struct entry *e) {
-        *e = (struct entry){ be32(p), be32(p + 4), be32(p + 8), be32(p + 12) };
+        *e = (struct entry){be32(p), be32(p + 4), be32(p + 8), be32(p + 12)};
 }
 
 static bool is_region_tag(uint32_t tag) {
@@ -36,7 +36,7 @@ static bool is_region_tag(uint32_t tag) {
 }
 
 int rpm_header_parse(const uint8_t *blob, size_t n, struct rpm_header *ret, const char **ret_why) {
-        struct rpm_header h = { 0 };
+        struct rpm_header h = {0};
         uint64_t need;
 
         if (n < 8) {
@@ -203,7 +203,7 @@ int rpm_header_get_u32_array(const struct rpm_header *h, uint32_t tag, const uin
 
 int rpm_split_sourcerpm(struct arena *a, const char *srpm, const char **ret_name, const char **ret_version) {
         size_t n = strlen(srpm);
-        static const char *const suffixes[] = { ".src.rpm", ".nosrc.rpm" };
+        static const char *const suffixes[] = {".src.rpm", ".nosrc.rpm"};
         bool found = false;
 
         for (size_t i = 0; i < ELEMENTSOF(suffixes) && !found; i++) {
@@ -339,7 +339,7 @@ static int add_files(struct rpmdb_walk *w, const struct rpm_header *h, struct pk
         const char *bases = NULL, *dirnames = NULL;
         const uint8_t *idx = NULL;
         uint32_t n_bases = 0, n_dirs = 0, n_idx = 0, n = 0, n_skipped = 0;
-        _cleanup_(dirs_free) struct dirs dirs = { 0 };
+        _cleanup_(dirs_free) struct dirs dirs = {0};
         char path[PATH_MAX_IMAGE + 1];
         const char *why = NULL;
         bool old = false;
@@ -478,12 +478,12 @@ static const struct {
         size_t max;
         const char *bad;
 } fields[_F_MAX] = {
-        [F_NAME] = { RPMTAG_NAME, RPMDB_MAX_FIELD, "bad NAME" },
-        [F_VERSION] = { RPMTAG_VERSION, RPMDB_MAX_FIELD, "bad VERSION" },
-        [F_RELEASE] = { RPMTAG_RELEASE, RPMDB_MAX_FIELD, "bad RELEASE" },
-        [F_ARCH] = { RPMTAG_ARCH, RPMDB_MAX_FIELD, "bad ARCH" },
-        [F_LICENSE] = { RPMTAG_LICENSE, RPMDB_MAX_LICENSE, "bad LICENSE" },
-        [F_SOURCERPM] = { RPMTAG_SOURCERPM, RPMDB_MAX_FIELD, "bad SOURCERPM" },
+        [F_NAME] = {RPMTAG_NAME, RPMDB_MAX_FIELD, "bad NAME"},
+        [F_VERSION] = {RPMTAG_VERSION, RPMDB_MAX_FIELD, "bad VERSION"},
+        [F_RELEASE] = {RPMTAG_RELEASE, RPMDB_MAX_FIELD, "bad RELEASE"},
+        [F_ARCH] = {RPMTAG_ARCH, RPMDB_MAX_FIELD, "bad ARCH"},
+        [F_LICENSE] = {RPMTAG_LICENSE, RPMDB_MAX_LICENSE, "bad LICENSE"},
+        [F_SOURCERPM] = {RPMTAG_SOURCERPM, RPMDB_MAX_FIELD, "bad SOURCERPM"},
 };
 
 int rpmdb_add_header(struct rpmdb_walk *w, const uint8_t *blob, size_t n) {

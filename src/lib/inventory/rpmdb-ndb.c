@@ -96,7 +96,7 @@ static int read_blob(struct ndb *db, const uint8_t *data, uint64_t fileblks, uin
 }
 
 int rpmdb_ndb_read(struct rpmdb_walk *w, const uint8_t *data, size_t n) {
-        struct ndb db = { .w = w };
+        struct ndb db = {.w = w};
 
         if (n < NDB_HEADER_SIZE || le32(data) != NDB_MAGIC) {
                 layer_ctx_warn(w->ctx, "rpm database '%s' is not an ndb package database", w->path);

@@ -202,8 +202,8 @@ static void sqlite3_finalizep(sqlite3_stmt **s) {
 
 /* Hardens a freshly opened connection. */
 static int harden(sqlite3 *db) {
-        static const int off[] = { SQLITE_DBCONFIG_TRUSTED_SCHEMA, SQLITE_DBCONFIG_ENABLE_TRIGGER,
-                                   SQLITE_DBCONFIG_ENABLE_VIEW, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION };
+        static const int off[] = {SQLITE_DBCONFIG_TRUSTED_SCHEMA, SQLITE_DBCONFIG_ENABLE_TRIGGER,
+                                  SQLITE_DBCONFIG_ENABLE_VIEW, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION};
         int r = sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *) NULL);
         for (size_t i = 0; i < ELEMENTSOF(off) && r == SQLITE_OK; i++)
                 r = sqlite3_db_config(db, off[i], 0, (int *) NULL);

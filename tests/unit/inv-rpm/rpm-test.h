@@ -36,7 +36,7 @@ static inline void rt_done(struct rt *t) {
 /* Feeds one database to analyzer_rpm as the file at image path `path`; returns what on_stream returned,
  * or -EINVAL if the analyzer does not claim the path. */
 static inline int rt_feed(struct rt *t, const char *path, const void *data, size_t n) {
-        struct layer_file f = { .path = path, .size = n, .mode = 0644, .kind = LF_REG };
+        struct layer_file f = {.path = path, .size = n, .mode = 0644, .kind = LF_REG};
         if (!&analyzer_rpm || analyzer_rpm.match(&f) != ANALYZE_STREAM)
                 return -EINVAL;
         struct entry_reader *r = entry_reader_new_mem(data, n);

@@ -115,22 +115,22 @@ TEST(rpm_match_paths) {
                 const char *path;
                 bool match;
         } cases[] = {
-                { "var/lib/rpm/Packages", true },
-                { "var/lib/rpm/Packages.db", true },
-                { "var/lib/rpm/rpmdb.sqlite", true },
-                { "usr/lib/sysimage/rpm/Packages", true },
-                { "usr/lib/sysimage/rpm/Packages.db", true },
-                { "usr/lib/sysimage/rpm/rpmdb.sqlite", true },
-                { "usr/share/rpm/rpmdb.sqlite", true },
-                { "var/lib/rpm/rpmdb.sqlite-wal", false },
-                { "var/lib/rpm/Name", false },
-                { "var/lib/rpm/Index.db", false },
-                { "var/lib/rpmx/Packages", false },
-                { "x/var/lib/rpm/Packages", false },
-                { "var/lib/rpm/sub/Packages", false },
+                {"var/lib/rpm/Packages", true},
+                {"var/lib/rpm/Packages.db", true},
+                {"var/lib/rpm/rpmdb.sqlite", true},
+                {"usr/lib/sysimage/rpm/Packages", true},
+                {"usr/lib/sysimage/rpm/Packages.db", true},
+                {"usr/lib/sysimage/rpm/rpmdb.sqlite", true},
+                {"usr/share/rpm/rpmdb.sqlite", true},
+                {"var/lib/rpm/rpmdb.sqlite-wal", false},
+                {"var/lib/rpm/Name", false},
+                {"var/lib/rpm/Index.db", false},
+                {"var/lib/rpmx/Packages", false},
+                {"x/var/lib/rpm/Packages", false},
+                {"var/lib/rpm/sub/Packages", false},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                struct layer_file f = { .path = cases[i].path, .kind = LF_REG };
+                struct layer_file f = {.path = cases[i].path, .kind = LF_REG};
                 CHECK_INT(analyzer_rpm.match(&f) == ANALYZE_STREAM, cases[i].match);
         }
         CHECK_STR(analyzer_rpm.name, "rpm");
@@ -186,13 +186,13 @@ TEST(rpm_fixture_ndb) {
 
 TEST(rpm_backends_count_blobs) {
         /* The walkers see all three headers (two packages and the key). */
-        static const char *const names[] = { "bdb-be512.Packages", "bdb-le512.Packages", "ndb.Packages.db" };
+        static const char *const names[] = {"bdb-be512.Packages", "bdb-le512.Packages", "ndb.Packages.db"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 size_t n;
                 char *d = fixture(names[i], &n);
                 struct rt t;
                 rt_init(&t, private_tmp());
-                struct rpmdb_walk w = { .ctx = t.ctx, .path = names[i] };
+                struct rpmdb_walk w = {.ctx = t.ctx, .path = names[i]};
                 int r = i < 2 ? rpmdb_bdb_read(&w, (uint8_t *) d, n) : rpmdb_ndb_read(&w, (uint8_t *) d, n);
                 CHECK_INT(r, 0);
                 CHECK_INT(w.n_blobs, 3);
@@ -211,8 +211,7 @@ TEST(rpm_through_layer_dispatch) {
         struct rt t;
         rt_init(&t, private_tmp());
         struct layer_file f = {
-                .path = "usr/lib/sysimage/rpm/Packages.db", .size = n, .mode = 0644, .kind = LF_REG
-        };
+                .path = "usr/lib/sysimage/rpm/Packages.db", .size = n, .mode = 0644, .kind = LF_REG};
         CHECK_INT(layer_ctx_feed_file(t.ctx, &f, d, n), 0);
         CHECK_INT(rt_npkgs(&t), 2);
         CHECK_INT(layer_ctx_result(t.ctx)->files_read, 1);
@@ -230,7 +229,7 @@ TEST(rpm_dir_target) {
                  ": > '%s/usr/lib/sysimage/rpm/Index.db'",
                  root, test_srcpath("tests/data/inv-rpm/ndb.Packages.db"), root, root);
         REQUIRE(system(p) == 0);
-        struct layer_options opts = { .tmpdir = private_tmp() };
+        struct layer_options opts = {.tmpdir = private_tmp()};
         struct diag d;
         struct layer_result *res = NULL;
         layer_limits_default(&opts.limits);
@@ -266,7 +265,7 @@ TEST(rpm_sniff) {
         CHECK_INT(rpmdb_sniff((const uint8_t *) "RpmP", 4), RPMDB_NDB);
         CHECK_INT(rpmdb_sniff((const uint8_t *) "RpmX", 4), RPMDB_UNKNOWN);
         CHECK_INT(rpmdb_sniff((const uint8_t *) "", 0), RPMDB_UNKNOWN);
-        uint8_t b[16] = { 0 };
+        uint8_t b[16] = {0};
         b[12] = 0x61, b[13] = 0x15, b[14] = 0x06;
         CHECK_INT(rpmdb_sniff(b, 16), RPMDB_BDB);
         b[12] = 0, b[13] = 0x06, b[14] = 0x15, b[15] = 0x61;
@@ -288,7 +287,7 @@ TEST(rpm_not_a_database) {
 TEST(rpm_too_large_is_skipped) {
         struct rt t;
         rt_init(&t, private_tmp());
-        struct layer_file f = { .path = "var/lib/rpm/Packages", .size = 600 * MiB, .kind = LF_REG };
+        struct layer_file f = {.path = "var/lib/rpm/Packages", .size = 600 * MiB, .kind = LF_REG};
         struct entry_reader *r = entry_reader_new_mem("x", 1);
         CHECK_INT(analyzer_rpm.on_stream(t.ctx, &f, r), 0);
         entry_reader_free(r);
@@ -381,9 +380,9 @@ static uint8_t *hb_blob(const struct hb *b, size_t *n) {
 
 /* A typical installed header: region with the package's tags, files in two directories. */
 static void hb_typical(struct hb *b, const char *name) {
-        static const char *const bases[] = { "bash", "sh", "bash.1.gz" };
-        static const char *const dirs[] = { "/usr/bin/", "/usr/share/man/man1/" };
-        static const uint32_t idx[] = { 0, 0, 1 };
+        static const char *const bases[] = {"bash", "sh", "bash.1.gz"};
+        static const char *const dirs[] = {"/usr/bin/", "/usr/share/man/man1/"};
+        static const uint32_t idx[] = {0, 0, 1};
         hb_init(b);
         hb_region_begin(b);
         hb_str(b, RPMTAG_NAME, name);
@@ -401,7 +400,7 @@ static void hb_typical(struct hb *b, const char *name) {
 /* Parses one blob into a fresh context. */
 static void add_blob(struct rt *t, const uint8_t *blob, size_t n) {
         rt_init(t, private_tmp());
-        struct rpmdb_walk w = { .ctx = t->ctx, .path = "var/lib/rpm/rpmdb.sqlite" };
+        struct rpmdb_walk w = {.ctx = t->ctx, .path = "var/lib/rpm/rpmdb.sqlite"};
         CHECK_INT(rpmdb_add_header(&w, blob, n), 0);
 }
 
@@ -434,8 +433,8 @@ TEST(rpm_header_typical) {
 }
 
 TEST(rpm_header_epochs) {
-        static const uint32_t epochs[] = { 0, 1, 7, 4294967295u };
-        static const char *const want[] = { "0", "1", "7", "4294967295" };
+        static const uint32_t epochs[] = {0, 1, 7, 4294967295u};
+        static const char *const want[] = {"0", "1", "7", "4294967295"};
         for (size_t i = 0; i < ELEMENTSOF(epochs); i++) {
                 struct hb b;
                 struct rt t;
@@ -545,7 +544,7 @@ TEST(rpm_header_region) {
 }
 
 TEST(rpm_header_old_filenames) {
-        static const char *const files[] = { "/bin/true", "/etc/", "/usr//lib/./x", "/" };
+        static const char *const files[] = {"/bin/true", "/etc/", "/usr//lib/./x", "/"};
         struct hb b;
         struct rt t;
         hb_init(&b);
@@ -562,9 +561,9 @@ TEST(rpm_header_old_filenames) {
 }
 
 TEST(rpm_header_hostile_paths) {
-        static const char *const bases[] = { "passwd", "ok", "x" };
-        static const char *const dirs[] = { "/../../etc/", "/usr/" };
-        static const uint32_t idx[] = { 0, 1, 7 };
+        static const char *const bases[] = {"passwd", "ok", "x"};
+        static const char *const dirs[] = {"/../../etc/", "/usr/"};
+        static const uint32_t idx[] = {0, 1, 7};
         struct hb b;
         struct rt t;
         hb_init(&b);
@@ -583,9 +582,9 @@ TEST(rpm_header_hostile_paths) {
 
 TEST(rpm_header_root_and_dot_names) {
         /* rpm stores "/" as directory "/" with an empty basename; "." and "a/b" are not basenames. */
-        static const char *const bases[] = { "", "passwd", ".", "a/b", "" };
-        static const char *const dirs[] = { "/", "/etc/" };
-        static const uint32_t idx[] = { 0, 1, 1, 1, 1 };
+        static const char *const bases[] = {"", "passwd", ".", "a/b", ""};
+        static const char *const dirs[] = {"/", "/etc/"};
+        static const uint32_t idx[] = {0, 1, 1, 1, 1};
         struct hb b;
         struct rt t;
         hb_init(&b);
@@ -673,9 +672,9 @@ TEST(rpm_header_many_files_one_long_dir) {
 }
 
 TEST(rpm_header_broken_file_lists) {
-        static const char *const bases[] = { "a", "b" };
-        static const char *const dirs[] = { "/d/" };
-        static const uint32_t idx[] = { 0, 0 };
+        static const char *const bases[] = {"a", "b"};
+        static const char *const dirs[] = {"/d/"};
+        static const uint32_t idx[] = {0, 0};
         struct hb b;
         struct rt t;
 
@@ -788,7 +787,7 @@ TEST(rpm_header_bad_entries) {
 }
 
 TEST(rpm_header_bad_framing) {
-        uint8_t blob[64] = { 0 };
+        uint8_t blob[64] = {0};
         struct rpm_header h;
         const char *why = NULL;
         CHECK_INT(rpm_header_parse(blob, 4, &h, &why), -EBADMSG);
@@ -859,17 +858,17 @@ TEST(rpm_split_sourcerpm) {
         static const struct {
                 const char *in, *name, *version;
         } cases[] = {
-                { "bash-5.1.8-6.el9.src.rpm", "bash", "5.1.8-6.el9" },
-                { "python3-pip-21.2.3-7.el9.src.rpm", "python3-pip", "21.2.3-7.el9" },
-                { "kernel-5.14.0-284.11.1.el9_2.nosrc.rpm", "kernel", "5.14.0-284.11.1.el9_2" },
-                { "a-1-2.src.rpm", "a", "1-2" },
-                { "bash-5.1.8.src.rpm", NULL, NULL },
-                { "-1-2.src.rpm", NULL, NULL },
-                { "a--2.src.rpm", NULL, NULL },
-                { "a-1-.src.rpm", NULL, NULL },
-                { "bash-5.1.8-6.el9.noarch.rpm", NULL, NULL },
-                { ".src.rpm", NULL, NULL },
-                { "", NULL, NULL },
+                {"bash-5.1.8-6.el9.src.rpm", "bash", "5.1.8-6.el9"},
+                {"python3-pip-21.2.3-7.el9.src.rpm", "python3-pip", "21.2.3-7.el9"},
+                {"kernel-5.14.0-284.11.1.el9_2.nosrc.rpm", "kernel", "5.14.0-284.11.1.el9_2"},
+                {"a-1-2.src.rpm", "a", "1-2"},
+                {"bash-5.1.8.src.rpm", NULL, NULL},
+                {"-1-2.src.rpm", NULL, NULL},
+                {"a--2.src.rpm", NULL, NULL},
+                {"a-1-.src.rpm", NULL, NULL},
+                {"bash-5.1.8-6.el9.noarch.rpm", NULL, NULL},
+                {".src.rpm", NULL, NULL},
+                {"", NULL, NULL},
         };
         struct arena *a = arena_new(0);
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -1090,7 +1089,7 @@ static void bdb_damage(const char *name) {
         {
                 struct rt t;
                 rt_init(&t, private_tmp());
-                struct rpmdb_walk w = { .ctx = t.ctx, .path = "Packages" };
+                struct rpmdb_walk w = {.ctx = t.ctx, .path = "Packages"};
                 CHECK_INT(rpmdb_bdb_read(&w, f.d, f.n), 0);
                 CHECK(rt_warned(&t, "not a Berkeley DB hash database"));
                 rt_done(&t);
@@ -1341,20 +1340,20 @@ TEST(rpm_sqlite_hostile_schemas) {
         static const struct {
                 const char *schema, *warning;
         } cases[] = {
-                { "CREATE TABLE Other (x);", "no Packages table" },
-                { "CREATE TABLE Other (blob); CREATE VIEW Packages AS WITH RECURSIVE c(x) AS (SELECT 1 "
-                  "UNION "
-                  "ALL "
-                  "SELECT x + 1 FROM c) SELECT zeroblob(100) AS blob FROM c;",
-                  "no Packages table" },
-                { "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, data BLOB);", "no such column" },
-                { "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);"
-                  "INSERT INTO Packages (blob) VALUES ('text'), (42), (NULL), (x'');",
-                  "4 rows without a header blob" },
-                { "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);"
-                  "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50)"
-                  "INSERT INTO Packages (blob) SELECT x'0000000100000000' FROM c;",
-                  "50 package headers in all could not be read" },
+                {"CREATE TABLE Other (x);", "no Packages table"},
+                {"CREATE TABLE Other (blob); CREATE VIEW Packages AS WITH RECURSIVE c(x) AS (SELECT 1 "
+                 "UNION "
+                 "ALL "
+                 "SELECT x + 1 FROM c) SELECT zeroblob(100) AS blob FROM c;",
+                 "no Packages table"},
+                {"CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, data BLOB);", "no such column"},
+                {"CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);"
+                 "INSERT INTO Packages (blob) VALUES ('text'), (42), (NULL), (x'');",
+                 "4 rows without a header blob"},
+                {"CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);"
+                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 50)"
+                 "INSERT INTO Packages (blob) SELECT x'0000000100000000' FROM c;",
+                 "50 package headers in all could not be read"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 sqlite3_int64 n;
