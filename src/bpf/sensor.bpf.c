@@ -1,0 +1,1163 @@
+// SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0
+/* The runtime sensor: what processes in containers do, as records in one ring buffer (layout in
+ * sensor.h). Only hooks that load on kernels without BTF-typed programs or kprobes: raw tracepoints.
+ *
+ *   raw_tp/sched_process_exec|fork|exit   process lifecycle
+ *   raw_tp/sys_exit                       every syscall exit; tail-calls the handler registered for
+ *                                          the syscall number (native and ia32 tables, filled by user
+ *                                          space), which reads the arguments from the saved registers
+ *                                          and the result from the tracepoint: one hook gives both
+ *   raw_tp/cgroup_mkdir|cgroup_rmdir      the in-kernel filter's bookkeeping (below)
+ *
+ * The filter runs before anything is copied: an event is recorded only when the task's cgroup is in
+ * watched_cgroups (or host activity is included). cgroup_mkdir adds a cgroup to that map when its path
+ * names a container (a component with a run of exactly 64 hex digits: docker, containerd, CRI-O and
+ * podman all name container cgroups by the 64-hex id), synchronously, before the runtime can move a
+ * process into it, so a container's very first exec is seen; cgroup_rmdir removes it, so the map does
+ * not grow with short-lived containers. User space adds cgroups that existed before the sensor.
+ *
+ * Per-CPU scratch: one slot per attached program (a program can be preempted, but not re-entered on the
+ * same CPU: the kernel counts that as a recursion miss, which user space reports). */
+
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "sensor.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- configuration, set by user space before loading ---- */
+
+const volatile bool cfg_include_host = false;
+const volatile bool cfg_cgroup_v2 = true;
+const volatile __u32 cfg_v1_subsys = 0; /* enum cgroup_subsys_id of the v1 controller to follow */
+const volatile __s32 cfg_hierarchy = 0; /* hierarchy id whose cgroup_mkdir/rmdir we follow */
+const volatile __u32 cfg_self_tgid = 0; /* the agent: never recorded */
+
+/* ---- maps ---- */
+
+struct {
+        __uint(type, BPF_MAP_TYPE_RINGBUF);
+        __uint(max_entries, 16 << 20); /* user space may change it before loading */
+} events SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, 1);
+        __type(key, u32);
+        __type(value, struct stk_counters);
+} counters SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_HASH);
+        __uint(max_entries, STK_WATCHED_CGROUPS_MAX);
+        __type(key, u64);
+        __type(value, struct stk_cgroup_info);
+} watched_cgroups SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+        __uint(max_entries, STK_SYSCALL_TABLE_MAX);
+        __type(key, u32);
+        __type(value, u32);
+} sys_native SEC(".maps");
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+        __uint(max_entries, STK_SYSCALL_TABLE_MAX);
+        __type(key, u32);
+        __type(value, u32);
+} sys_compat SEC(".maps");
+
+/* The loop state of a path walk. It lives in the per-CPU map value and is read and written through
+ * volatile accesses, so the verifier sees unknown scalars at every iteration and prunes: the same state
+ * held in registers is precise, differs at each step, and multiplies the paths it explores. */
+struct walk {
+        u64 d, vm, m, root_d, root_m;
+        u32 pos;
+        u32 trunc;
+};
+
+#define PB_SIZE (STK_PATH_MAX + 256)
+struct scratch {
+        u8 ev[STK_EVENT_MAX];
+        char pb[PB_SIZE]; /* a path is assembled here, right to left */
+        struct walk w;
+};
+
+enum { SLOT_SYSCALL, SLOT_EXEC, SLOT_FORK, SLOT_EXIT, SLOT_CGROUP, N_SLOTS };
+
+struct {
+        __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+        __uint(max_entries, N_SLOTS);
+        __type(key, u32);
+        __type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* ---- architecture ---- */
+
+/* At sys_exit the registers saved at entry still hold the arguments (x86-64: rdi rsi rdx r10 r8 r9;
+ * arm64: orig_x0 for the first, x0 having become the result). */
+#if defined(__TARGET_ARCH_x86)
+#define SYSCALL_NR(regs)   BPF_CORE_READ(regs, orig_ax)
+#define SYSCALL_ARG6(regs) BPF_CORE_READ(regs, r9)
+#define TS_COMPAT          0x0002
+#elif defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs)   BPF_CORE_READ((struct user_pt_regs *) (regs), syscallno)
+#define SYSCALL_ARG6(regs) BPF_CORE_READ((struct user_pt_regs *) (regs), regs[5])
+#else
+#error "sensor.bpf.c: unsupported architecture"
+#endif
+
+#define AT_FDCWD_          -100
+#define AT_REMOVEDIR_      0x200
+#define SIGNAL_GROUP_EXIT_ 0x00000004
+#define S_IFMT_            00170000
+#define S_IFSOCK_          0140000
+#define BPF_PROG_LOAD_     5
+
+/* A program: its prototype first (-Wmissing-prototypes), then the definition in its section. */
+#define PROG(sec, name)                                \
+        int name(struct bpf_raw_tracepoint_args *ctx); \
+        SEC(sec) int name(struct bpf_raw_tracepoint_args *ctx)
+
+/* ---- helpers ---- */
+
+static __always_inline struct stk_counters *get_counters(void) {
+        u32 zero = 0;
+        return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline struct scratch *get_scratch(u32 slot) {
+        return bpf_map_lookup_elem(&scratch, &slot);
+}
+
+/* The cgroup id the filter and the resolver use, of the current task. */
+static __always_inline u64 current_cgroup_id(struct task_struct *t) {
+        if (cfg_cgroup_v2)
+                return bpf_get_current_cgroup_id();
+        struct css_set *cs = BPF_CORE_READ(t, cgroups);
+        struct cgroup_subsys_state *css = NULL;
+        u32 i = cfg_v1_subsys & 31;
+        if (i * sizeof(void *) >= bpf_core_field_size(struct css_set, subsys))
+                return 0;
+        bpf_probe_read_kernel(&css, sizeof(css),
+                              (void *) cs + bpf_core_field_offset(struct css_set, subsys) +
+                                      i * sizeof(void *));
+        return BPF_CORE_READ(css, cgroup, kn, id);
+}
+
+/* The same for another task (the child of a fork, which may have been cloned into another cgroup). */
+static __always_inline u64 task_cgroup_id(struct task_struct *t) {
+        if (cfg_cgroup_v2)
+                return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+        struct css_set *cs = BPF_CORE_READ(t, cgroups);
+        struct cgroup_subsys_state *css = NULL;
+        u32 i = cfg_v1_subsys & 31;
+        if (i * sizeof(void *) >= bpf_core_field_size(struct css_set, subsys))
+                return 0;
+        bpf_probe_read_kernel(&css, sizeof(css),
+                              (void *) cs + bpf_core_field_offset(struct css_set, subsys) +
+                                      i * sizeof(void *));
+        return BPF_CORE_READ(css, cgroup, kn, id);
+}
+
+/* 0: drop; otherwise the header flags to record with (STK_F_HOST for included host activity). */
+static __always_inline int filter(u64 cgid, u32 tgid, u16 *flags) {
+        if (tgid == cfg_self_tgid)
+                return 0;
+        if (bpf_map_lookup_elem(&watched_cgroups, &cgid)) {
+                *flags = 0;
+                return 1;
+        }
+        if (cfg_include_host) {
+                *flags = STK_F_HOST;
+                return 1;
+        }
+        return 0;
+}
+
+/* The pid namespace a task lives in and its pid there. */
+static __always_inline u32 task_ns_pid(struct task_struct *t, u32 *ret_ns) {
+        struct pid *p = BPF_CORE_READ(t, thread_pid);
+        u32 level = BPF_CORE_READ(p, level);
+        struct upid up = {};
+        bpf_probe_read_kernel(&up, sizeof(up),
+                              (void *) p + bpf_core_field_offset(struct pid, numbers) +
+                                      (level & 31) * bpf_core_type_size(struct upid));
+        if (ret_ns)
+                *ret_ns = BPF_CORE_READ(up.ns, ns.inum);
+        return up.nr;
+}
+
+static __always_inline void fill_header(struct stk_event_header *h, u16 type, u16 syscall, u16 flags,
+                                        u64 cgid, struct task_struct *t) {
+        u64 pt = bpf_get_current_pid_tgid();
+        u64 ug = bpf_get_current_uid_gid();
+        struct nsproxy *nsp = BPF_CORE_READ(t, nsproxy);
+
+        h->type = type;
+        h->syscall = syscall;
+        h->flags = flags;
+        h->ts = bpf_ktime_get_boot_ns();
+        h->cgroup_id = cgid;
+        h->pid = (u32) pt;
+        h->tgid = pt >> 32;
+        h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+        h->uid = (u32) ug;
+        h->gid = ug >> 32;
+        h->mnt_ns = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+        h->net_ns = BPF_CORE_READ(nsp, net_ns, ns.inum);
+        task_ns_pid(t, &h->pid_ns);
+        bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline void submit(struct stk_counters *c, u8 *ev, u32 size, u32 type) {
+        struct stk_event_header *h = (void *) ev;
+        if (size > STK_EVENT_MAX)
+                size = STK_EVENT_MAX;
+        h->size = size;
+        if (type >= STK_EV_MAX)
+                return;
+        if (bpf_ringbuf_output(&events, ev, size, 0) == 0)
+                c->events[type]++;
+        else
+                __sync_fetch_and_add(&c->drops[type], 1);
+}
+
+/* Strings go at *end in the record; each put checks there is room for its bound. */
+static __always_inline void put_user_str(u8 *ev, u32 *end, struct stk_str *s, const void *src, u16 *flags) {
+        u32 off = *end;
+        if (!src || off > STK_EVENT_MAX - STK_PATH_MAX)
+                return;
+        long n = bpf_probe_read_user_str(ev + off, STK_PATH_MAX, src);
+        if (n <= 0)
+                return;
+        if (n == STK_PATH_MAX)
+                *flags |= STK_F_TRUNCATED;
+        s->off = off;
+        s->len = n - 1;
+        *end = off + n;
+}
+
+static __always_inline void put_kernel_str(u8 *ev, u32 *end, struct stk_str *s, const void *src, u32 max,
+                                           u16 *flags) {
+        u32 off = *end;
+        if (!src || off > STK_EVENT_MAX - STK_PATH_MAX)
+                return;
+        if (max > STK_PATH_MAX)
+                max = STK_PATH_MAX;
+        long n = bpf_probe_read_kernel_str(ev + off, max, src);
+        if (n <= 0)
+                return;
+        if (n == max)
+                *flags |= STK_F_TRUNCATED;
+        s->off = off;
+        s->len = n - 1;
+        *end = off + n;
+}
+
+static __always_inline void put_user_bytes_name(u8 *ev, u32 *end, struct stk_str *s, const void *src,
+                                                u32 max, u16 *flags) {
+        u32 off = *end;
+        if (!src || off > STK_EVENT_MAX - STK_NAME_MAX)
+                return;
+        if (max > STK_NAME_MAX)
+                max = STK_NAME_MAX;
+        long n = bpf_probe_read_user_str(ev + off, max, src);
+        if (n <= 0)
+                return;
+        if (n == max)
+                *flags |= STK_F_TRUNCATED;
+        s->off = off;
+        s->len = n - 1;
+        *end = off + n;
+}
+
+#define VOL(x) (*(volatile typeof(x) *) &(x))
+
+/* Walks a path (dentry and mount) up to the task's root, as d_path() would, assembling the names right
+ * to left in pb, then copies the result into the record. Bounded by STK_PATH_DEPTH components and
+ * STK_PATH_MAX bytes; beyond either, the leading part is lost and TRUNCATED set. */
+static __always_inline void put_path(u8 *ev, u32 *end, struct stk_str *s, char *pb, struct walk *w,
+                                     struct dentry *d, struct vfsmount *vm, struct task_struct *t,
+                                     u16 *flags) {
+        u32 off = *end;
+        if (!d || !vm || off > STK_EVENT_MAX - STK_PATH_MAX)
+                return;
+        u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
+        VOL(w->root_d) = (u64) BPF_CORE_READ(t, fs, root.dentry);
+        VOL(w->root_m) = (u64) BPF_CORE_READ(t, fs, root.mnt);
+        VOL(w->d) = (u64) d;
+        VOL(w->vm) = (u64) vm;
+        VOL(w->m) = (u64) vm - mnt_off;
+        VOL(w->pos) = STK_PATH_MAX - 1;
+        VOL(w->trunc) = 1;
+        pb[STK_PATH_MAX - 1] = 0;
+
+        for (int i = 0; i < STK_PATH_DEPTH; i++) {
+                struct dentry *cd = (void *) VOL(w->d);
+                struct vfsmount *cvm = (void *) VOL(w->vm);
+                struct mount *cm = (void *) VOL(w->m);
+                if ((u64) cd == VOL(w->root_d) && (u64) cvm == VOL(w->root_m)) {
+                        VOL(w->trunc) = 0;
+                        break;
+                }
+                struct dentry *mnt_root = BPF_CORE_READ(cvm, mnt_root);
+                struct dentry *parent = BPF_CORE_READ(cd, d_parent);
+                if (cd == mnt_root || cd == parent) {
+                        struct mount *mp = BPF_CORE_READ(cm, mnt_parent);
+                        if (cd != mnt_root || cm == mp || !mp) {
+                                VOL(w->trunc) = 0;
+                                break;
+                        }
+                        VOL(w->d) = (u64) BPF_CORE_READ(cm, mnt_mountpoint);
+                        VOL(w->m) = (u64) mp;
+                        VOL(w->vm) = (u64) mp + mnt_off;
+                        continue;
+                }
+                u32 len = BPF_CORE_READ(cd, d_name.len);
+                const unsigned char *name = BPF_CORE_READ(cd, d_name.name);
+                u32 pos = VOL(w->pos);
+                if (len > 255)
+                        len = 255;
+                if (pos >= STK_PATH_MAX || len + 1 > pos)
+                        break;
+                pos -= len;
+                bpf_probe_read_kernel(&pb[pos & (STK_PATH_MAX - 1)], len & 255, name);
+                pos -= 1;
+                pb[pos & (STK_PATH_MAX - 1)] = '/';
+                VOL(w->pos) = pos;
+                VOL(w->d) = (u64) parent;
+        }
+        if (VOL(w->trunc))
+                *flags |= STK_F_TRUNCATED;
+        u32 pos = VOL(w->pos);
+        if (pos >= STK_PATH_MAX)
+                return;
+        if (pos == STK_PATH_MAX - 1) {
+                pos -= 1;
+                pb[pos & (STK_PATH_MAX - 1)] = '/';
+        }
+        u32 n = STK_PATH_MAX - pos; /* with the NUL */
+        if (n > STK_PATH_MAX || n < 2)
+                return;
+        bpf_probe_read_kernel(ev + off, n, &pb[pos & (STK_PATH_MAX - 1)]);
+        s->off = off;
+        s->len = n - 1;
+        *end = off + n;
+}
+
+static __always_inline void put_file_path(u8 *ev, u32 *end, struct stk_str *s, char *pb, struct walk *w,
+                                          struct file *f, struct task_struct *t, u16 *flags) {
+        if (!f)
+                return;
+        put_path(ev, end, s, pb, w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), t, flags);
+}
+
+static __always_inline struct file *fd_file(struct task_struct *t, int fd) {
+        struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+        struct file **fds = BPF_CORE_READ(fdt, fd);
+        u32 max = BPF_CORE_READ(fdt, max_fds);
+        struct file *f = NULL;
+        if (fd < 0 || (u32) fd >= max)
+                return NULL;
+        bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+        return f;
+}
+
+static __always_inline struct sock *file_sock(struct file *f) {
+        if (!f)
+                return NULL;
+        umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+        if ((mode & S_IFMT_) != S_IFSOCK_)
+                return NULL;
+        struct socket *so = BPF_CORE_READ(f, private_data);
+        return BPF_CORE_READ(so, sk);
+}
+
+/* local: the socket's own address; otherwise its peer's. */
+static __always_inline void sock_addr(struct sock *sk, struct stk_sockaddr *a, bool local) {
+        if (!sk)
+                return;
+        u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+        a->family = family;
+        if (family == STK_AF_INET) {
+                if (local) {
+                        a->port = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
+                        BPF_CORE_READ_INTO(&a->addr, sk, __sk_common.skc_rcv_saddr);
+                } else {
+                        a->port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+                        BPF_CORE_READ_INTO(&a->addr, sk, __sk_common.skc_daddr);
+                }
+        } else if (family == STK_AF_INET6) {
+                if (local) {
+                        a->port = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
+                        BPF_CORE_READ_INTO(&a->addr, sk, __sk_common.skc_v6_rcv_saddr);
+                } else {
+                        a->port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+                        BPF_CORE_READ_INTO(&a->addr, sk, __sk_common.skc_v6_daddr);
+                }
+        }
+}
+
+/* A sockaddr from user memory. A unix path goes to the string area. */
+static __always_inline void user_sockaddr(u8 *ev, u32 *end, struct stk_sockaddr *a, struct stk_str *upath,
+                                          const void *uaddr, u32 addrlen) {
+        if (!uaddr || addrlen < 2)
+                return;
+        u16 family = 0;
+        bpf_probe_read_user(&family, sizeof(family), uaddr);
+        a->family = family;
+        if (family == STK_AF_INET && addrlen >= 8) {
+                bpf_probe_read_user(&a->port, 2, uaddr + 2);
+                bpf_probe_read_user(&a->addr, 4, uaddr + 4);
+        } else if (family == STK_AF_INET6 && addrlen >= 24) {
+                bpf_probe_read_user(&a->port, 2, uaddr + 2);
+                bpf_probe_read_user(&a->addr, 16, uaddr + 8);
+                if (addrlen >= 28)
+                        bpf_probe_read_user(&a->scope_id, 4, uaddr + 24);
+        } else if (family == STK_AF_UNIX && addrlen > 2) {
+                u32 n = addrlen - 2;
+                u32 off = *end;
+                if (n > STK_UNIX_MAX)
+                        n = STK_UNIX_MAX;
+                barrier_var(n);
+                n &= 0x7f;
+                if (off > STK_EVENT_MAX - STK_UNIX_MAX - 1)
+                        return;
+                if (bpf_probe_read_user(ev + off, n, uaddr + 2))
+                        return;
+                u8 *p = ev + off;
+                if (p[0] == 0)
+                        p[0] = '@'; /* abstract: Linux shows it so too */
+                else {
+                        /* a filesystem path ends at its NUL */
+                        u32 k;
+                        for (k = 0; k < STK_UNIX_MAX; k++) {
+                                if (k >= n || p[k] == 0)
+                                        break;
+                        }
+                        n = k;
+                }
+                if (n > STK_UNIX_MAX)
+                        n = STK_UNIX_MAX;
+                ev[(off + n) & (STK_EVENT_MAX - 1)] = 0;
+                upath->off = off;
+                upath->len = n;
+                *end = off + n + 1;
+        }
+}
+
+/* ---- syscall handlers ---- */
+
+struct sys {
+        struct pt_regs *regs;
+        struct task_struct *task;
+        struct stk_counters *cnt;
+        u8 *ev;
+        char *pb;
+        struct walk *w;
+        long ret;
+        u32 end;
+        u16 nr;
+        u16 flags;
+        bool compat;
+};
+
+static __always_inline bool in_compat(struct task_struct *t) {
+#if defined(__TARGET_ARCH_x86)
+        return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
+#else
+        return false;
+#endif
+}
+
+static __always_inline u64 sys_arg(struct sys *s, int i) {
+        /* a local: BPF_CORE_READ(regs, …) would ask for a relocation of struct sys */
+        struct pt_regs *regs = s->regs;
+#if defined(__TARGET_ARCH_x86)
+        if (s->compat) {
+                switch (i) {
+                case 0: return (u32) BPF_CORE_READ(regs, bx);
+                case 1: return (u32) BPF_CORE_READ(regs, cx);
+                case 2: return (u32) BPF_CORE_READ(regs, dx);
+                case 3: return (u32) BPF_CORE_READ(regs, si);
+                case 4: return (u32) BPF_CORE_READ(regs, di);
+                default: return (u32) BPF_CORE_READ(regs, bp);
+                }
+        }
+#endif
+        switch (i) {
+        case 0: return PT_REGS_PARM1_CORE_SYSCALL(regs);
+        case 1: return PT_REGS_PARM2_CORE_SYSCALL(regs);
+        case 2: return PT_REGS_PARM3_CORE_SYSCALL(regs);
+        case 3: return PT_REGS_PARM4_CORE_SYSCALL(regs);
+        case 4: return PT_REGS_PARM5_CORE_SYSCALL(regs);
+        default: return SYSCALL_ARG6(regs);
+        }
+}
+
+/* An int argument (fds, dirfds), sign-extended whatever the ABI. */
+static __always_inline int sys_arg_int(struct sys *s, int i) {
+        return (int) sys_arg(s, i);
+}
+
+/* Filters and starts a record of `type` with a payload of `payload_size` bytes; false to drop. */
+static __always_inline bool sys_begin(struct bpf_raw_tracepoint_args *ctx, struct sys *s, u16 type,
+                                      u32 payload_size) {
+        struct task_struct *t = (void *) bpf_get_current_task();
+        u64 cgid = current_cgroup_id(t);
+        u16 flags = 0;
+
+        if (!filter(cgid, bpf_get_current_pid_tgid() >> 32, &flags))
+                return false;
+        struct scratch *sc = get_scratch(SLOT_SYSCALL);
+        struct stk_counters *c = get_counters();
+        if (!sc || !c)
+                return false;
+        struct pt_regs *regs = (struct pt_regs *) ctx->args[0];
+        s->regs = regs;
+        s->ret = (long) ctx->args[1];
+        s->task = t;
+        s->cnt = c;
+        s->ev = sc->ev;
+        s->pb = sc->pb;
+        s->w = &sc->w;
+        s->compat = in_compat(t);
+        s->nr = SYSCALL_NR(regs);
+        s->flags = flags | (s->compat ? STK_F_COMPAT : 0);
+        s->end = sizeof(struct stk_event_header) + payload_size;
+        __builtin_memset(sc->ev, 0, sizeof(struct stk_event_header) + payload_size);
+        fill_header((void *) sc->ev, type, s->nr, 0, cgid, t);
+        return true;
+}
+
+static __always_inline void sys_submit(struct sys *s, u32 type) {
+        struct stk_event_header *h = (void *) s->ev;
+        h->flags = s->flags;
+        submit(s->cnt, s->ev, s->end, type);
+}
+
+#define PAYLOAD(s, T) ((T *) ((s)->ev + sizeof(struct stk_event_header)))
+
+/* exec that failed (a successful one is recorded at sched_process_exec) */
+static __always_inline int do_exec_fail(struct bpf_raw_tracepoint_args *ctx, int path_arg) {
+        struct sys s;
+        if ((long) ctx->args[1] >= 0)
+                return 0;
+        if (!sys_begin(ctx, &s, STK_EV_EXEC, sizeof(struct stk_exec)))
+                return 0;
+        struct stk_exec *p = PAYLOAD(&s, struct stk_exec);
+        p->result = s.ret;
+        put_user_str(s.ev, &s.end, &p->filename, (void *) sys_arg(&s, path_arg), &s.flags);
+        sys_submit(&s, STK_EV_EXEC);
+        return 0;
+}
+
+PROG("raw_tp", stk_execve) {
+        return do_exec_fail(ctx, 0);
+}
+
+PROG("raw_tp", stk_execveat) {
+        return do_exec_fail(ctx, 1);
+}
+
+/* setuid, setgid, setfsuid, setfsgid, setreuid, setregid, setresuid, setresgid: all three argument
+ * registers are kept; user space knows from the syscall number how many count. */
+PROG("raw_tp", stk_setid) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_SETID, sizeof(struct stk_setid)))
+                return 0;
+        struct stk_setid *p = PAYLOAD(&s, struct stk_setid);
+        p->result = s.ret;
+        p->id[0] = sys_arg_int(&s, 0);
+        p->id[1] = sys_arg_int(&s, 1);
+        p->id[2] = sys_arg_int(&s, 2);
+        sys_submit(&s, STK_EV_SETID);
+        return 0;
+}
+
+PROG("raw_tp", stk_capset) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_CAPSET, sizeof(struct stk_capset)))
+                return 0;
+        struct stk_capset *p = PAYLOAD(&s, struct stk_capset);
+        struct {
+                u32 version;
+                int pid;
+        } hdr = {};
+        struct {
+                u32 effective, permitted, inheritable;
+        } data[2] = {};
+        p->result = s.ret;
+        bpf_probe_read_user(&hdr, sizeof(hdr), (void *) sys_arg(&s, 0));
+        bpf_probe_read_user(&data, sizeof(data), (void *) sys_arg(&s, 1));
+        p->version = hdr.version;
+        p->pid = hdr.pid;
+        p->effective = data[0].effective | ((u64) data[1].effective << 32);
+        p->permitted = data[0].permitted | ((u64) data[1].permitted << 32);
+        p->inheritable = data[0].inheritable | ((u64) data[1].inheritable << 32);
+        sys_submit(&s, STK_EV_CAPSET);
+        return 0;
+}
+
+/* Argument positions (-1: absent): open(path, flags, mode), openat(dfd, path, flags, mode),
+ * openat2(dfd, path, how, size), creat(path, mode) with fixed flags. */
+static __always_inline int do_open(struct bpf_raw_tracepoint_args *ctx, bool at, int path_arg, int flags_arg,
+                                   int mode_arg, int how_arg, u64 fixed_flags) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_OPEN, sizeof(struct stk_open)))
+                return 0;
+        struct stk_open *p = PAYLOAD(&s, struct stk_open);
+        p->result = s.ret;
+        p->dirfd = at ? sys_arg_int(&s, 0) : AT_FDCWD_;
+        if (how_arg >= 0) {
+                struct open_how how = {};
+                bpf_probe_read_user(&how, sizeof(how), (void *) sys_arg(&s, how_arg));
+                p->flags = how.flags;
+                p->mode = how.mode;
+                p->resolve = how.resolve;
+        } else {
+                p->flags = flags_arg >= 0 ? (u32) sys_arg(&s, flags_arg) : fixed_flags;
+                p->mode = mode_arg >= 0 ? (u32) sys_arg(&s, mode_arg) : 0;
+        }
+        put_user_str(s.ev, &s.end, &p->path, (void *) sys_arg(&s, path_arg), &s.flags);
+        /* A relative path means little without its directory: name the file that was opened. */
+        if (s.ret >= 0 && p->path.off) {
+                char c = s.ev[p->path.off & (STK_EVENT_MAX - 1)];
+                if (c != '/')
+                        put_file_path(s.ev, &s.end, &p->full, s.pb, s.w, fd_file(s.task, (int) s.ret),
+                                      s.task, &s.flags);
+        }
+        sys_submit(&s, STK_EV_OPEN);
+        return 0;
+}
+
+PROG("raw_tp", stk_open) {
+        return do_open(ctx, false, 0, 1, 2, -1, 0);
+}
+
+PROG("raw_tp", stk_openat) {
+        return do_open(ctx, true, 1, 2, 3, -1, 0);
+}
+
+PROG("raw_tp", stk_openat2) {
+        return do_open(ctx, true, 1, -1, -1, 2, 0);
+}
+
+PROG("raw_tp", stk_creat) {
+        /* creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode) */
+        return do_open(ctx, false, 0, -1, 1, -1, 01 | 0100 | 01000);
+}
+
+static __always_inline int do_unlink(struct bpf_raw_tracepoint_args *ctx, bool at, u32 flags) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_UNLINK, sizeof(struct stk_unlink)))
+                return 0;
+        struct stk_unlink *p = PAYLOAD(&s, struct stk_unlink);
+        p->result = s.ret;
+        p->dirfd = at ? sys_arg_int(&s, 0) : AT_FDCWD_;
+        p->flags = at ? (u32) sys_arg(&s, 2) : flags;
+        put_user_str(s.ev, &s.end, &p->path, (void *) sys_arg(&s, at ? 1 : 0), &s.flags);
+        sys_submit(&s, STK_EV_UNLINK);
+        return 0;
+}
+
+PROG("raw_tp", stk_unlink) {
+        return do_unlink(ctx, false, 0);
+}
+
+PROG("raw_tp", stk_rmdir) {
+        return do_unlink(ctx, false, AT_REMOVEDIR_);
+}
+
+PROG("raw_tp", stk_unlinkat) {
+        return do_unlink(ctx, true, 0);
+}
+
+static __always_inline int do_rename(struct bpf_raw_tracepoint_args *ctx, bool at, bool with_flags) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_RENAME, sizeof(struct stk_rename)))
+                return 0;
+        struct stk_rename *p = PAYLOAD(&s, struct stk_rename);
+        p->result = s.ret;
+        p->olddirfd = at ? sys_arg_int(&s, 0) : AT_FDCWD_;
+        p->newdirfd = at ? sys_arg_int(&s, 2) : AT_FDCWD_;
+        p->flags = with_flags ? (u32) sys_arg(&s, 4) : 0;
+        put_user_str(s.ev, &s.end, &p->oldpath, (void *) sys_arg(&s, at ? 1 : 0), &s.flags);
+        put_user_str(s.ev, &s.end, &p->newpath, (void *) sys_arg(&s, at ? 3 : 1), &s.flags);
+        sys_submit(&s, STK_EV_RENAME);
+        return 0;
+}
+
+PROG("raw_tp", stk_rename) {
+        return do_rename(ctx, false, false);
+}
+
+PROG("raw_tp", stk_renameat) {
+        return do_rename(ctx, true, false);
+}
+
+PROG("raw_tp", stk_renameat2) {
+        return do_rename(ctx, true, true);
+}
+
+/* kind: 0 chmod(path, mode), 1 fchmod(fd, mode), 2 fchmodat(dfd, path, mode), 3 fchmodat2(…, flags) */
+static __always_inline int do_chmod(struct bpf_raw_tracepoint_args *ctx, int kind) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_CHMOD, sizeof(struct stk_chmod)))
+                return 0;
+        struct stk_chmod *p = PAYLOAD(&s, struct stk_chmod);
+        p->result = s.ret;
+        if (kind == 0) {
+                p->dirfd = AT_FDCWD_;
+                p->mode = (u32) sys_arg(&s, 1);
+                put_user_str(s.ev, &s.end, &p->path, (void *) sys_arg(&s, 0), &s.flags);
+        } else if (kind == 1) {
+                p->dirfd = sys_arg_int(&s, 0);
+                p->mode = (u32) sys_arg(&s, 1);
+                put_file_path(s.ev, &s.end, &p->path, s.pb, s.w, fd_file(s.task, p->dirfd), s.task,
+                              &s.flags);
+        } else {
+                p->dirfd = sys_arg_int(&s, 0);
+                p->mode = (u32) sys_arg(&s, 2);
+                p->flags = kind == 3 ? (u32) sys_arg(&s, 3) : 0;
+                put_user_str(s.ev, &s.end, &p->path, (void *) sys_arg(&s, 1), &s.flags);
+        }
+        sys_submit(&s, STK_EV_CHMOD);
+        return 0;
+}
+
+PROG("raw_tp", stk_chmod) {
+        return do_chmod(ctx, 0);
+}
+
+PROG("raw_tp", stk_fchmod) {
+        return do_chmod(ctx, 1);
+}
+
+PROG("raw_tp", stk_fchmodat) {
+        return do_chmod(ctx, 2);
+}
+
+PROG("raw_tp", stk_fchmodat2) {
+        return do_chmod(ctx, 3);
+}
+
+static __always_inline void net_sock_info(struct stk_net *p, struct sock *sk) {
+        if (!sk)
+                return;
+        p->sock_type = BPF_CORE_READ(sk, sk_type);
+        p->protocol = BPF_CORE_READ(sk, sk_protocol);
+}
+
+/* connect(fd, addr, len) and bind(fd, addr, len) */
+static __always_inline int do_addr(struct bpf_raw_tracepoint_args *ctx, u32 type) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, type, sizeof(struct stk_net)))
+                return 0;
+        struct stk_net *p = PAYLOAD(&s, struct stk_net);
+        p->result = s.ret;
+        p->fd = sys_arg_int(&s, 0);
+        struct sock *sk = file_sock(fd_file(s.task, p->fd));
+        net_sock_info(p, sk);
+        if (type == STK_EV_CONNECT) {
+                user_sockaddr(s.ev, &s.end, &p->remote, &p->unix_path, (void *) sys_arg(&s, 1),
+                              (u32) sys_arg(&s, 2));
+                sock_addr(sk, &p->local, true);
+        } else {
+                user_sockaddr(s.ev, &s.end, &p->local, &p->unix_path, (void *) sys_arg(&s, 1),
+                              (u32) sys_arg(&s, 2));
+        }
+        sys_submit(&s, type);
+        return 0;
+}
+
+PROG("raw_tp", stk_connect) {
+        return do_addr(ctx, STK_EV_CONNECT);
+}
+
+PROG("raw_tp", stk_bind) {
+        return do_addr(ctx, STK_EV_BIND);
+}
+
+static __always_inline int do_accept(struct bpf_raw_tracepoint_args *ctx, bool four) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_ACCEPT, sizeof(struct stk_net)))
+                return 0;
+        struct stk_net *p = PAYLOAD(&s, struct stk_net);
+        p->result = s.ret;
+        p->fd = sys_arg_int(&s, 0);
+        p->flags = four ? (u32) sys_arg(&s, 3) : 0;
+        /* the accepted socket has both ends; without one, the listening socket has ours */
+        struct sock *sk = file_sock(fd_file(s.task, s.ret >= 0 ? (int) s.ret : p->fd));
+        net_sock_info(p, sk);
+        sock_addr(sk, &p->local, true);
+        if (s.ret >= 0)
+                sock_addr(sk, &p->remote, false);
+        sys_submit(&s, STK_EV_ACCEPT);
+        return 0;
+}
+
+PROG("raw_tp", stk_accept) {
+        return do_accept(ctx, false);
+}
+
+PROG("raw_tp", stk_accept4) {
+        return do_accept(ctx, true);
+}
+
+PROG("raw_tp", stk_listen) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_LISTEN, sizeof(struct stk_net)))
+                return 0;
+        struct stk_net *p = PAYLOAD(&s, struct stk_net);
+        p->result = s.ret;
+        p->fd = sys_arg_int(&s, 0);
+        p->backlog = sys_arg_int(&s, 1);
+        struct sock *sk = file_sock(fd_file(s.task, p->fd));
+        net_sock_info(p, sk);
+        sock_addr(sk, &p->local, true);
+        sys_submit(&s, STK_EV_LISTEN);
+        return 0;
+}
+
+PROG("raw_tp", stk_ptrace) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_PTRACE, sizeof(struct stk_ptrace)))
+                return 0;
+        struct stk_ptrace *p = PAYLOAD(&s, struct stk_ptrace);
+        p->result = s.ret;
+        p->request = (long) sys_arg(&s, 0);
+        if (s.compat)
+                p->request = (int) p->request;
+        p->target_pid = (u32) sys_arg(&s, 1);
+        sys_submit(&s, STK_EV_PTRACE);
+        return 0;
+}
+
+PROG("raw_tp", stk_mount) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_MOUNT, sizeof(struct stk_mount)))
+                return 0;
+        struct stk_mount *p = PAYLOAD(&s, struct stk_mount);
+        p->result = s.ret;
+        p->flags = sys_arg(&s, 3);
+        put_user_str(s.ev, &s.end, &p->source, (void *) sys_arg(&s, 0), &s.flags);
+        put_user_str(s.ev, &s.end, &p->target, (void *) sys_arg(&s, 1), &s.flags);
+        put_user_bytes_name(s.ev, &s.end, &p->fstype, (void *) sys_arg(&s, 2), STK_NAME_MAX, &s.flags);
+        sys_submit(&s, STK_EV_MOUNT);
+        return 0;
+}
+
+static __always_inline int do_umount(struct bpf_raw_tracepoint_args *ctx, bool with_flags) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_UMOUNT, sizeof(struct stk_mount)))
+                return 0;
+        struct stk_mount *p = PAYLOAD(&s, struct stk_mount);
+        p->result = s.ret;
+        p->flags = with_flags ? (u32) sys_arg(&s, 1) : 0;
+        put_user_str(s.ev, &s.end, &p->target, (void *) sys_arg(&s, 0), &s.flags);
+        sys_submit(&s, STK_EV_UMOUNT);
+        return 0;
+}
+
+PROG("raw_tp", stk_umount2) {
+        return do_umount(ctx, true);
+}
+
+PROG("raw_tp", stk_umount) {
+        return do_umount(ctx, false);
+}
+
+PROG("raw_tp", stk_unshare) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_UNSHARE, sizeof(struct stk_ns)))
+                return 0;
+        struct stk_ns *p = PAYLOAD(&s, struct stk_ns);
+        p->result = s.ret;
+        p->flags = s.compat ? (u32) sys_arg(&s, 0) : sys_arg(&s, 0);
+        p->fd = -1;
+        sys_submit(&s, STK_EV_UNSHARE);
+        return 0;
+}
+
+PROG("raw_tp", stk_setns) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_SETNS, sizeof(struct stk_ns)))
+                return 0;
+        struct stk_ns *p = PAYLOAD(&s, struct stk_ns);
+        p->result = s.ret;
+        p->fd = sys_arg_int(&s, 0);
+        p->flags = (u32) sys_arg(&s, 1);
+        put_file_path(s.ev, &s.end, &p->path, s.pb, s.w, fd_file(s.task, p->fd), s.task, &s.flags);
+        sys_submit(&s, STK_EV_SETNS);
+        return 0;
+}
+
+PROG("raw_tp", stk_init_module) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_MODULE, sizeof(struct stk_module)))
+                return 0;
+        struct stk_module *p = PAYLOAD(&s, struct stk_module);
+        p->result = s.ret;
+        p->len = sys_arg(&s, 1);
+        p->fd = -1;
+        put_user_bytes_name(s.ev, &s.end, &p->params, (void *) sys_arg(&s, 2), STK_NAME_MAX, &s.flags);
+        sys_submit(&s, STK_EV_MODULE);
+        return 0;
+}
+
+PROG("raw_tp", stk_finit_module) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_MODULE, sizeof(struct stk_module)))
+                return 0;
+        struct stk_module *p = PAYLOAD(&s, struct stk_module);
+        p->result = s.ret;
+        p->fd = sys_arg_int(&s, 0);
+        p->flags = (u32) sys_arg(&s, 2);
+        put_file_path(s.ev, &s.end, &p->path, s.pb, s.w, fd_file(s.task, p->fd), s.task, &s.flags);
+        put_user_bytes_name(s.ev, &s.end, &p->params, (void *) sys_arg(&s, 1), STK_NAME_MAX, &s.flags);
+        sys_submit(&s, STK_EV_MODULE);
+        return 0;
+}
+
+PROG("raw_tp", stk_memfd_create) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_MEMFD, sizeof(struct stk_memfd)))
+                return 0;
+        struct stk_memfd *p = PAYLOAD(&s, struct stk_memfd);
+        p->result = s.ret;
+        p->flags = (u32) sys_arg(&s, 1);
+        put_user_bytes_name(s.ev, &s.end, &p->name, (void *) sys_arg(&s, 0), STK_NAME_MAX, &s.flags);
+        sys_submit(&s, STK_EV_MEMFD);
+        return 0;
+}
+
+PROG("raw_tp", stk_bpf) {
+        struct sys s;
+        if (!sys_begin(ctx, &s, STK_EV_BPF, sizeof(struct stk_bpf)))
+                return 0;
+        struct stk_bpf *p = PAYLOAD(&s, struct stk_bpf);
+        p->result = s.ret;
+        p->cmd = (u32) sys_arg(&s, 0);
+        if (p->cmd == BPF_PROG_LOAD_)
+                bpf_probe_read_user(&p->prog_type, sizeof(p->prog_type), (void *) sys_arg(&s, 1));
+        sys_submit(&s, STK_EV_BPF);
+        return 0;
+}
+
+/* ---- the dispatcher ---- */
+
+PROG("raw_tp/sys_exit", stk_sys_exit) {
+        struct pt_regs *regs = (struct pt_regs *) ctx->args[0];
+        u64 nr = SYSCALL_NR(regs);
+
+        if (nr >= STK_SYSCALL_TABLE_MAX)
+                return 0;
+        if (in_compat((void *) bpf_get_current_task()))
+                bpf_tail_call(ctx, &sys_compat, (u32) nr);
+        else
+                bpf_tail_call(ctx, &sys_native, (u32) nr);
+        return 0;
+}
+
+/* ---- process lifecycle ---- */
+
+/* raw_tp/sched_process_exec(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
+PROG("raw_tp/sched_process_exec", stk_exec) {
+        struct task_struct *t = (void *) bpf_get_current_task();
+        struct linux_binprm *bprm = (void *) ctx->args[2];
+        u64 cgid = current_cgroup_id(t);
+        u16 flags = 0;
+
+        if (!filter(cgid, bpf_get_current_pid_tgid() >> 32, &flags))
+                return 0;
+        struct scratch *sc = get_scratch(SLOT_EXEC);
+        struct stk_counters *c = get_counters();
+        if (!sc || !c)
+                return 0;
+        u8 *ev = sc->ev;
+        u32 end = sizeof(struct stk_event_header) + sizeof(struct stk_exec);
+        __builtin_memset(ev, 0, sizeof(struct stk_event_header) + sizeof(struct stk_exec));
+        fill_header((void *) ev, STK_EV_EXEC, STK_NO_SYSCALL, 0, cgid, t);
+        struct stk_exec *p = (void *) (ev + sizeof(struct stk_event_header));
+
+        const struct cred *cred = BPF_CORE_READ(t, cred);
+        p->euid = BPF_CORE_READ(cred, euid.val);
+        p->egid = BPF_CORE_READ(cred, egid.val);
+        bpf_probe_read_kernel(&p->cap_effective, sizeof(p->cap_effective), &cred->cap_effective);
+        p->ns_tgid = task_ns_pid(t, NULL);
+
+        const char *filename = BPF_CORE_READ(bprm, filename);
+        const char *interp = BPF_CORE_READ(bprm, interp);
+        put_kernel_str(ev, &end, &p->filename, filename, STK_PATH_MAX, &flags);
+        put_file_path(ev, &end, &p->exe, sc->pb, &sc->w, BPF_CORE_READ(bprm, file), t, &flags);
+        if (interp != filename)
+                put_kernel_str(ev, &end, &p->interp, interp, STK_PATH_MAX, &flags);
+        put_path(ev, &end, &p->cwd, sc->pb, &sc->w, BPF_CORE_READ(t, fs, pwd.dentry),
+                 BPF_CORE_READ(t, fs, pwd.mnt), t, &flags);
+        put_file_path(ev, &end, &p->parent_exe, sc->pb, &sc->w, BPF_CORE_READ(t, real_parent, mm, exe_file),
+                      t, &flags);
+
+        struct mm_struct *mm = BPF_CORE_READ(t, mm);
+        unsigned long a0 = BPF_CORE_READ(mm, arg_start), a1 = BPF_CORE_READ(mm, arg_end);
+        if (a1 > a0 && end <= STK_EVENT_MAX - STK_ARGS_MAX) {
+                u64 n = a1 - a0;
+                p->args_size = n;
+                if (n > STK_ARGS_MAX - 1) {
+                        n = STK_ARGS_MAX - 1;
+                        flags |= STK_F_TRUNCATED;
+                }
+                if (bpf_probe_read_user(ev + end, n, (void *) a0) == 0) {
+                        ev[(end + n) & (STK_EVENT_MAX - 1)] = 0;
+                        p->args.off = end;
+                        p->args.len = n;
+                        end += n + 1;
+                }
+        }
+        ((struct stk_event_header *) ev)->flags = flags;
+        submit(c, ev, end, STK_EV_EXEC);
+        return 0;
+}
+
+/* raw_tp/sched_process_fork(struct task_struct *parent, struct task_struct *child), in the parent */
+PROG("raw_tp/sched_process_fork", stk_fork) {
+        struct task_struct *t = (void *) bpf_get_current_task();
+        struct task_struct *child = (void *) ctx->args[1];
+        u32 child_pid = BPF_CORE_READ(child, pid);
+        u16 flags = 0;
+
+        if (child_pid != (u32) BPF_CORE_READ(child, tgid)) /* a thread */
+                return 0;
+        u64 cgid = task_cgroup_id(child);
+        if (!filter(cgid, bpf_get_current_pid_tgid() >> 32, &flags))
+                return 0;
+        struct scratch *sc = get_scratch(SLOT_FORK);
+        struct stk_counters *c = get_counters();
+        if (!sc || !c)
+                return 0;
+        u8 *ev = sc->ev;
+        __builtin_memset(ev, 0, sizeof(struct stk_event_header) + sizeof(struct stk_fork));
+        fill_header((void *) ev, STK_EV_FORK, STK_NO_SYSCALL, flags, cgid, t);
+        struct stk_fork *p = (void *) (ev + sizeof(struct stk_event_header));
+        p->child_pid = child_pid;
+        p->child_ns_pid = task_ns_pid(child, NULL);
+        submit(c, ev, sizeof(struct stk_event_header) + sizeof(struct stk_fork), STK_EV_FORK);
+        return 0;
+}
+
+/* raw_tp/sched_process_exit(struct task_struct *p …), for every thread; recorded for the last one */
+PROG("raw_tp/sched_process_exit", stk_exit) {
+        struct task_struct *t = (void *) bpf_get_current_task();
+        u16 flags = 0;
+
+        if (BPF_CORE_READ(t, signal, live.counter) != 0)
+                return 0;
+        u64 cgid = current_cgroup_id(t);
+        if (!filter(cgid, bpf_get_current_pid_tgid() >> 32, &flags))
+                return 0;
+        struct scratch *sc = get_scratch(SLOT_EXIT);
+        struct stk_counters *c = get_counters();
+        if (!sc || !c)
+                return 0;
+        u8 *ev = sc->ev;
+        __builtin_memset(ev, 0, sizeof(struct stk_event_header) + sizeof(struct stk_exit));
+        fill_header((void *) ev, STK_EV_EXIT, STK_NO_SYSCALL, flags, cgid, t);
+        struct stk_exit *p = (void *) (ev + sizeof(struct stk_event_header));
+        if (BPF_CORE_READ(t, signal, flags) & SIGNAL_GROUP_EXIT_)
+                p->code = BPF_CORE_READ(t, signal, group_exit_code);
+        else
+                p->code = BPF_CORE_READ(t, exit_code);
+        submit(c, ev, sizeof(struct stk_event_header) + sizeof(struct stk_exit), STK_EV_EXIT);
+        return 0;
+}
+
+/* ---- cgroups: the filter's bookkeeping ---- */
+
+/* A path names a container when one of its components holds a run of exactly 64 hex digits. The run
+ * length lives in the map value (volatile), for the verifier's sake as in put_path(). */
+static __always_inline bool container_path(const char *pb, u32 n, struct walk *w) {
+        VOL(w->pos) = 0;
+        for (u32 i = 0; i < 512; i++) {
+                if (i >= n)
+                        break;
+                char ch = pb[i];
+                if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')) {
+                        VOL(w->pos) = VOL(w->pos) + 1;
+                        continue;
+                }
+                if (VOL(w->pos) == 64)
+                        return true;
+                VOL(w->pos) = 0;
+                if (ch == 0)
+                        break;
+        }
+        return VOL(w->pos) == 64;
+}
+
+/* raw_tp/cgroup_mkdir(struct cgroup *cgrp, const char *path) */
+PROG("raw_tp/cgroup_mkdir", stk_cgroup_mkdir) {
+        struct cgroup *cg = (void *) ctx->args[0];
+        const char *path = (const char *) ctx->args[1];
+
+        if (BPF_CORE_READ(cg, root, hierarchy_id) != cfg_hierarchy)
+                return 0;
+        struct scratch *sc = get_scratch(SLOT_CGROUP);
+        struct stk_counters *c = get_counters();
+        if (!sc || !c)
+                return 0;
+        long n = bpf_probe_read_kernel_str(sc->pb, 512, path);
+        if (n <= 0 || !container_path(sc->pb, n, &sc->w))
+                return 0;
+        u64 id = BPF_CORE_READ(cg, kn, id);
+        struct stk_cgroup_info info = {.flags = STK_CG_CONTAINER};
+        if (bpf_map_update_elem(&watched_cgroups, &id, &info, BPF_ANY) != 0)
+                __sync_fetch_and_add(&c->cgroup_full, 1);
+
+        u8 *ev = sc->ev;
+        u16 flags = 0;
+        u32 end = sizeof(struct stk_event_header) + sizeof(struct stk_cgroup);
+        __builtin_memset(ev, 0, end);
+        fill_header((void *) ev, STK_EV_CGROUP_MKDIR, STK_NO_SYSCALL, 0,
+                    current_cgroup_id((void *) bpf_get_current_task()), (void *) bpf_get_current_task());
+        struct stk_cgroup *p = (void *) (ev + sizeof(struct stk_event_header));
+        p->id = id;
+        p->hierarchy = cfg_hierarchy;
+        p->level = BPF_CORE_READ(cg, level);
+        put_kernel_str(ev, &end, &p->path, path, STK_PATH_MAX, &flags);
+        ((struct stk_event_header *) ev)->flags = flags;
+        submit(c, ev, end, STK_EV_CGROUP_MKDIR);
+        return 0;
+}
+
+/* raw_tp/cgroup_rmdir(struct cgroup *cgrp, const char *path) */
+PROG("raw_tp/cgroup_rmdir", stk_cgroup_rmdir) {
+        struct cgroup *cg = (void *) ctx->args[0];
+
+        if (BPF_CORE_READ(cg, root, hierarchy_id) != cfg_hierarchy)
+                return 0;
+        u64 id = BPF_CORE_READ(cg, kn, id);
+        if (bpf_map_delete_elem(&watched_cgroups, &id) != 0)
+                return 0;
+        struct scratch *sc = get_scratch(SLOT_CGROUP);
+        struct stk_counters *c = get_counters();
+        if (!sc || !c)
+                return 0;
+        u8 *ev = sc->ev;
+        u32 end = sizeof(struct stk_event_header) + sizeof(struct stk_cgroup);
+        __builtin_memset(ev, 0, end);
+        fill_header((void *) ev, STK_EV_CGROUP_RMDIR, STK_NO_SYSCALL, 0,
+                    current_cgroup_id((void *) bpf_get_current_task()), (void *) bpf_get_current_task());
+        struct stk_cgroup *p = (void *) (ev + sizeof(struct stk_event_header));
+        p->id = id;
+        p->hierarchy = cfg_hierarchy;
+        p->level = BPF_CORE_READ(cg, level);
+        submit(c, ev, end, STK_EV_CGROUP_RMDIR);
+        return 0;
+}

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* stockade agent: the host defender. For now: the runtime sensor and the container resolver, events
+ * as JSON lines (--events), the sensor's hooks and drop counters on stderr. */
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "runtime/monitor.h"
+
+struct agent {
+        struct monitor *m;
+        bool events;
+        bool quiet;
+        const char *stats_file;
+        char host[256];
+        struct buf line;
+        bool out_failed;
+        uint64_t last_drops;
+        unsigned stats_interval; /* seconds, 0: only at exit */
+        unsigned ticks;
+};
+
+static struct monitor *volatile signal_monitor;
+
+static void on_signal(int sig) {
+        struct monitor *m = signal_monitor;
+        if (m)
+                monitor_stop(m); /* an eventfd write: async-signal-safe */
+}
+
+static void help(void) {
+        printf("Usage: %s agent [OPTIONS]\n"
+               "\n"
+               "Watch what every container on this host does, from the kernel (eBPF): process\n"
+               "exec/fork/exit, identity changes, file opens/renames/removals/mode changes, network\n"
+               "connect/accept/bind/listen, and sensitive calls (ptrace, mount, unshare, setns,\n"
+               "module loading, memfd_create, bpf). Events are attributed to their container\n"
+               "(id, name, image, image digest) through the Docker engine. Needs root.\n"
+               "\n"
+               "Options:\n"
+               "      --events            print every event as a JSON line on standard output\n"
+               "      --host              include host (non-container) activity\n"
+               "      --duration SECONDS  stop after this long (default: until SIGINT/SIGTERM)\n"
+               "      --docker-host URL   engine socket (default $DOCKER_HOST or /var/run/docker.sock)\n"
+               "      --ringbuf-size SIZE kernel ring buffer, a power of two (default 16M)\n"
+               "      --stats-interval S  print counters every S seconds (default 10; 0: only at exit)\n"
+               "      --stats-file FILE   also write the counters as JSON to FILE (replaced atomically)\n"
+               "  -q, --quiet             no hook listing and no periodic counters\n"
+               "  -h, --help              show this help\n"
+               "\n"
+               "Examples:\n"
+               "  %s agent --events\n"
+               "  %s agent --events --duration 60 > events.jsonl\n"
+               "  %s agent --events --host | jq 'select(.type == \"exec\")'\n"
+               "\n"
+               "Exit status: 0 after a clean stop, 2 on a usage or runtime error. See stockade-agent(1).\n",
+               program_name, program_name, program_name, program_name);
+}
+
+static void on_event(void *userdata, const struct rt_event *ev) {
+        struct agent *a = userdata;
+        if (!a->events || a->out_failed)
+                return;
+        buf_reset(&a->line);
+        if (rt_event_to_json(ev, a->host, &a->line) < 0)
+                return;
+        if (fwrite(a->line.data, 1, a->line.len, stdout) != a->line.len) {
+                a->out_failed = true; /* stdout closed: stop rather than spin */
+                monitor_stop(a->m);
+        }
+}
+
+static const char *const state_names[] = {
+        [SENSOR_HOOK_ACTIVE] = "active",
+        [SENSOR_HOOK_UNAVAILABLE] = "unavailable",
+        [SENSOR_HOOK_FAILED] = "failed",
+};
+
+static void print_hooks(struct agent *a) {
+        const struct sensor_hook *hooks;
+        size_t n = sensor_hooks(monitor_sensor(a->m), &hooks);
+        const struct rt_cgroup_layout *l = monitor_layout(a->m);
+
+        if (l->v2)
+                log_info("agent: cgroup v2 at %s", l->mount);
+        else
+                log_info("agent: cgroup v1, following the %s hierarchy (id %d) at %s", l->controller,
+                         l->hierarchy, l->mount);
+        log_info("agent: %zu of %zu hooks active; %zu container cgroups found running",
+                 sensor_hooks_active(monitor_sensor(a->m)), n, monitor_initial_cgroups(a->m));
+        for (size_t i = 0; i < n; i++) {
+                const struct sensor_hook *h = &hooks[i];
+                if (h->state == SENSOR_HOOK_ACTIVE && a->quiet)
+                        continue;
+                if (h->state == SENSOR_HOOK_ACTIVE)
+                        fprintf(stderr, "  %-11s %-26s %s\n", state_names[h->state], h->name, h->what);
+                else
+                        fprintf(stderr, "  %-11s %-26s %s: %s\n", state_names[h->state], h->name, h->what,
+                                h->reason);
+        }
+}
+
+static void drops_text(const struct sensor_counters *c, char *out, size_t outlen) {
+        size_t k = 0;
+        out[0] = 0;
+        for (int t = 1; t < _RT_EV_MAX && k + 1 < outlen; t++)
+                if (c->drops[t])
+                        k += (size_t) snprintf(out + k, outlen - k, "%s%s %" PRIu64, k ? ", " : "",
+                                               rt_event_type_name((enum rt_event_type) t), c->drops[t]);
+}
+
+static int write_stats_file(struct agent *a, const struct monitor_stats *s) {
+        _cleanup_(buf_free) struct buf b = BUF_INIT(0);
+        char tmp[4096];
+        int r = buf_printf(
+                &b,
+                "{\"events\":%" PRIu64 ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64
+                ",\"kernel_errors\":%" PRIu64 ",\"cgroup_map_full\":%" PRIu64 ",\"delivered\":%" PRIu64
+                ",\"decode_errors\":%" PRIu64 ",\"held\":%" PRIu64 ",\"released_incomplete\":%" PRIu64
+                ",\"held_now\":%zu,\"processes\":%zu"
+                ",\"watched_cgroups\":%zu,\"containers\":%zu,\"cgroups\":%zu,\"images\":%zu"
+                ",\"resolving\":%zu,\"engine_connected\":%s,\"engine_reconnects\":%" PRIu64
+                ",\"engine_lists\":%" PRIu64 ",\"inspects\":%" PRIu64 ",\"inspect_failures\":%" PRIu64
+                ",\"engine_events\":%" PRIu64 ",\"drops_by_type\":{",
+                s->sensor.events_total, s->sensor.drops_total, s->sensor.missed, s->sensor.errors,
+                s->sensor.cgroup_full, s->delivered, s->decode_errors, s->held, s->released_incomplete,
+                s->held_now, s->processes, s->watched_cgroups, s->resolver.containers, s->resolver.cgroups,
+                s->resolver.images, s->resolver.resolving, s->resolver.connected ? "true" : "false",
+                s->resolver.reconnects, s->resolver.lists, s->resolver.inspects,
+                s->resolver.inspect_failures, s->resolver.engine_events);
+        bool first = true;
+        for (int t = 1; r >= 0 && t < _RT_EV_MAX; t++)
+                if (s->sensor.drops[t]) {
+                        r = buf_printf(&b, "%s\"%s\":%" PRIu64, first ? "" : ",",
+                                       rt_event_type_name((enum rt_event_type) t), s->sensor.drops[t]);
+                        first = false;
+                }
+        if (r >= 0)
+                r = buf_append_str(&b, "}}\n");
+        if (r < 0)
+                return r;
+        snprintf(tmp, sizeof(tmp), "%s.tmp", a->stats_file);
+        _cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, b.data, b.len) != (ssize_t) b.len || rename(tmp, a->stats_file) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Counters on stderr (at the interval, at exit, and whenever drops grew: never silent) and in the
+ * stats file (every second). */
+static void report(struct agent *a, bool final, bool periodic) {
+        struct monitor_stats s;
+        char drops[512];
+
+        monitor_get_stats(a->m, a->stats_file != NULL, &s);
+        drops_text(&s.sensor, drops, sizeof(drops));
+        if ((periodic && !a->quiet) || final || s.sensor.drops_total != a->last_drops)
+                fprintf(stderr,
+                        "%s: agent: %s%" PRIu64 " events, %" PRIu64 " delivered, %" PRIu64 " dropped%s%s%s"
+                        ", %" PRIu64 " missed; %zu containers, engine %s\n",
+                        program_name, final ? "at exit: " : "", s.sensor.events_total, s.delivered,
+                        s.sensor.drops_total, drops[0] ? " (" : "", drops, drops[0] ? ")" : "",
+                        s.sensor.missed, s.resolver.containers,
+                        s.resolver.connected ? "connected" : "disconnected");
+        a->last_drops = s.sensor.drops_total;
+        if (a->stats_file) {
+                int r = write_stats_file(a, &s);
+                if (r < 0)
+                        log_warning("cannot write '%s': %s", a->stats_file, strerror(-r));
+        }
+}
+
+static void on_tick(void *userdata) {
+        struct agent *a = userdata;
+        fflush(stdout);
+        a->ticks++;
+        report(a, false, a->stats_interval && a->ticks % a->stats_interval == 0);
+}
+
+enum {
+        OPT_EVENTS = _OPT_COMMON_MAX,
+        OPT_HOST,
+        OPT_DURATION,
+        OPT_RINGBUF,
+        OPT_STATS_INTERVAL,
+        OPT_STATS_FILE,
+};
+
+int cmd_agent(int argc, char **argv) {
+        static const struct option options[] = {
+                {"events", no_argument, NULL, OPT_EVENTS},
+                {"host", no_argument, NULL, OPT_HOST},
+                {"duration", required_argument, NULL, OPT_DURATION},
+                {"docker-host", required_argument, NULL, OPT_DOCKER_HOST},
+                {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
+                {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
+                {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        struct agent a = {.line = BUF_INIT(0), .stats_interval = 10};
+        struct monitor_options mo = {};
+        double duration = 0;
+        uint64_t size;
+        char *end;
+        int c;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "qh", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h': help(); return EXIT_OK;
+                case 'q': a.quiet = arg_global.quiet = true; break;
+                case OPT_EVENTS: a.events = true; break;
+                case OPT_HOST: mo.include_host = true; break;
+                case OPT_DOCKER_HOST: mo.docker_host = optarg; break;
+                case OPT_STATS_FILE: a.stats_file = optarg; break;
+                case OPT_DURATION:
+                        errno = 0;
+                        duration = strtod(optarg, &end);
+                        if (errno || end == optarg || *end || duration <= 0 || duration > 1e9) {
+                                log_error("invalid --duration '%s': a positive number of seconds", optarg);
+                                return EXIT_ERROR;
+                        }
+                        break;
+                case OPT_STATS_INTERVAL: {
+                        errno = 0;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v > 86400) {
+                                log_error("invalid --stats-interval '%s': seconds, 0 to 86400", optarg);
+                                return EXIT_ERROR;
+                        }
+                        a.stats_interval = (unsigned) v;
+                        break;
+                }
+                case OPT_RINGBUF:
+                        if (parse_size(optarg, &size) < 0 || size < 65536 || size > (1u << 30) ||
+                            (size & (size - 1))) {
+                                log_error("invalid --ringbuf-size '%s': a power of two from 64K to 1G",
+                                          optarg);
+                                return EXIT_ERROR;
+                        }
+                        mo.ringbuf_bytes = (size_t) size;
+                        break;
+                default: fprintf(stderr, "Try '%s agent --help'.\n", program_name); return EXIT_ERROR;
+                }
+        }
+        if (optind != argc) {
+                log_error("agent takes no arguments (see '%s agent --help')", program_name);
+                return EXIT_ERROR;
+        }
+        if (geteuid() != 0)
+                log_warning("not running as root: loading the eBPF sensor will likely fail");
+        if (gethostname(a.host, sizeof(a.host)) < 0)
+                snprintf(a.host, sizeof(a.host), "localhost");
+
+        struct diag d;
+        diag_init(&d);
+        int r = monitor_new(&mo, &d, &a.m);
+        if (r < 0) {
+                log_error("%s", d.error[0] ? d.error : strerror(-r));
+                diag_done(&d);
+                return EXIT_ERROR;
+        }
+        diag_done(&d);
+        print_hooks(&a);
+
+        struct sigaction sa = {.sa_handler = on_signal};
+        sigemptyset(&sa.sa_mask);
+        signal_monitor = a.m;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        /* events go out in large writes; the tick flushes at least once a second */
+        static char outbuf[1 << 16];
+        setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+        r = monitor_run(a.m, (uint64_t) (duration * 1000), on_event, on_tick, 1000, &a);
+        fflush(stdout);
+        if (r < 0)
+                log_error("the sensor failed: %s", strerror(-r));
+        report(&a, true, false);
+        signal_monitor = NULL;
+        monitor_free(a.m);
+        buf_free(&a.line);
+        return r < 0 ? EXIT_ERROR : EXIT_OK;
+}
