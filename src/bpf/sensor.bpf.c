@@ -37,6 +37,13 @@ const volatile bool cfg_cgroup_v2 = true;
 const volatile __u32 cfg_v1_subsys = 0; /* enum cgroup_subsys_id of the v1 controller to follow */
 const volatile __s32 cfg_hierarchy = 0; /* hierarchy id whose cgroup_mkdir/rmdir we follow */
 const volatile __u32 cfg_self_tgid = 0; /* the agent: never recorded */
+/* Direct loads through BTF pointers (bpf_get_current_task_btf, bpf_task_pt_regs) instead of one
+ * bpf_probe_read_kernel per field: a probe read costs some 65 ns on a VM with the usual mitigations,
+ * a direct load next to nothing. User space sets it when the kernel has those helpers for raw
+ * tracepoints and falls back to the probe reads if the programs are refused. The branches on it are
+ * resolved by the verifier (frozen rodata): the other path is never checked. */
+const volatile bool cfg_btf = false;
+const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer once this much is waiting */
 
 /* ---- maps ---- */
 
@@ -103,11 +110,13 @@ struct {
 /* At sys_exit the registers saved at entry still hold the arguments (x86-64: rdi rsi rdx r10 r8 r9;
  * arm64: orig_x0 for the first, x0 having become the result). */
 #if defined(__TARGET_ARCH_x86)
-#define SYSCALL_NR(regs)   BPF_CORE_READ(regs, orig_ax)
+#define SYSCALL_NR(regs)     BPF_CORE_READ(regs, orig_ax)
+#define SYSCALL_NR_BTF(regs) ((regs)->orig_ax)
 #define SYSCALL_ARG6(regs) BPF_CORE_READ(regs, r9)
 #define TS_COMPAT          0x0002
 #elif defined(__TARGET_ARCH_arm64)
-#define SYSCALL_NR(regs)   BPF_CORE_READ((struct user_pt_regs *) (regs), syscallno)
+#define SYSCALL_NR(regs)     BPF_CORE_READ((struct user_pt_regs *) (regs), syscallno)
+#define SYSCALL_NR_BTF(regs) ((regs)->syscallno)
 #define SYSCALL_ARG6(regs) BPF_CORE_READ((struct user_pt_regs *) (regs), regs[5])
 #else
 #error "sensor.bpf.c: unsupported architecture"
@@ -136,10 +145,18 @@ static __always_inline struct scratch *get_scratch(u32 slot) {
         return bpf_map_lookup_elem(&scratch, &slot);
 }
 
+static __always_inline struct task_struct *cur_task(void) {
+        if (cfg_btf)
+                return bpf_get_current_task_btf();
+        return (struct task_struct *) bpf_get_current_task();
+}
+
 /* The cgroup id the filter and the resolver use, of the current task. */
 static __always_inline u64 current_cgroup_id(struct task_struct *t) {
         if (cfg_cgroup_v2)
                 return bpf_get_current_cgroup_id();
+        if (cfg_btf)
+                return t->cgroups->subsys[cfg_v1_subsys & 15]->cgroup->kn->id;
         struct css_set *cs = BPF_CORE_READ(t, cgroups);
         struct cgroup_subsys_state *css = NULL;
         u32 i = cfg_v1_subsys & 31;
@@ -194,11 +211,12 @@ static __always_inline u32 task_ns_pid(struct task_struct *t, u32 *ret_ns) {
         return up.nr;
 }
 
+/* The pid namespace in the header is the one the task's children get: its own, except between an
+ * unshare(CLONE_NEWPID) and the next fork (exec and fork records carry the exact pid there). */
 static __always_inline void fill_header(struct stk_event_header *h, u16 type, u16 syscall, u16 flags,
                                         u64 cgid, struct task_struct *t) {
         u64 pt = bpf_get_current_pid_tgid();
         u64 ug = bpf_get_current_uid_gid();
-        struct nsproxy *nsp = BPF_CORE_READ(t, nsproxy);
 
         h->type = type;
         h->syscall = syscall;
@@ -207,12 +225,21 @@ static __always_inline void fill_header(struct stk_event_header *h, u16 type, u1
         h->cgroup_id = cgid;
         h->pid = (u32) pt;
         h->tgid = pt >> 32;
-        h->ppid = BPF_CORE_READ(t, real_parent, tgid);
         h->uid = (u32) ug;
         h->gid = ug >> 32;
-        h->mnt_ns = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
-        h->net_ns = BPF_CORE_READ(nsp, net_ns, ns.inum);
-        task_ns_pid(t, &h->pid_ns);
+        if (cfg_btf) {
+                struct nsproxy *nsp = t->nsproxy;
+                h->ppid = t->real_parent->tgid;
+                h->mnt_ns = nsp->mnt_ns->ns.inum;
+                h->net_ns = nsp->net_ns->ns.inum;
+                h->pid_ns = nsp->pid_ns_for_children->ns.inum;
+        } else {
+                struct nsproxy *nsp = BPF_CORE_READ(t, nsproxy);
+                h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+                h->mnt_ns = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+                h->net_ns = BPF_CORE_READ(nsp, net_ns, ns.inum);
+                h->pid_ns = BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
+        }
         bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
@@ -223,7 +250,15 @@ static __always_inline void submit(struct stk_counters *c, u8 *ev, u32 size, u32
         h->size = size;
         if (type >= STK_EV_MAX)
                 return;
-        if (bpf_ringbuf_output(&events, ev, size, 0) == 0)
+        /* Waking the consumer for every record would cost a wakeup (irq_work, a context switch) per
+         * event whenever it keeps up. It polls every few milliseconds instead, and is woken early only
+         * when the ring fills past cfg_wakeup_bytes, or for the rare records that start a process
+         * (so a detector hears of an exec at once). */
+        u64 wake = BPF_RB_NO_WAKEUP;
+        if (type == STK_EV_EXEC || type == STK_EV_CGROUP_MKDIR ||
+            bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes)
+                wake = BPF_RB_FORCE_WAKEUP;
+        if (bpf_ringbuf_output(&events, ev, size, wake) == 0)
                 c->events[type]++;
         else
                 __sync_fetch_and_add(&c->drops[type], 1);
@@ -471,6 +506,8 @@ struct sys {
 
 static __always_inline bool in_compat(struct task_struct *t) {
 #if defined(__TARGET_ARCH_x86)
+        if (cfg_btf)
+                return t->thread_info.status & TS_COMPAT;
         return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
 #else
         return false;
@@ -481,6 +518,26 @@ static __always_inline u64 sys_arg(struct sys *s, int i) {
         /* a local: BPF_CORE_READ(regs, …) would ask for a relocation of struct sys */
         struct pt_regs *regs = s->regs;
 #if defined(__TARGET_ARCH_x86)
+        if (cfg_btf && s->compat) {
+                switch (i) {
+                case 0: return (u32) regs->bx;
+                case 1: return (u32) regs->cx;
+                case 2: return (u32) regs->dx;
+                case 3: return (u32) regs->si;
+                case 4: return (u32) regs->di;
+                default: return (u32) regs->bp;
+                }
+        }
+        if (cfg_btf) {
+                switch (i) {
+                case 0: return regs->di;
+                case 1: return regs->si;
+                case 2: return regs->dx;
+                case 3: return regs->r10;
+                case 4: return regs->r8;
+                default: return regs->r9;
+                }
+        }
         if (s->compat) {
                 switch (i) {
                 case 0: return (u32) BPF_CORE_READ(regs, bx);
@@ -510,7 +567,7 @@ static __always_inline int sys_arg_int(struct sys *s, int i) {
 /* Filters and starts a record of `type` with a payload of `payload_size` bytes; false to drop. */
 static __always_inline bool sys_begin(struct bpf_raw_tracepoint_args *ctx, struct sys *s, u16 type,
                                       u32 payload_size) {
-        struct task_struct *t = (void *) bpf_get_current_task();
+        struct task_struct *t = cur_task();
         u64 cgid = current_cgroup_id(t);
         u16 flags = 0;
 
@@ -520,7 +577,11 @@ static __always_inline bool sys_begin(struct bpf_raw_tracepoint_args *ctx, struc
         struct stk_counters *c = get_counters();
         if (!sc || !c)
                 return false;
-        struct pt_regs *regs = (struct pt_regs *) ctx->args[0];
+        struct pt_regs *regs;
+        if (cfg_btf)
+                regs = (struct pt_regs *) bpf_task_pt_regs(t); /* the same frame the tracepoint gets */
+        else
+                regs = (struct pt_regs *) ctx->args[0];
         s->regs = regs;
         s->ret = (long) ctx->args[1];
         s->task = t;
@@ -529,7 +590,7 @@ static __always_inline bool sys_begin(struct bpf_raw_tracepoint_args *ctx, struc
         s->pb = sc->pb;
         s->w = &sc->w;
         s->compat = in_compat(t);
-        s->nr = SYSCALL_NR(regs);
+        s->nr = cfg_btf ? SYSCALL_NR_BTF(regs) : SYSCALL_NR(regs);
         s->flags = flags | (s->compat ? STK_F_COMPAT : 0);
         s->end = sizeof(struct stk_event_header) + payload_size;
         __builtin_memset(sc->ev, 0, sizeof(struct stk_event_header) + payload_size);
@@ -955,12 +1016,16 @@ PROG("raw_tp", stk_bpf) {
 /* ---- the dispatcher ---- */
 
 PROG("raw_tp/sys_exit", stk_sys_exit) {
-        struct pt_regs *regs = (struct pt_regs *) ctx->args[0];
-        u64 nr = SYSCALL_NR(regs);
+        struct task_struct *t = cur_task();
+        u64 nr;
 
+        if (cfg_btf)
+                nr = SYSCALL_NR_BTF((struct pt_regs *) bpf_task_pt_regs(t));
+        else
+                nr = SYSCALL_NR((struct pt_regs *) ctx->args[0]);
         if (nr >= STK_SYSCALL_TABLE_MAX)
                 return 0;
-        if (in_compat((void *) bpf_get_current_task()))
+        if (in_compat(t))
                 bpf_tail_call(ctx, &sys_compat, (u32) nr);
         else
                 bpf_tail_call(ctx, &sys_native, (u32) nr);
@@ -971,7 +1036,7 @@ PROG("raw_tp/sys_exit", stk_sys_exit) {
 
 /* raw_tp/sched_process_exec(struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
 PROG("raw_tp/sched_process_exec", stk_exec) {
-        struct task_struct *t = (void *) bpf_get_current_task();
+        struct task_struct *t = cur_task();
         struct linux_binprm *bprm = (void *) ctx->args[2];
         u64 cgid = current_cgroup_id(t);
         u16 flags = 0;
@@ -1028,7 +1093,7 @@ PROG("raw_tp/sched_process_exec", stk_exec) {
 
 /* raw_tp/sched_process_fork(struct task_struct *parent, struct task_struct *child), in the parent */
 PROG("raw_tp/sched_process_fork", stk_fork) {
-        struct task_struct *t = (void *) bpf_get_current_task();
+        struct task_struct *t = cur_task();
         struct task_struct *child = (void *) ctx->args[1];
         u32 child_pid = BPF_CORE_READ(child, pid);
         u16 flags = 0;
@@ -1054,7 +1119,7 @@ PROG("raw_tp/sched_process_fork", stk_fork) {
 
 /* raw_tp/sched_process_exit(struct task_struct *p …), for every thread; recorded for the last one */
 PROG("raw_tp/sched_process_exit", stk_exit) {
-        struct task_struct *t = (void *) bpf_get_current_task();
+        struct task_struct *t = cur_task();
         u16 flags = 0;
 
         if (BPF_CORE_READ(t, signal, live.counter) != 0)
@@ -1125,7 +1190,7 @@ PROG("raw_tp/cgroup_mkdir", stk_cgroup_mkdir) {
         u32 end = sizeof(struct stk_event_header) + sizeof(struct stk_cgroup);
         __builtin_memset(ev, 0, end);
         fill_header((void *) ev, STK_EV_CGROUP_MKDIR, STK_NO_SYSCALL, 0,
-                    current_cgroup_id((void *) bpf_get_current_task()), (void *) bpf_get_current_task());
+                    current_cgroup_id(cur_task()), cur_task());
         struct stk_cgroup *p = (void *) (ev + sizeof(struct stk_event_header));
         p->id = id;
         p->hierarchy = cfg_hierarchy;
@@ -1153,7 +1218,7 @@ PROG("raw_tp/cgroup_rmdir", stk_cgroup_rmdir) {
         u32 end = sizeof(struct stk_event_header) + sizeof(struct stk_cgroup);
         __builtin_memset(ev, 0, end);
         fill_header((void *) ev, STK_EV_CGROUP_RMDIR, STK_NO_SYSCALL, 0,
-                    current_cgroup_id((void *) bpf_get_current_task()), (void *) bpf_get_current_task());
+                    current_cgroup_id(cur_task()), cur_task());
         struct stk_cgroup *p = (void *) (ev + sizeof(struct stk_event_header));
         p->id = id;
         p->hierarchy = cfg_hierarchy;

@@ -48,7 +48,7 @@ static void help(void) {
                "      --host              include host (non-container) activity\n"
                "      --duration SECONDS  stop after this long (default: until SIGINT/SIGTERM)\n"
                "      --docker-host URL   engine socket (default $DOCKER_HOST or /var/run/docker.sock)\n"
-               "      --ringbuf-size SIZE kernel ring buffer, a power of two (default 16M)\n"
+               "      --ringbuf-size SIZE kernel ring buffer, a power of two (default 8M)\n"
                "      --stats-interval S  print counters every S seconds (default 10; 0: only at exit)\n"
                "      --stats-file FILE   also write the counters as JSON to FILE (replaced atomically)\n"
                "  -q, --quiet             no hook listing and no periodic counters\n"
@@ -92,8 +92,10 @@ static void print_hooks(struct agent *a) {
         else
                 log_info("agent: cgroup v1, following the %s hierarchy (id %d) at %s", l->controller,
                          l->hierarchy, l->mount);
-        log_info("agent: %zu of %zu hooks active; %zu container cgroups found running",
-                 sensor_hooks_active(monitor_sensor(a->m)), n, monitor_initial_cgroups(a->m));
+        log_info("agent: %zu of %zu hooks active (%s); %zu container cgroups found running",
+                 sensor_hooks_active(monitor_sensor(a->m)), n,
+                 sensor_direct_loads(monitor_sensor(a->m)) ? "direct BTF loads" : "probe reads",
+                 monitor_initial_cgroups(a->m));
         for (size_t i = 0; i < n; i++) {
                 const struct sensor_hook *h = &hooks[i];
                 if (h->state == SENSOR_HOOK_ACTIVE && a->quiet)

@@ -468,13 +468,34 @@ static void jw_raw(struct jw *w, const char *s) {
 }
 
 static void jw_key(struct jw *w, const char *k) {
-        if (w->r < 0)
+        size_t n = strlen(k);
+        if (w->r < 0 || (w->r = buf_reserve(w->b, n + 4)) < 0)
                 return;
+        char *p = w->b->data + w->b->len;
         if (!w->first)
-                w->r = buf_append_char(w->b, ',');
+                *p++ = ',';
         w->first = false;
+        *p++ = '"';
+        memcpy(p, k, n);
+        p += n;
+        *p++ = '"';
+        *p++ = ':';
+        w->b->len = (size_t) (p - w->b->data);
+        *p = 0;
+}
+
+/* Decimal digits of v, without printf (this runs for every field of every event). */
+static void jw_u64(struct jw *w, uint64_t v, bool neg) {
+        char t[24];
+        size_t i = sizeof(t);
+        do {
+                t[--i] = (char) ('0' + v % 10);
+                v /= 10;
+        } while (v);
+        if (neg)
+                t[--i] = '-';
         if (w->r >= 0)
-                w->r = buf_printf(w->b, "\"%s\":", k);
+                w->r = buf_append(w->b, t + i, sizeof(t) - i);
 }
 
 static void jw_open(struct jw *w, const char *k) {
@@ -521,14 +542,12 @@ static void jw_str(struct jw *w, const char *k, const char *s) {
 
 static void jw_int(struct jw *w, const char *k, long long v) {
         jw_key(w, k);
-        if (w->r >= 0)
-                w->r = buf_printf(w->b, "%lld", v);
+        jw_u64(w, v < 0 ? -(uint64_t) v : (uint64_t) v, v < 0);
 }
 
 static void jw_uint(struct jw *w, const char *k, unsigned long long v) {
         jw_key(w, k);
-        if (w->r >= 0)
-                w->r = buf_printf(w->b, "%llu", v);
+        jw_u64(w, v, false);
 }
 
 static void jw_bool(struct jw *w, const char *k, bool v) {
@@ -557,14 +576,31 @@ static void jw_argv(struct jw *w, const char *k, const char *const *argv) {
         jw_close_arr(w);
 }
 
+/* RFC 3339 in UTC with nanoseconds; the part up to the seconds is formatted once per second. */
 static void jw_time(struct jw *w, const char *k, uint64_t ns) {
+        static _Thread_local time_t cached_sec = -1;
+        static _Thread_local char prefix[80];
         time_t sec = (time_t) (ns / 1000000000u);
-        struct tm tm;
-        char t[64];
-        if (!gmtime_r(&sec, &tm))
-                memset(&tm, 0, sizeof(tm));
-        snprintf(t, sizeof(t), "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned) (ns % 1000000000u));
+        char t[96];
+        if (sec != cached_sec) {
+                struct tm tm;
+                if (!gmtime_r(&sec, &tm))
+                        memset(&tm, 0, sizeof(tm));
+                snprintf(prefix, sizeof(prefix), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+                cached_sec = sec;
+        }
+        uint32_t frac = (uint32_t) (ns % 1000000000u);
+        size_t n = strlen(prefix);
+        memcpy(t, prefix, n);
+        t[n++] = '.';
+        for (int i = 8; i >= 0; i--) {
+                t[n + (size_t) i] = (char) ('0' + frac % 10);
+                frac /= 10;
+        }
+        n += 9;
+        t[n++] = 'Z';
+        t[n] = 0;
         jw_str(w, k, t);
 }
 

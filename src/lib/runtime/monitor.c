@@ -4,6 +4,7 @@
  * event its process's executable and command line. */
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -427,6 +428,8 @@ int monitor_new(const struct monitor_options *o, struct diag *d, struct monitor 
                                  .it_value = {0, TIMER_MS * 1000000L}};
         timerfd_settime(m->timer_fd, 0, &its, NULL);
         update_clock_offset(m);
+        /* loading parsed the kernel's BTF (megabytes, freed by now): give the pages back */
+        malloc_trim(0);
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -490,10 +493,10 @@ int monitor_run(struct monitor *m, uint64_t duration_ms, monitor_event_fn cb, mo
         m->userdata = userdata;
         for (;;) {
                 struct epoll_event evs[4];
-                int n = epoll_wait(m->epfd, evs, ELEMENTSOF(evs), 1000);
+                int n = epoll_wait(m->epfd, evs, ELEMENTSOF(evs), SENSOR_POLL_MS);
                 if (n < 0 && errno != EINTR)
                         return negative_errno();
-                bool stop = false;
+                bool stop = false, consumed = false;
                 for (int i = 0; i < n; i++) {
                         uint64_t v;
                         switch (evs[i].data.u32) {
@@ -501,6 +504,7 @@ int monitor_run(struct monitor *m, uint64_t duration_ms, monitor_event_fn cb, mo
                                 r = sensor_consume(m->sensor, on_record, m);
                                 if (r < 0)
                                         return r;
+                                consumed = true;
                                 break;
                         case 1:
                                 (void) !read(resolver_notify_fd(m->resolver), &v, sizeof(v));
@@ -509,6 +513,11 @@ int monitor_run(struct monitor *m, uint64_t duration_ms, monitor_event_fn cb, mo
                         case 2: stop = true; break;
                         case 3: (void) !read(m->timer_fd, &v, sizeof(v)); break;
                         }
+                }
+                if (!consumed) { /* the kernel does not wake us for every record */
+                        r = sensor_consume(m->sensor, on_record, m);
+                        if (r < 0)
+                                return r;
                 }
                 uint64_t t = mono_ms();
                 holds_release(m, false);

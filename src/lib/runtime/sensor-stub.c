@@ -14,6 +14,10 @@ int sensor_open(const struct sensor_options *o, struct diag *d, struct sensor **
                           "/sys/kernel/btf/vmlinux are needed at build time)");
 }
 
+bool sensor_direct_loads(const struct sensor *s) {
+        return false;
+}
+
 void sensor_free(struct sensor *s) {
 }
 

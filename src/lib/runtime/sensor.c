@@ -30,10 +30,15 @@ struct sensor {
         sensor_record_fn cb;
         void *userdata;
         int cb_error;
+        bool btf_ptrs;
 };
 
 bool sensor_supported(void) {
         return true;
+}
+
+bool sensor_direct_loads(const struct sensor *s) {
+        return s->btf_ptrs;
 }
 
 /* ---- libbpf's log, captured while loading (libbpf has one global print hook) ---- */
@@ -181,8 +186,8 @@ struct refused {
         char why[256];
 };
 
-static int open_skel(const struct sensor_options *o, const struct refused *refused, size_t n_refused,
-                     struct sensor_bpf **ret) {
+static int open_skel(const struct sensor_options *o, bool btf_ptrs, const struct refused *refused,
+                     size_t n_refused, struct sensor_bpf **ret) {
         struct sensor_bpf *skel = sensor_bpf__open();
         if (!skel)
                 return negative_errno();
@@ -191,6 +196,8 @@ static int open_skel(const struct sensor_options *o, const struct refused *refus
         skel->rodata->cfg_cgroup_v2 = l->v2;
         skel->rodata->cfg_hierarchy = l->hierarchy;
         skel->rodata->cfg_self_tgid = (uint32_t) getpid();
+        skel->rodata->cfg_btf = btf_ptrs;
+        skel->rodata->cfg_wakeup_bytes = o->ringbuf_bytes / 8;
         if (!l->v2) {
                 /* the controller's index in the kernel's css_set.subsys[], from its BTF */
                 struct btf *btf = btf__load_vmlinux_btf();
@@ -234,11 +241,15 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
         pthread_mutex_lock(&log_lock);
         libbpf_print_fn_t old = libbpf_set_print(capture_print);
         int r = 0;
+        /* direct BTF loads when the kernel gives raw tracepoints the helpers for them */
+        bool btf_ptrs = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+                                                NULL) > 0 &&
+                        libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) > 0;
 
         for (int attempt = 0; attempt < MAX_PROGS; attempt++) {
                 struct sensor_bpf *skel = NULL;
                 buf_reset(&log_buf);
-                r = open_skel(o, refused, *n_refused, &skel);
+                r = open_skel(o, btf_ptrs, refused, *n_refused, &skel);
                 if (r == -ENOENT) {
                         r = diag_error(d, r, "the kernel's BTF names no cgroup controller '%s'",
                                        o->layout->controller);
@@ -251,9 +262,15 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                 r = sensor_bpf__load(skel);
                 if (r == 0) {
                         s->skel = skel;
+                        s->btf_ptrs = btf_ptrs;
                         break;
                 }
                 sensor_bpf__destroy(skel);
+                if (btf_ptrs) { /* refused with direct loads: everything again with probe reads */
+                        btf_ptrs = false;
+                        attempt--;
+                        continue;
+                }
                 struct refused *f = &refused[*n_refused];
                 if (*n_refused == MAX_PROGS || !failed_prog(log_buf.data ? log_buf.data : "", f->prog,
                                                             sizeof(f->prog), f->why, sizeof(f->why))) {

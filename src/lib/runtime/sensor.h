@@ -29,7 +29,7 @@ struct sensor_options {
         const struct rt_cgroup_layout *layout; /* required: the hierarchy to follow (rt_cgroup_detect) */
 };
 
-#define SENSOR_RINGBUF_DEFAULT (16u << 20)
+#define SENSOR_RINGBUF_DEFAULT (8u << 20)
 
 enum sensor_hook_state {
         SENSOR_HOOK_ACTIVE,
@@ -65,7 +65,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sensor *, sensor_free);
 size_t sensor_hooks(const struct sensor *s, const struct sensor_hook **ret);
 size_t sensor_hooks_active(const struct sensor *s);
 
-/* A file descriptor that becomes readable when records are waiting (for poll/epoll). */
+/* A file descriptor that becomes readable when records are waiting (for poll/epoll). The kernel wakes
+ * it only for exec records or when an eighth of the ring is full: poll it with a timeout of at most
+ * SENSOR_POLL_MS and consume at every timeout, or records wait. */
+#define SENSOR_POLL_MS 10
 int sensor_fd(const struct sensor *s);
 
 /* Calls cb for every record waiting, in ring order, until none is left or cb returns < 0 (then that is
@@ -81,6 +84,9 @@ int sensor_unwatch_cgroup(struct sensor *s, uint64_t cgroup_id);
 size_t sensor_watched_cgroups(struct sensor *s);
 
 int sensor_read_counters(struct sensor *s, struct sensor_counters *ret);
+
+/* true when the programs read kernel memory with direct BTF loads, false when with probe reads */
+bool sensor_direct_loads(const struct sensor *s);
 
 /* true when this build has the sensor (libbpf, bpftool and clang were found at build time). */
 bool sensor_supported(void);
