@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What a container does in the runtime tests (t7xxx), one action per call, built static so the test
+ * image needs nothing but busybox beside it. Prints "ACTION result errno" so a test can see an
+ * attempt that the container's confinement refused (it is still an event).
+ *
+ *   actions listen PORT            bind, listen, accept one connection, close
+ *   actions connect IP PORT        connect (retrying for 10 s until something listens), send, close
+ *   actions unix PATH              bind and listen on a unix socket, connect to it
+ *   actions unshare                unshare(CLONE_NEWNS | CLONE_NEWNET)
+ *   actions mount                  mount("none", "/mnt", "tmpfs")
+ *   actions ptrace                 fork a child that PTRACE_TRACEMEs; attach-style round trip
+ *   actions memfd NAME             memfd_create(NAME)
+ *   actions setuid UID             setuid(UID)
+ *   actions exec PATH              execve(PATH) (expected to fail) */
+
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int report(const char *what, long r) {
+        printf("%s %ld %d\n", what, r, r < 0 ? errno : 0);
+        fflush(stdout);
+        return r < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2)
+                return 2;
+        const char *a = argv[1];
+        if (!strcmp(a, "listen") && argc > 2) {
+                int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+                struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(argv[2])) };
+                setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                report("bind", bind(s, (struct sockaddr *) &sin, sizeof(sin)));
+                report("listen", listen(s, 5));
+                int c = accept(s, NULL, NULL);
+                report("accept", c);
+                char buf[64];
+                if (c >= 0) {
+                        (void) !read(c, buf, sizeof(buf));
+                        close(c);
+                }
+                close(s);
+                return 0;
+        }
+        if (!strcmp(a, "connect") && argc > 3) {
+                struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(argv[3])) };
+                inet_pton(AF_INET, argv[2], &sin.sin_addr);
+                for (int i = 0; i < 100; i++) {
+                        int s = socket(AF_INET, SOCK_STREAM, 0);
+                        if (connect(s, (struct sockaddr *) &sin, sizeof(sin)) == 0) {
+                                (void) !write(s, "hello\n", 6);
+                                close(s);
+                                return report("connect", 0);
+                        }
+                        close(s);
+                        struct timespec ts = { 0, 100000000 };
+                        nanosleep(&ts, NULL);
+                }
+                return report("connect", -1);
+        }
+        if (!strcmp(a, "unix") && argc > 2) {
+                struct sockaddr_un sun = { .sun_family = AF_UNIX };
+                snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[2]);
+                unlink(argv[2]);
+                int s = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+                report("bind", bind(s, (struct sockaddr *) &sun, sizeof(sun)));
+                report("listen", listen(s, 1));
+                return report("connect", connect(c, (struct sockaddr *) &sun, sizeof(sun)));
+        }
+        if (!strcmp(a, "unshare"))
+                return report("unshare", unshare(CLONE_NEWNS | CLONE_NEWNET)), 0;
+        if (!strcmp(a, "mount"))
+                return report("mount", mount("none", "/mnt", "tmpfs", 0, NULL)), 0;
+        if (!strcmp(a, "ptrace")) {
+                pid_t child = fork();
+                if (child == 0) {
+                        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+                        raise(SIGSTOP);
+                        _exit(0);
+                }
+                int st;
+                waitpid(child, &st, 0);
+                report("ptrace", ptrace(PTRACE_CONT, child, NULL, NULL));
+                waitpid(child, &st, 0);
+                return 0;
+        }
+        if (!strcmp(a, "memfd") && argc > 2) {
+                int fd = memfd_create(argv[2], MFD_CLOEXEC);
+                return report("memfd", fd), 0;
+        }
+        if (!strcmp(a, "setuid") && argc > 2)
+                return report("setuid", setuid((uid_t) atoi(argv[2]))), 0;
+        if (!strcmp(a, "exec") && argc > 2) {
+                char *args[] = { argv[2], NULL };
+                return report("exec", execve(argv[2], args, NULL)), 0;
+        }
+        fprintf(stderr, "actions: unknown action '%s'\n", a);
+        return 2;
+}
