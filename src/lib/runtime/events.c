@@ -786,6 +786,8 @@ int rt_event_to_json(const struct rt_event *e, const char *host, struct buf *out
                 jw_str(&w, "image", c->image);
                 jw_str(&w, "image_id", c->image_id);
                 jw_str(&w, "image_digest", c->image_digest);
+                if (c->incomplete)
+                        jw_bool(&w, "incomplete", true);
                 jw_close(&w);
         }
         jw_open(&w, "process");

@@ -15,7 +15,8 @@
  *                ptrace mount umount unshare setns module memfd bpf
  *   syscall      the syscall's name ("openat"), absent for exec/fork/exit from the scheduler
  *   result       the syscall's return value: >= 0, or a negative errno; error: "EACCES" beside it
- *   container    {id, name, image, image_id, image_digest}   (absent for host activity)
+ *   container    {id, name, image, image_id, image_digest, incomplete: true when the engine did not
+ *                describe it (only id)}   (absent for host activity)
  *   process      {pid, tid, ppid, comm, exe, cmdline: [argv…], user: {uid, gid}}
  *   namespaces   {mnt, pid, net}  (inode numbers)           cgroup_id
  *   exec         {filename, exe, interp, cwd, args: [..], parent_exe, euid, egid, cap_effective, ns_pid}

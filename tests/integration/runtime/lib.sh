@@ -50,10 +50,23 @@ stop_agent() {
 }
 
 # events NAME FILTER: the events of agent NAME that match the jq FILTER (compact, one per line).
-events() { jq -c "select($2)" "$T/$1.jsonl"; }
+# (Lines are parsed one by one: the last one may be half written while the agent runs.)
+events() { jq -c -R "fromjson? | select($2)" "$T/$1.jsonl"; }
 # has_event NAME FILTER: at least one such event.
 has_event() { [ -n "$(events "$1" "$2" | head -n 1)" ]; }
 # count_events NAME FILTER
 count_events() { events "$1" "$2" | wc -l; }
 # stats_ok NAME FILTER: the agent's counters (its --stats-file) satisfy the jq FILTER.
 stats_ok() { jq -e "$2" "$T/$1.stats.json" >/dev/null; }
+# json_ok FILE FILTER
+json_ok() { jq -e "$2" "$1" >/dev/null; }
+# wait_event NAME FILTER [SECONDS]: waits (default 10 s) until agent NAME has printed such an event
+# (it flushes its output every second).
+wait_event() {
+        local i
+        for i in $(seq $((${3:-10} * 5))); do
+                has_event "$1" "$2" && return 0
+                sleep 0.2
+        done
+        return 1
+}
