@@ -53,6 +53,7 @@ struct monitor {
         /* monitor thread */
         struct hashmap *holds; /* container id → struct hold */
         struct u64map procs;   /* tgid → struct proc_entry */
+        struct u64map tried;   /* cgroup ids looked up in /proc (value: 1) */
         int64_t boot_to_real;  /* ns to add to CLOCK_BOOTTIME to get CLOCK_REALTIME */
         struct rt_decode_scratch scratch;
         monitor_event_fn cb;
@@ -313,6 +314,37 @@ static int hold_add(struct monitor *m, const char *id, const void *rec, size_t l
         return 0;
 }
 
+/* The kernel filter passed a record from a cgroup the resolver does not know: its cgroup_mkdir record
+ * was dropped (a full ring), or it was created while the sensor loaded. The process's
+ * /proc/PID/cgroup names the path, hence the container; asked once per cgroup. */
+static void learn_cgroup(struct monitor *m, uint64_t cgid, uint32_t pid) {
+        char path[64], line[4096], id[65];
+        if (u64map_get(&m->tried, cgid))
+                return;
+        if (m->tried.n >= 4096)
+                u64map_free(&m->tried);
+        (void) u64map_put(&m->tried, cgid, (void *) 1);
+        snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        while (f && fgets(line, sizeof(line), f)) {
+                /* "4:memory:/docker/<id>" (v1, controllers comma-separated) or "0::/…" (v2) */
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2)
+                        continue;
+                *c2 = 0;
+                bool ours = false;
+                if (m->layout.v2)
+                        ours = c1[1] == 0 && line[0] == '0';
+                else
+                        for (char *tok = strtok(c1 + 1, ","); tok && !ours; tok = strtok(NULL, ","))
+                                ours = streq(tok, m->layout.controller);
+                if (ours && rt_cgroup_container_id(c2 + 1, id) == 0) {
+                        (void) resolver_cgroup_add(m->resolver, cgid, id);
+                        return;
+                }
+        }
+}
+
 static int on_record(void *userdata, const void *rec, size_t len) {
         struct monitor *m = userdata;
         struct stk_event_header h;
@@ -341,6 +373,10 @@ static int on_record(void *userdata, const void *rec, size_t len) {
         bool pending = false;
         _cleanup_(rt_container_unrefp) struct rt_container *c =
                 resolver_lookup(m->resolver, h.cgroup_id, &pending);
+        if (!c && !(h.flags & STK_F_HOST)) {
+                learn_cgroup(m, h.cgroup_id, h.tgid);
+                c = resolver_lookup(m->resolver, h.cgroup_id, &pending);
+        }
         if (c) {
                 struct hold *hd = hashmap_get(m->holds, c->id);
                 if (hd && !pending)
@@ -455,6 +491,7 @@ void monitor_free(struct monitor *m) {
         for (size_t i = 0; u64map_next(&m->procs, &i, &pid, (void **) &p);)
                 proc_entry_free(p);
         u64map_free(&m->procs);
+        u64map_free(&m->tried);
         sensor_free(m->sensor);
         resolver_free(m->resolver);
         if (m->epfd >= 0)

@@ -46,6 +46,7 @@ bool sensor_direct_loads(const struct sensor *s) {
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct buf log_buf = BUF_INIT(256 * 1024);
 
+static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap) _printf_(2, 0);
 static int capture_print(enum libbpf_print_level level, const char *fmt, va_list ap) {
         if (level == LIBBPF_DEBUG)
                 return 0;
