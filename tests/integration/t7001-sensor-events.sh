@@ -109,8 +109,8 @@ docker run --rm "$IMG" cat /etc/hostname >/dev/null
 sleep 1
 stop_agent a2
 check "--host: the host's read of the marker, flagged host" \
-        has_event a2 ".type == \"open\" and .file.path == \"$marker\" and .host == true and .container == null"
+        has_event a2 ".type == \"open\" and .file.path == \"$marker\" and .on_host == true and .container == null"
 check "--host: container events keep their container" \
-        has_event a2 ".type == \"open\" and .file.path == \"/etc/hostname\" and .container.image == \"$IMG\" and .host != true"
+        has_event a2 ".type == \"open\" and .file.path == \"/etc/hostname\" and .container.image == \"$IMG\" and .on_host != true"
 check "--host: the agent's own activity is not recorded" \
         test "$(count_events a2 ".process.pid == $AGENT_PID")" = 0

@@ -970,7 +970,7 @@ int rt_event_to_json(const struct rt_event *e, const char *host, struct buf *out
         if (e->truncated)
                 jw_bool(&w, "truncated", true);
         if (e->host)
-                jw_bool(&w, "host", true);
+                jw_bool(&w, "on_host", true);
         jw_raw(&w, "}\n");
         return w.r;
 }

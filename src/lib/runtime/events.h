@@ -31,6 +31,7 @@
  *   mount        {source, target, fstype, flags}            namespace {flags: [mnt, pid, …], fd, path}
  *   module       {path, fd, size, params}                   memfd {name, flags}   bpf {cmd, prog_type}
  *   truncated    true when a string or path was cut at its bound
+ *   on_host      true for host activity recorded because of --host (no container)
  */
 
 #include <stdatomic.h>
