@@ -22,20 +22,28 @@
 #define _unlikely_(x)   (__builtin_expect(!!(x), 0))
 #define _warn_unused_   __attribute__((warn_unused_result))
 #define _malloc_        __attribute__((malloc))
+#define _fallthrough_   __attribute__((fallthrough))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
-#define MIN(a, b)                                                                                             \
+/* MIN/MAX evaluate each argument once and nest without shadowing (unique local names). */
+#define XCONCATENATE(x, y) x##y
+#define CONCATENATE(x, y)  XCONCATENATE(x, y)
+#define UNIQ_T(x, uniq)    CONCATENATE(unique_prefix_, CONCATENATE(x, uniq))
+#define UNIQ               __COUNTER__
+#define MIN(a, b)          MIN_(UNIQ, (a), UNIQ, (b))
+#define MIN_(aq, a, bq, b)                                                                                    \
         ({                                                                                                    \
-                typeof(a) _a = (a);                                                                           \
-                typeof(b) _b = (b);                                                                           \
-                _a < _b ? _a : _b;                                                                            \
+                const typeof(a) UNIQ_T(A, aq) = (a);                                                          \
+                const typeof(b) UNIQ_T(B, bq) = (b);                                                          \
+                UNIQ_T(A, aq) < UNIQ_T(B, bq) ? UNIQ_T(A, aq) : UNIQ_T(B, bq);                                \
         })
-#define MAX(a, b)                                                                                             \
+#define MAX(a, b)          MAX_(UNIQ, (a), UNIQ, (b))
+#define MAX_(aq, a, bq, b)                                                                                    \
         ({                                                                                                    \
-                typeof(a) _a = (a);                                                                           \
-                typeof(b) _b = (b);                                                                           \
-                _a > _b ? _a : _b;                                                                            \
+                const typeof(a) UNIQ_T(A, aq) = (a);                                                          \
+                const typeof(b) UNIQ_T(B, bq) = (b);                                                          \
+                UNIQ_T(A, aq) > UNIQ_T(B, bq) ? UNIQ_T(A, aq) : UNIQ_T(B, bq);                                \
         })
 
 /* Hand ownership of a pointer to someone else: returns it and leaves NULL behind, so the _cleanup_
@@ -85,6 +93,12 @@ static inline void fclosep(FILE **f) {
                 if (*p)                                                                                       \
                         func(*p);                                                                             \
         }
+
+/* qsort() that accepts an empty (NULL) array, which plain qsort() does not (UBSan flags it). */
+static inline void qsort_safe(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+        if (n > 1)
+                qsort(base, n, size, cmp);
+}
 
 /* Returns -errno, never 0, even if errno was somehow left at 0. */
 static inline int negative_errno(void) {
