@@ -105,7 +105,7 @@ build_image() {
         rm -rf "$tmp"
         mkdir -p "$tmp/work"
         start=$(date +%s)
-        if ! PARENT_TAG=${parent:+$(tag_of "$parent")} "$here/$name/recipe" "$tmp/work" "$tag" >"$dir.log" 2>&1; then
+        if ! FORCE=${forced[$name]:-} PARENT_TAG=${parent:+$(tag_of "$parent")} "$here/$name/recipe" "$tmp/work" "$tag" >"$dir.log" 2>&1; then
                 tail -n 30 "$dir.log" >&2
                 die "recipe for $name failed (full log: $dir.log)"
         fi
@@ -121,6 +121,7 @@ build_image() {
         mv "$tmp" "$dir"
         say "built $name in ${secs}s ($(du -sh "$dir/docker-archive.tar" | cut -f1) docker-archive)"
         # Old recipes' images: drop them from the cache and, when nothing else uses them, the engine.
+        rm -rf "$images_dir/$name"/*.log "$images_dir/$name"/*.tmp
         for old in "$images_dir/$name"/*/; do
                 old=${old%/}
                 [ "$old" = "$dir" ] && continue
