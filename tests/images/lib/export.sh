@@ -36,7 +36,8 @@ _export_into() {
 
 _skopeo_copy() { skopeo --insecure-policy copy "$@" >/dev/null; }
 
-_to_gzip() { gzip -n -c "$2" >"$1"; }
+# pigz writes the same format on every core; gzip where it is not installed.
+_to_gzip() { if command -v pigz >/dev/null 2>&1; then pigz -n -c "$2" >"$1"; else gzip -n -c "$2" >"$1"; fi; }
 _to_docker_oci_archive() { python3 "$_export_lib/ocitool.py" docker-oci-archive "$2" "$1"; }
 _to_oci() { _skopeo_copy --dest-compress --dest-compress-format "$3" "docker-archive:$2" "oci:$1:latest"; }
 _to_oci_archive() { _skopeo_copy "oci:$2:latest" "oci-archive:$1:latest"; }
