@@ -47,6 +47,7 @@ _to_bundle() { umoci unpack --image "$2:latest" "$1" >/dev/null; }
 # export_image NAME IMAGEDIR FORMAT: makes sure the export exists and prints its path.
 export_image() {
         local name=$1 dir=$2 fmt=$3 ex out
+        [ "$fmt" = oci ] && fmt=oci-dir # the name bench/sbom.sh uses
         ex=$(_exports_dir "$dir")
         case $fmt in
         docker-archive) out=$dir/docker-archive.tar ;;
