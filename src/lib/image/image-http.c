@@ -17,44 +17,45 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "core/json-util.h"
 #include "image-remote.h"
 
-#define STREAM_BUF_SIZE (256 * KiB)
-#define STREAM_BUF_MAX (4 * MiB)       /* a single curl write larger than this is refused */
-#define DISCARD_MAX (64 * KiB)         /* body of a redirect we skip */
-#define METADATA_TOTAL_FACTOR 5        /* capped requests: whole transfer within 5 × the idle timeout */
-#define USER_AGENT "stockade/" STOCKADE_VERSION
+#define STREAM_BUF_SIZE       (256 * KiB)
+#define STREAM_BUF_MAX        (4 * MiB)  /* a single curl write larger than this is refused */
+#define DISCARD_MAX           (64 * KiB) /* body of a redirect we skip */
+#define METADATA_TOTAL_FACTOR 5          /* capped requests: whole transfer within 5 × the idle timeout */
+#define USER_AGENT            "stockade/" STOCKADE_VERSION
 
 struct http_stream {
         struct http_options opts;
         CURLM *multi;
         CURL *easy;
-        bool attached;          /* easy is in multi */
+        bool attached; /* easy is in multi */
         struct curl_slist *hdrs;
-        char **extra;           /* the caller's extra header lines, copied */
-        char *auth_line;        /* "Authorization: …", NULL once we left the origin */
-        char *url;              /* current hop */
-        char *origin;           /* scheme://host:port of the first URL */
+        char **extra;    /* the caller's extra header lines, copied */
+        char *auth_line; /* "Authorization: …", NULL once we left the origin */
+        char *url;       /* current hop */
+        char *origin;    /* scheme://host:port of the first URL */
         char *post_body;
         uint64_t max_body;
         unsigned redirects;
 
         /* the response in flight */
         long status;
-        bool headers_done;      /* headers of the final response are complete */
-        bool redirect_pending;  /* this response is a redirect, to follow when it ends */
+        bool headers_done;     /* headers of the final response are complete */
+        bool redirect_pending; /* this response is a redirect, to follow when it ends */
         bool done;
         CURLcode result;
         bool paused;
         bool too_large;
-        uint64_t received;      /* body bytes of the final response */
-        uint64_t discarded;     /* body bytes of redirect responses */
+        uint64_t received;  /* body bytes of the final response */
+        uint64_t discarded; /* body bytes of redirect responses */
 
         char *buf;
         size_t alloc, pos, len;
-        int64_t last_progress;  /* CLOCK_MONOTONIC ms of the last bytes received */
+        int64_t last_progress; /* CLOCK_MONOTONIC ms of the last bytes received */
 
-        int error;              /* sticky failure */
+        int error; /* sticky failure */
         char errbuf[CURL_ERROR_SIZE];
         char err[512];
 };
@@ -62,17 +63,20 @@ struct http_stream {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_FAILED_INIT;
 
-static void curl_init(void) {
+static void curl_init(void)
+{
         curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int64_t now_ms(void) {
+static int64_t now_ms(void)
+{
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-unsigned http_timeout(const struct http_options *o) {
+unsigned http_timeout(const struct http_options *o)
+{
         if (o && o->timeout_sec)
                 return o->timeout_sec;
         const char *e = getenv("STOCKADE_REGISTRY_TIMEOUT");
@@ -85,7 +89,8 @@ unsigned http_timeout(const struct http_options *o) {
         return HTTP_DEFAULT_TIMEOUT;
 }
 
-char *http_escape(const char *s) {
+char *http_escape(const char *s)
+{
         char *e = curl_easy_escape(NULL, s, 0);
         if (!e)
                 return NULL;
@@ -94,19 +99,22 @@ char *http_escape(const char *s) {
         return r;
 }
 
-void http_media_type(const char *value, char *out, size_t outlen) {
+void http_media_type(const char *value, char *out, size_t outlen)
+{
         size_t k = 0;
         if (outlen == 0)
                 return;
         while (value && (*value == ' ' || *value == '\t'))
                 value++;
-        for (; value && *value && *value != ';' && *value != ' ' && *value != '\t' && k + 1 < outlen; value++)
+        for (; value && *value && *value != ';' && *value != ' ' && *value != '\t' && k + 1 < outlen;
+             value++)
                 out[k++] = (char) (*value >= 'A' && *value <= 'Z' ? *value + 32 : *value);
         out[k] = 0;
 }
 
 static int set_error(struct http_stream *st, int err, const char *fmt, ...) _printf_(3, 4);
-static int set_error(struct http_stream *st, int err, const char *fmt, ...) {
+static int set_error(struct http_stream *st, int err, const char *fmt, ...)
+{
         va_list ap;
         if (st->error)
                 return st->error;
@@ -118,7 +126,8 @@ static int set_error(struct http_stream *st, int err, const char *fmt, ...) {
 }
 
 /* scheme://host:port of a URL, lowercased, malloc'd; NULL when it does not parse. */
-static char *origin_of(const char *url, char **ret_scheme) {
+static char *origin_of(const char *url, char **ret_scheme)
+{
         CURLU *u = curl_url();
         char *scheme = NULL, *host = NULL, *port = NULL, *r = NULL;
         if (!u)
@@ -146,11 +155,13 @@ out:
         return r;
 }
 
-static bool is_redirect(long code) {
+static bool is_redirect(long code)
+{
         return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
-static size_t header_cb(char *p, size_t size, size_t n, void *userdata) {
+static size_t header_cb(char *p, size_t size, size_t n, void *userdata)
+{
         struct http_stream *st = userdata;
         size_t len = size * n;
 
@@ -178,7 +189,8 @@ static size_t header_cb(char *p, size_t size, size_t n, void *userdata) {
         return len;
 }
 
-static size_t write_cb(char *p, size_t size, size_t n, void *userdata) {
+static size_t write_cb(char *p, size_t size, size_t n, void *userdata)
+{
         struct http_stream *st = userdata;
         size_t len = size * n;
 
@@ -230,18 +242,17 @@ static size_t write_cb(char *p, size_t size, size_t n, void *userdata) {
 }
 
 /* Maps a finished transfer's failure to an errno and a message. */
-static int fail_curl(struct http_stream *st, CURLcode c) {
+static int fail_curl(struct http_stream *st, CURLcode c)
+{
         const char *msg = st->errbuf[0] ? st->errbuf : curl_easy_strerror(c);
         long os_errno = 0;
 
         if (st->error)
                 return st->error;
         switch (c) {
-        case CURLE_OPERATION_TIMEDOUT:
-                return set_error(st, -ETIMEDOUT, "timed out (%s)", msg);
+        case CURLE_OPERATION_TIMEDOUT: return set_error(st, -ETIMEDOUT, "timed out (%s)", msg);
         case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_RESOLVE_PROXY:
-                return set_error(st, -EHOSTUNREACH, "%s", msg);
+        case CURLE_COULDNT_RESOLVE_PROXY: return set_error(st, -EHOSTUNREACH, "%s", msg);
         case CURLE_COULDNT_CONNECT:
                 curl_easy_getinfo(st->easy, CURLINFO_OS_ERRNO, &os_errno);
                 if (os_errno > 0)
@@ -250,10 +261,10 @@ static int fail_curl(struct http_stream *st, CURLcode c) {
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM:
-                return set_error(st, -EPROTO, "TLS failed: %s", msg);
+        case CURLE_SSL_CERTPROBLEM: return set_error(st, -EPROTO, "TLS failed: %s", msg);
         case CURLE_FILESIZE_EXCEEDED:
-                return set_error(st, -E2BIG, "response is larger than %llu bytes", (unsigned long long) st->max_body);
+                return set_error(st, -E2BIG, "response is larger than %llu bytes",
+                                 (unsigned long long) st->max_body);
         case CURLE_WRITE_ERROR:
                 if (st->too_large)
                         return set_error(st, -E2BIG, "response is larger than %llu bytes",
@@ -261,20 +272,18 @@ static int fail_curl(struct http_stream *st, CURLcode c) {
                 return set_error(st, -EIO, "%s", msg);
         case CURLE_PARTIAL_FILE:
         case CURLE_RECV_ERROR:
-        case CURLE_GOT_NOTHING:
-                return set_error(st, -ECONNRESET, "connection broken: %s", msg);
-        case CURLE_UNSUPPORTED_PROTOCOL:
-                return set_error(st, -EPROTONOSUPPORT, "%s", msg);
-        default:
-                return set_error(st, -EIO, "%s", msg);
+        case CURLE_GOT_NOTHING: return set_error(st, -ECONNRESET, "connection broken: %s", msg);
+        case CURLE_UNSUPPORTED_PROTOCOL: return set_error(st, -EPROTONOSUPPORT, "%s", msg);
+        default: return set_error(st, -EIO, "%s", msg);
         }
 }
 
-static int build_headers(struct http_stream *st) {
+static int build_headers(struct http_stream *st)
+{
         curl_slist_free_all(st->hdrs);
         st->hdrs = NULL;
         /* No "Expect: 100-continue" on POSTs: token servers answer at once. */
-        const char *base[] = { "Expect:", NULL };
+        const char *base[] = {"Expect:", NULL};
         for (size_t i = 0; base[i]; i++) {
                 struct curl_slist *l = curl_slist_append(st->hdrs, base[i]);
                 if (!l)
@@ -296,7 +305,8 @@ static int build_headers(struct http_stream *st) {
         return 0;
 }
 
-static int begin(struct http_stream *st) {
+static int begin(struct http_stream *st)
+{
         CURL *e = st->easy;
         unsigned timeout = http_timeout(&st->opts);
         int r;
@@ -336,7 +346,8 @@ static int begin(struct http_stream *st) {
         if (ok && st->max_body) {
                 /* Metadata: fail early on a large Content-Length, and bound the whole exchange. */
                 ok = curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) st->max_body) == CURLE_OK &&
-                     curl_easy_setopt(e, CURLOPT_TIMEOUT, (long) timeout * METADATA_TOTAL_FACTOR) == CURLE_OK;
+                     curl_easy_setopt(e, CURLOPT_TIMEOUT, (long) timeout * METADATA_TOTAL_FACTOR) ==
+                             CURLE_OK;
         }
         if (ok && st->opts.insecure)
                 ok = curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) == CURLE_OK &&
@@ -354,7 +365,8 @@ static int begin(struct http_stream *st) {
         return 0;
 }
 
-static int follow(struct http_stream *st) {
+static int follow(struct http_stream *st)
+{
         char *loc = NULL, *scheme = NULL;
 
         if (curl_easy_getinfo(st->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
@@ -379,7 +391,8 @@ static int follow(struct http_stream *st) {
 
 /* Drives the transfer until it has what the caller waits for: the final response's headers, or body
  * bytes in the buffer (or the end). */
-static int pump(struct http_stream *st, bool want_body) {
+static int pump(struct http_stream *st, bool want_body)
+{
         int64_t wait_start = now_ms();
         int64_t timeout_ms = (int64_t) http_timeout(&st->opts) * 1000;
 
@@ -421,13 +434,15 @@ static int pump(struct http_stream *st, bool want_body) {
 
                 int64_t now = now_ms(), idle_from = MAX(wait_start, st->last_progress);
                 if (now - idle_from > timeout_ms)
-                        return set_error(st, -ETIMEDOUT, "no response for %u seconds", http_timeout(&st->opts));
+                        return set_error(st, -ETIMEDOUT, "no response for %u seconds",
+                                         http_timeout(&st->opts));
                 if (curl_multi_poll(st->multi, NULL, 0, 500, NULL) != CURLM_OK)
                         return set_error(st, -EIO, "transfer failed");
         }
 }
 
-void http_stream_free(struct http_stream *st) {
+void http_stream_free(struct http_stream *st)
+{
         if (!st)
                 return;
         if (st->attached)
@@ -448,7 +463,8 @@ void http_stream_free(struct http_stream *st) {
         free(st);
 }
 
-static bool header_line_ok(const char *s) {
+static bool header_line_ok(const char *s)
+{
         for (; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
                         return false;
@@ -456,7 +472,8 @@ static bool header_line_ok(const char *s) {
 }
 
 int http_stream_start(const struct http_options *o, const struct http_request *req, char *err, size_t errlen,
-                      struct http_stream **ret) {
+                      struct http_stream **ret)
+{
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
         char *scheme = NULL;
         int r;
@@ -529,29 +546,34 @@ int http_stream_start(const struct http_options *o, const struct http_request *r
         return 0;
 }
 
-long http_stream_status(const struct http_stream *st) {
+long http_stream_status(const struct http_stream *st)
+{
         return st->status;
 }
 
-const char *http_stream_url(const struct http_stream *st) {
+const char *http_stream_url(const struct http_stream *st)
+{
         return st->url;
 }
 
-const char *http_stream_header(struct http_stream *st, const char *name, size_t index) {
+const char *http_stream_header(struct http_stream *st, const char *name, size_t index)
+{
         struct curl_header *h;
         if (curl_easy_header(st->easy, name, index, CURLH_HEADER, -1, &h) != CURLHE_OK)
                 return NULL;
         return h->value;
 }
 
-int64_t http_stream_content_length(struct http_stream *st) {
+int64_t http_stream_content_length(struct http_stream *st)
+{
         curl_off_t cl = -1;
         if (curl_easy_getinfo(st->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK)
                 return -1;
         return cl;
 }
 
-ssize_t http_stream_read(struct http_stream *st, void *buf, size_t n) {
+ssize_t http_stream_read(struct http_stream *st, void *buf, size_t n)
+{
         if (st->error)
                 return st->error;
         if (n == 0)
@@ -572,11 +594,13 @@ ssize_t http_stream_read(struct http_stream *st, void *buf, size_t n) {
         return 0;
 }
 
-const char *http_stream_error(const struct http_stream *st) {
+const char *http_stream_error(const struct http_stream *st)
+{
         return st->err[0] ? st->err : "unknown error";
 }
 
-int http_stream_read_all(struct http_stream *st, struct buf *b) {
+int http_stream_read_all(struct http_stream *st, struct buf *b)
+{
         char chunk[16384];
         for (;;) {
                 ssize_t k = http_stream_read(st, chunk, sizeof chunk);
@@ -590,4 +614,30 @@ int http_stream_read_all(struct http_stream *st, struct buf *b) {
                 if (r < 0)
                         return r;
         }
+}
+
+/* Reads an error response's body for its message: the registry's JSON errors (code: message), or the
+ * first line of text. */
+void http_stream_error_text(struct http_stream *st, char *out, size_t outlen)
+{
+        struct buf b = BUF_INIT(HTTP_ERROR_BODY_MAX);
+        long status = http_stream_status(st);
+        (void) http_stream_read_all(st, &b);
+        _cleanup_(json_decrefp) json_t *j = b.len ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+        json_t *errs = json_get_arr(j, "errors");
+        json_t *e0 = errs ? json_array_get(errs, 0) : NULL;
+        const char *code = json_get_str(e0, "code"), *msg = json_get_str(e0, "message");
+        if (!msg)
+                msg = json_get_str(j, "message"); /* the engine's form */
+        if (!msg)
+                msg = json_get_str(j, "details");
+        if (code || msg)
+                snprintf(out, outlen, "HTTP %ld %s%s%.200s", status, code ? code : "",
+                         code && msg ? ": " : "", msg ? msg : "");
+        else if (b.len && !j) {
+                size_t n = strcspn(b.data, "\r\n");
+                snprintf(out, outlen, "HTTP %ld: %.*s", status, (int) MIN(n, (size_t) 200), b.data);
+        } else
+                snprintf(out, outlen, "HTTP %ld", status);
+        buf_free(&b);
 }

@@ -19,11 +19,11 @@
 #include "image-remote.h"
 #include "path-util.h"
 
-#define MAX_INDEX_DEPTH 4
+#define MAX_INDEX_DEPTH    4
 #define TOKEN_RESPONSE_MAX (1 * MiB)
-#define TOKEN_MAX (64 * KiB)
+#define TOKEN_MAX          (64 * KiB)
 #define TOKEN_MIN_LIFETIME 60 /* seconds; the distribution spec's default */
-#define MAX_TOKENS 8
+#define MAX_TOKENS         8
 
 static const char *const manifest_accept[] = {
         "Accept: " MT_OCI_INDEX ", " MT_OCI_MANIFEST ", " MT_DOCKER_LIST ", " MT_DOCKER_MANIFEST,
@@ -32,12 +32,14 @@ static const char *const manifest_accept[] = {
 
 /* ---- references ---- */
 
-static bool is_alnum_lower(char c) {
+static bool is_alnum_lower(char c)
+{
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
 /* One path component: [a-z0-9]+ ((\.|_|__|-+)[a-z0-9]+)* */
-static bool path_component_ok(const char *p, size_t n) {
+static bool path_component_ok(const char *p, size_t n)
+{
         size_t i = 0;
         if (n == 0 || !is_alnum_lower(p[0]) || !is_alnum_lower(p[n - 1]))
                 return false;
@@ -63,7 +65,8 @@ static bool path_component_ok(const char *p, size_t n) {
         return true;
 }
 
-static bool label_ok(const char *p, size_t n) {
+static bool label_ok(const char *p, size_t n)
+{
         if (n == 0 || n > 63)
                 return false;
         for (size_t i = 0; i < n; i++) {
@@ -76,7 +79,8 @@ static bool label_ok(const char *p, size_t n) {
 }
 
 /* host[:port], host a DNS name, an IPv4 address or a bracketed IPv6 address. */
-static bool domain_ok(const char *p, size_t n) {
+static bool domain_ok(const char *p, size_t n)
+{
         size_t host_end = n;
         if (n == 0)
                 return false;
@@ -85,8 +89,8 @@ static bool domain_ok(const char *p, size_t n) {
                 if (!close || close == p + 1)
                         return false;
                 for (const char *q = p + 1; q < close; q++)
-                        if (!((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') || (*q >= 'A' && *q <= 'F') ||
-                              *q == ':' || *q == '.'))
+                        if (!((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') ||
+                              (*q >= 'A' && *q <= 'F') || *q == ':' || *q == '.'))
                                 return false;
                 host_end = (size_t) (close - p) + 1;
                 if (host_end < n && p[host_end] != ':')
@@ -119,32 +123,36 @@ static bool domain_ok(const char *p, size_t n) {
         return true;
 }
 
-static bool tag_ok(const char *t) {
+static bool tag_ok(const char *t)
+{
         size_t n = strlen(t);
         if (n == 0 || n > 128)
                 return false;
         for (size_t i = 0; i < n; i++) {
                 char c = t[i];
-                bool w = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+                bool w = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                         c == '_';
                 if (!w && (i == 0 || (c != '.' && c != '-')))
                         return false;
         }
         return true;
 }
 
-void image_reference_done(struct image_reference *r) {
+void image_reference_done(struct image_reference *r)
+{
         if (!r)
                 return;
         free(r->domain);
         free(r->repository);
         free(r->tag);
         free(r->digest);
-        *r = (struct image_reference){ 0 };
+        *r = (struct image_reference){0};
 }
 
-int image_reference_parse(const char *s, struct image_reference *ret, const char **ret_why) {
+int image_reference_parse(const char *s, struct image_reference *ret, const char **ret_why)
+{
         _cleanup_free_ char *copy = NULL;
-        struct image_reference r = { 0 };
+        struct image_reference r = {0};
         const char *why = NULL;
         int err = -EINVAL;
 
@@ -233,7 +241,8 @@ int image_reference_parse(const char *s, struct image_reference *ret, const char
                         bool upper = false;
                         for (size_t i = 0; i < n; i++)
                                 upper |= p[i] >= 'A' && p[i] <= 'Z';
-                        why = upper ? "repository names must be lowercase" : "the repository name is malformed";
+                        why = upper ? "repository names must be lowercase"
+                                    : "the repository name is malformed";
                         goto fail;
                 }
                 if (!e)
@@ -268,11 +277,13 @@ fail:
         return err;
 }
 
-const char *image_reference_api_host(const struct image_reference *r) {
+const char *image_reference_api_host(const struct image_reference *r)
+{
         return streq(r->domain, "docker.io") ? "registry-1.docker.io" : r->domain;
 }
 
-char *image_reference_familiar(const struct image_reference *r) {
+char *image_reference_familiar(const struct image_reference *r)
+{
         char *s = NULL;
         if (streq(r->domain, "docker.io")) {
                 const char *p = r->repository;
@@ -283,7 +294,8 @@ char *image_reference_familiar(const struct image_reference *r) {
         return asprintf(&s, "%s/%s", r->domain, r->repository) < 0 ? NULL : s;
 }
 
-char *image_reference_subject(const struct image_reference *r) {
+char *image_reference_subject(const struct image_reference *r)
+{
         _cleanup_free_ char *f = image_reference_familiar(r);
         char *s = NULL;
         if (!f)
@@ -310,11 +322,11 @@ struct token {
 struct registry {
         struct image_source *s;
         struct image_reference ref;
-        const char *host;       /* where the API is: registry-1.docker.io for docker.io */
-        char *base;             /* "https://host" (or http:// when insecure and TLS is not spoken) */
-        char *familiar;         /* "localhost:5000/app" */
-        char *subject;          /* "localhost:5000/app:1.0" */
-        char *scope;            /* "repository:app:pull" */
+        const char *host; /* where the API is: registry-1.docker.io for docker.io */
+        char *base;       /* "https://host" (or http:// when insecure and TLS is not spoken) */
+        char *familiar;   /* "localhost:5000/app" */
+        char *subject;    /* "localhost:5000/app:1.0" */
+        char *scope;      /* "repository:app:pull" */
         struct http_options http;
 
         /* Shared by the layer threads once open() is done. */
@@ -328,13 +340,15 @@ struct registry {
         struct registry_credentials creds;
 };
 
-static int64_t now_sec(void) {
+static int64_t now_sec(void)
+{
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return ts.tv_sec;
 }
 
-static void registry_free(struct registry *reg) {
+static void registry_free(struct registry *reg)
+{
         if (!reg)
                 return;
         image_reference_done(&reg->ref);
@@ -356,15 +370,18 @@ static void registry_free(struct registry *reg) {
 }
 
 /* Called with reg->lock held. */
-static int ensure_credentials(struct registry *reg) {
+static int ensure_credentials(struct registry *reg)
+{
         if (!reg->creds_looked_up) {
-                reg->creds_result = registry_credentials_find(reg->s->opts, reg->ref.domain, reg->s->diag, &reg->creds);
+                reg->creds_result =
+                        registry_credentials_find(reg->s->opts, reg->ref.domain, reg->s->diag, &reg->creds);
                 reg->creds_looked_up = true;
         }
         return reg->creds_result;
 }
 
-static char *basic_authorization(const struct registry_credentials *c) {
+static char *basic_authorization(const struct registry_credentials *c)
+{
         _cleanup_free_ char *pair = NULL, *enc = NULL;
         char *r = NULL;
         if (asprintf(&pair, "%s:%s", c->username, c->password ? c->password : "") < 0)
@@ -377,7 +394,8 @@ static char *basic_authorization(const struct registry_credentials *c) {
 }
 
 /* Called with reg->lock held. */
-static struct token *find_token(struct registry *reg, const char *scope) {
+static struct token *find_token(struct registry *reg, const char *scope)
+{
         for (size_t i = 0; i < reg->n_tokens; i++)
                 if (streq(reg->tokens[i].scope, scope))
                         return &reg->tokens[i];
@@ -385,7 +403,8 @@ static struct token *find_token(struct registry *reg, const char *scope) {
 }
 
 /* The Authorization value to send for a request in scope, or NULL for none. */
-static int current_authorization(struct registry *reg, const char *scope, char **ret) {
+static int current_authorization(struct registry *reg, const char *scope, char **ret)
+{
         char *a = NULL;
         pthread_mutex_lock(&reg->lock);
         if (reg->scheme == AUTH_BASIC && reg->creds.username) {
@@ -406,10 +425,9 @@ static int current_authorization(struct registry *reg, const char *scope, char *
         return 0;
 }
 
-static void format_http_error(struct http_stream *st, char *out, size_t outlen);
-
 /* Fetches a bearer token for scope from the realm (reg->lock held). */
-static int fetch_token(struct registry *reg, const char *scope) {
+static int fetch_token(struct registry *reg, const char *scope)
+{
         struct image_source *s = reg->s;
         _cleanup_free_ char *url = NULL, *esc_service = NULL, *esc_scope = NULL, *auth = NULL, *post = NULL;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
@@ -430,16 +448,17 @@ static int fetch_token(struct registry *reg, const char *scope) {
         if (have_creds && reg->creds.identity_token) {
                 /* OAuth2 refresh token from `docker login` (some registries): POST for an access token. */
                 _cleanup_free_ char *esc_tok = http_escape(reg->creds.identity_token);
-                if (!esc_tok || asprintf(&post, "grant_type=refresh_token&client_id=stockade&service=%s&scope=%s"
-                                                "&refresh_token=%s",
+                if (!esc_tok || asprintf(&post,
+                                         "grant_type=refresh_token&client_id=stockade&service=%s&scope=%s"
+                                         "&refresh_token=%s",
                                          esc_service, esc_scope, esc_tok) < 0) {
                         post = NULL;
                         return -ENOMEM;
                 }
                 url = strdup(reg->realm);
         } else {
-                if (asprintf(&url, "%s%sservice=%s&scope=%s", reg->realm, strchr(reg->realm, '?') ? "&" : "?",
-                             esc_service, esc_scope) < 0)
+                if (asprintf(&url, "%s%sservice=%s&scope=%s", reg->realm,
+                             strchr(reg->realm, '?') ? "&" : "?", esc_service, esc_scope) < 0)
                         url = NULL;
                 if (have_creds && reg->creds.username) {
                         auth = basic_authorization(&reg->creds);
@@ -450,7 +469,7 @@ static int fetch_token(struct registry *reg, const char *scope) {
         if (!url)
                 return -ENOMEM;
 
-        static const char *const accept_json[] = { "Accept: application/json", NULL };
+        static const char *const accept_json[] = {"Accept: application/json", NULL};
         struct http_request req = {
                 .url = url,
                 .headers = accept_json,
@@ -467,7 +486,8 @@ static int fetch_token(struct registry *reg, const char *scope) {
         long status = http_stream_status(st);
         if (status == 401 || status == 403) {
                 if (have_creds)
-                        return diag_error(s->diag, -EACCES, "registry '%s' refused credentials for '%s' (%ld)",
+                        return diag_error(s->diag, -EACCES,
+                                          "registry '%s' refused credentials for '%s' (%ld)",
                                           reg->ref.domain, reg->subject, status);
                 return diag_error(s->diag, -EACCES,
                                   "registry '%s' requires credentials for '%s' (%ld); none were given "
@@ -475,9 +495,10 @@ static int fetch_token(struct registry *reg, const char *scope) {
                                   reg->ref.domain, reg->subject, status);
         }
         if (status != 200) {
-                format_http_error(st, err, sizeof err);
-                return diag_error(s->diag, -EIO, "token server '%.200s' of registry '%s' failed for '%s': %s",
-                                  reg->realm, reg->ref.domain, reg->subject, err);
+                http_stream_error_text(st, err, sizeof err);
+                return diag_error(s->diag, -EIO,
+                                  "token server '%.200s' of registry '%s' failed for '%s': %s", reg->realm,
+                                  reg->ref.domain, reg->subject, err);
         }
         r = http_stream_read_all(st, &body);
         if (r < 0) {
@@ -497,12 +518,14 @@ static int fetch_token(struct registry *reg, const char *scope) {
                 return diag_error(s->diag, -EBADMSG, "token server '%.200s' of registry '%s' sent no token",
                                   reg->realm, reg->ref.domain);
         if (strlen(tok) > TOKEN_MAX)
-                return diag_error(s->diag, -E2BIG, "token server '%.200s' of registry '%s' sent a token that is too long",
+                return diag_error(s->diag, -E2BIG,
+                                  "token server '%.200s' of registry '%s' sent a token that is too long",
                                   reg->realm, reg->ref.domain);
         for (const char *p = tok; *p; p++)
                 if ((unsigned char) *p <= 0x20 || *p == 0x7f)
                         return diag_error(s->diag, -EBADMSG,
-                                          "token server '%.200s' of registry '%s' sent a token with invalid characters",
+                                          "token server '%.200s' of registry '%s' sent a token with invalid "
+                                          "characters",
                                           reg->realm, reg->ref.domain);
         long long ttl = json_get_int(j, "expires_in", TOKEN_MIN_LIFETIME);
         if (ttl < TOKEN_MIN_LIFETIME)
@@ -520,7 +543,7 @@ static int fetch_token(struct registry *reg, const char *scope) {
                         reg->n_tokens--;
                 }
                 t = &reg->tokens[reg->n_tokens];
-                *t = (struct token){ .scope = strdup(scope) };
+                *t = (struct token){.scope = strdup(scope)};
                 if (!t->scope)
                         return -ENOMEM;
                 reg->n_tokens++;
@@ -538,7 +561,9 @@ static int fetch_token(struct registry *reg, const char *scope) {
 }
 
 /* A 401 came back: read the challenge and get what it asks for. sent_auth: what the request carried. */
-static int handle_challenge(struct registry *reg, struct http_stream *st, const char *scope, const char *sent_auth) {
+static int handle_challenge(struct registry *reg, struct http_stream *st, const char *scope,
+                            const char *sent_auth)
+{
         struct image_source *s = reg->s;
         struct auth_challenge *ch = NULL;
         size_t n = 0;
@@ -569,10 +594,12 @@ static int handle_challenge(struct registry *reg, struct http_stream *st, const 
                 const char *service = auth_challenge_param(bearer, "service");
                 if (!realm || !(str_has_prefix(realm, "https://") ||
                                 (str_has_prefix(realm, "http://") && reg->http.insecure))) {
-                        r = diag_error(s->diag, -EPROTO,
-                                       "registry '%s' asks for a token from '%.200s', which is not an https URL%s",
-                                       reg->ref.domain, realm ? realm : "(no realm)",
-                                       realm && str_has_prefix(realm, "http://") ? " (allowed only when insecure)" : "");
+                        r = diag_error(
+                                s->diag, -EPROTO,
+                                "registry '%s' asks for a token from '%.200s', which is not an https URL%s",
+                                reg->ref.domain, realm ? realm : "(no realm)",
+                                realm && str_has_prefix(realm, "http://") ? " (allowed only when insecure)"
+                                                                          : "");
                         goto out;
                 }
                 /* Credentials may go to the realm, so it must not change under us between requests. */
@@ -589,12 +616,15 @@ static int handle_challenge(struct registry *reg, struct http_stream *st, const 
                             t->expires - now_sec() > TOKEN_MIN_LIFETIME - 20) {
                                 r = ensure_credentials(reg);
                                 if (r >= 0)
-                                        r = diag_error(s->diag, -EACCES, "registry '%s' refused credentials for '%s' (401)",
+                                        r = diag_error(s->diag, -EACCES,
+                                                       "registry '%s' refused credentials for '%s' (401)",
                                                        reg->ref.domain, reg->subject);
                                 else if (r == -ENOENT)
                                         r = diag_error(s->diag, -EACCES,
-                                                       "registry '%s' requires credentials for '%s' (401); none were "
-                                                       "given (options, $STOCKADE_REGISTRY_USERNAME, docker config)",
+                                                       "registry '%s' requires credentials for '%s' (401); "
+                                                       "none were "
+                                                       "given (options, $STOCKADE_REGISTRY_USERNAME, docker "
+                                                       "config)",
                                                        reg->ref.domain, reg->subject);
                                 goto out;
                         }
@@ -628,17 +658,19 @@ static int handle_challenge(struct registry *reg, struct http_stream *st, const 
                         goto out;
                 }
                 if (!reg->creds.username) {
-                        r = diag_error(s->diag, -EACCES,
-                                       "registry '%s' wants a password for '%s', but the credentials from '%s' "
-                                       "hold only an identity token",
-                                       reg->ref.domain, reg->subject, reg->creds.origin ? reg->creds.origin : "?");
+                        r = diag_error(
+                                s->diag, -EACCES,
+                                "registry '%s' wants a password for '%s', but the credentials from '%s' "
+                                "hold only an identity token",
+                                reg->ref.domain, reg->subject, reg->creds.origin ? reg->creds.origin : "?");
                         goto out;
                 }
                 reg->scheme = AUTH_BASIC;
                 r = 0;
                 goto out;
         }
-        r = diag_error(s->diag, -EACCES, "registry '%s' refused access to '%s' (401) without a usable challenge",
+        r = diag_error(s->diag, -EACCES,
+                       "registry '%s' refused access to '%s' (401) without a usable challenge",
                        reg->ref.domain, reg->subject);
 out:
         pthread_mutex_unlock(&reg->lock);
@@ -646,35 +678,11 @@ out:
         return r;
 }
 
-/* Reads an error response's body for its message: the registry's JSON errors (code: message), or the
- * first line of text. */
-static void format_http_error(struct http_stream *st, char *out, size_t outlen) {
-        struct buf b = BUF_INIT(HTTP_ERROR_BODY_MAX);
-        long status = http_stream_status(st);
-        (void) http_stream_read_all(st, &b);
-        _cleanup_(json_decrefp) json_t *j = b.len ? json_loadb(b.data, b.len, 0, NULL) : NULL;
-        json_t *errs = json_get_arr(j, "errors");
-        json_t *e0 = errs ? json_array_get(errs, 0) : NULL;
-        const char *code = json_get_str(e0, "code"), *msg = json_get_str(e0, "message");
-        if (!msg)
-                msg = json_get_str(j, "message"); /* the engine's form */
-        if (!msg)
-                msg = json_get_str(j, "details");
-        if (code || msg)
-                snprintf(out, outlen, "HTTP %ld %s%s%.200s", status, code ? code : "", code && msg ? ": " : "",
-                         msg ? msg : "");
-        else if (b.len && !j) {
-                size_t n = strcspn(b.data, "\r\n");
-                snprintf(out, outlen, "HTTP %ld: %.*s", status, (int) MIN(n, (size_t) 200), b.data);
-        } else
-                snprintf(out, outlen, "HTTP %ld", status);
-        buf_free(&b);
-}
-
 /* GET in the repository's scope, answering auth challenges. Returns the stream of the final response
  * (any status but 401). */
-static int registry_request(struct registry *reg, const char *url, const char *const *headers, uint64_t max_body,
-                            const char *what, struct http_stream **ret) {
+static int registry_request(struct registry *reg, const char *url, const char *const *headers,
+                            uint64_t max_body, const char *what, struct http_stream **ret)
+{
         struct image_source *s = reg->s;
         char err[512];
         int r;
@@ -685,11 +693,13 @@ static int registry_request(struct registry *reg, const char *url, const char *c
                 r = current_authorization(reg, reg->scope, &auth);
                 if (r < 0)
                         return r;
-                struct http_request req = { .url = url, .headers = headers, .authorization = auth, .max_body = max_body };
+                struct http_request req = {
+                        .url = url, .headers = headers, .authorization = auth, .max_body = max_body};
                 r = http_stream_start(&reg->http, &req, err, sizeof err, &st);
                 if (r < 0) {
                         if (r == -ETIMEDOUT)
-                                return diag_error(s->diag, r, "registry '%s' timed out serving %s of '%s': %s",
+                                return diag_error(s->diag, r,
+                                                  "registry '%s' timed out serving %s of '%s': %s",
                                                   reg->ref.domain, what, reg->subject, err);
                         return diag_error(s->diag, r, "cannot fetch %s of '%s' from registry '%s': %s", what,
                                           reg->subject, reg->ref.domain, err);
@@ -699,7 +709,8 @@ static int registry_request(struct registry *reg, const char *url, const char *c
                         return 0;
                 }
                 if (attempt >= 2)
-                        return diag_error(s->diag, -EACCES, "registry '%s' refused credentials for '%s' (401)",
+                        return diag_error(s->diag, -EACCES,
+                                          "registry '%s' refused credentials for '%s' (401)",
                                           reg->ref.domain, reg->subject);
                 r = handle_challenge(reg, st, reg->scope, auth);
                 if (r < 0)
@@ -709,44 +720,49 @@ static int registry_request(struct registry *reg, const char *url, const char *c
 
 /* Turns a non-2xx response into an error naming what was asked for. */
 static int registry_status_error(struct registry *reg, struct http_stream *st, const char *what,
-                                 const char *item) {
+                                 const char *item)
+{
         struct image_source *s = reg->s;
         long status = http_stream_status(st);
         char msg[512];
 
-        format_http_error(st, msg, sizeof msg);
+        http_stream_error_text(st, msg, sizeof msg);
         switch (status) {
         case 404:
                 if (strstr(msg, "NAME_UNKNOWN"))
-                        return diag_error(s->diag, -ENOENT, "repository '%s' not found in registry '%s' (%s)",
-                                          reg->familiar, reg->ref.domain, msg);
-                return diag_error(s->diag, -ENOENT, "registry '%s' has no %s '%s' (%s)", reg->ref.domain, what,
-                                  item, strstr(msg, "MANIFEST_UNKNOWN") ? "404 manifest unknown" : msg);
+                        return diag_error(s->diag, -ENOENT,
+                                          "repository '%s' not found in registry '%s' (%s)", reg->familiar,
+                                          reg->ref.domain, msg);
+                return diag_error(s->diag, -ENOENT, "registry '%s' has no %s '%s' (%s)", reg->ref.domain,
+                                  what, item,
+                                  strstr(msg, "MANIFEST_UNKNOWN") ? "404 manifest unknown" : msg);
         case 403:
-                return diag_error(s->diag, -EACCES, "registry '%s' denied access to '%s' (403): %s", reg->ref.domain,
-                                  reg->subject, msg);
+                return diag_error(s->diag, -EACCES, "registry '%s' denied access to '%s' (403): %s",
+                                  reg->ref.domain, reg->subject, msg);
         case 429:
                 return diag_error(s->diag, -EBUSY, "registry '%s' is rate-limiting pulls of '%s' (429)",
                                   reg->ref.domain, reg->subject);
         default:
-                return diag_error(s->diag, -EIO, "registry '%s' failed to serve %s '%s' of '%s': %s", reg->ref.domain,
-                                  what, item, reg->subject, msg);
+                return diag_error(s->diag, -EIO, "registry '%s' failed to serve %s '%s' of '%s': %s",
+                                  reg->ref.domain, what, item, reg->subject, msg);
         }
 }
 
 static int read_body(struct registry *reg, struct http_stream *st, uint64_t cap, const char *what,
-                     const char *item, struct buf *b) {
+                     const char *item, struct buf *b)
+{
         int64_t cl = http_stream_content_length(st);
         if (cl >= 0 && (uint64_t) cl > cap)
-                return diag_error(reg->s->diag, -E2BIG, "%s '%s' of '%s' is too large (%lld bytes, limit %llu)", what,
-                                  item, reg->subject, (long long) cl, (unsigned long long) cap);
+                return diag_error(reg->s->diag, -E2BIG,
+                                  "%s '%s' of '%s' is too large (%lld bytes, limit %llu)", what, item,
+                                  reg->subject, (long long) cl, (unsigned long long) cap);
         int r = http_stream_read_all(st, b);
         if (r == -E2BIG)
-                return diag_error(reg->s->diag, r, "%s '%s' of '%s' is too large (limit %llu bytes)", what, item,
-                                  reg->subject, (unsigned long long) cap);
+                return diag_error(reg->s->diag, r, "%s '%s' of '%s' is too large (limit %llu bytes)", what,
+                                  item, reg->subject, (unsigned long long) cap);
         if (r < 0)
-                return diag_error(reg->s->diag, r, "cannot read %s '%s' of '%s' from registry '%s': %s", what, item,
-                                  reg->subject, reg->ref.domain, http_stream_error(st));
+                return diag_error(reg->s->diag, r, "cannot read %s '%s' of '%s' from registry '%s': %s",
+                                  what, item, reg->subject, reg->ref.domain, http_stream_error(st));
         return 0;
 }
 
@@ -758,7 +774,8 @@ struct manifest_doc {
         bool is_index;
 };
 
-static void manifest_doc_done(struct manifest_doc *m) {
+static void manifest_doc_done(struct manifest_doc *m)
+{
         free(m->data);
         m->data = NULL;
 }
@@ -766,7 +783,8 @@ static void manifest_doc_done(struct manifest_doc *m) {
 /* Decides what a manifest document is: its own mediaType (covered by the digest) wins over the
  * Content-Type header (which is not); without either, its shape decides. */
 static int classify_manifest(struct registry *reg, struct manifest_doc *m, const char *content_type,
-                             const char *item) {
+                             const char *item)
+{
         struct image_source *s = reg->s;
         _cleanup_(json_decrefp) json_t *j = json_loadb(m->data, m->len, 0, NULL);
         char ct[128];
@@ -776,7 +794,8 @@ static int classify_manifest(struct registry *reg, struct manifest_doc *m, const
                                   reg->subject);
         http_media_type(content_type, ct, sizeof ct);
         const char *mt = json_get_str(j, "mediaType");
-        if (json_get_int(j, "schemaVersion", 0) == 1 || str_has_prefix(ct, "application/vnd.docker.distribution.manifest.v1"))
+        if (json_get_int(j, "schemaVersion", 0) == 1 ||
+            str_has_prefix(ct, "application/vnd.docker.distribution.manifest.v1"))
                 return diag_error(s->diag, -EPROTONOSUPPORT,
                                   "manifest '%s' of '%s' uses Docker schema 1, which is not supported", item,
                                   reg->subject);
@@ -790,19 +809,21 @@ static int classify_manifest(struct registry *reg, struct manifest_doc *m, const
         else if (json_get_obj(j, "config") && json_get_arr(j, "layers"))
                 m->is_index = false;
         else
-                return diag_error(s->diag, -EPROTONOSUPPORT, "manifest '%s' of '%s' has unsupported media type '%.100s'",
-                                  item, reg->subject, m->media_type[0] ? m->media_type : "(none)");
+                return diag_error(s->diag, -EPROTONOSUPPORT,
+                                  "manifest '%s' of '%s' has unsupported media type '%.100s'", item,
+                                  reg->subject, m->media_type[0] ? m->media_type : "(none)");
         return 0;
 }
 
 /* GET /v2/REPO/manifests/REF; expected_digest when the reference or a parent index names it. */
-static int fetch_manifest(struct registry *reg, const char *ref, const char *expected_digest, uint64_t expected_size,
-                          struct manifest_doc *ret) {
+static int fetch_manifest(struct registry *reg, const char *ref, const char *expected_digest,
+                          uint64_t expected_size, struct manifest_doc *ret)
+{
         struct image_source *s = reg->s;
         _cleanup_free_ char *url = NULL;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
         struct buf body = BUF_INIT(META_CAP(s));
-        struct manifest_doc m = { 0 };
+        struct manifest_doc m = {0};
         int r;
 
         if (asprintf(&url, "%s/v2/%s/manifests/%s", reg->base, reg->ref.repository, ref) < 0)
@@ -823,19 +844,23 @@ static int fetch_manifest(struct registry *reg, const char *ref, const char *exp
         if (r < 0)
                 goto fail;
         if (expected_digest && !streq(expected_digest, m.digest)) {
-                r = diag_error(s->diag, -EBADMSG, "manifest '%s' of '%s' from registry '%s' is corrupt: its digest is %s",
-                               ref, reg->subject, reg->ref.domain, m.digest);
+                r = diag_error(s->diag, -EBADMSG,
+                               "manifest '%s' of '%s' from registry '%s' is corrupt: its digest is %s", ref,
+                               reg->subject, reg->ref.domain, m.digest);
                 goto fail;
         }
         if (expected_size && expected_size != m.len) {
-                r = diag_error(s->diag, -EBADMSG, "manifest '%s' of '%s' from registry '%s' has %zu bytes, its index says %llu",
-                               ref, reg->subject, reg->ref.domain, m.len, (unsigned long long) expected_size);
+                r = diag_error(s->diag, -EBADMSG,
+                               "manifest '%s' of '%s' from registry '%s' has %zu bytes, its index says %llu",
+                               ref, reg->subject, reg->ref.domain, m.len,
+                               (unsigned long long) expected_size);
                 goto fail;
         }
         const char *dcd = http_stream_header(st, "Docker-Content-Digest", 0);
         if (dcd && str_has_prefix(dcd, "sha256:") && !streq(dcd, m.digest)) {
                 r = diag_error(s->diag, -EBADMSG,
-                               "manifest '%s' of '%s' from registry '%s' is corrupt: its digest is %s, the registry says %.80s",
+                               "manifest '%s' of '%s' from registry '%s' is corrupt: its digest is %s, the "
+                               "registry says %.80s",
                                ref, reg->subject, reg->ref.domain, m.digest, dcd);
                 goto fail;
         }
@@ -849,7 +874,8 @@ fail:
         return r;
 }
 
-static int fetch_config(struct registry *reg, const struct image_descriptor *d) {
+static int fetch_config(struct registry *reg, const struct image_descriptor *d)
+{
         struct image_source *s = reg->s;
         _cleanup_free_ char *url = NULL;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
@@ -857,8 +883,10 @@ static int fetch_config(struct registry *reg, const struct image_descriptor *d) 
         int r;
 
         if (d->size > META_CAP(s))
-                return diag_error(s->diag, -E2BIG, "config '%s' of '%s' is too large (%llu bytes, limit %llu)", d->digest,
-                                  reg->subject, (unsigned long long) d->size, (unsigned long long) META_CAP(s));
+                return diag_error(s->diag, -E2BIG,
+                                  "config '%s' of '%s' is too large (%llu bytes, limit %llu)", d->digest,
+                                  reg->subject, (unsigned long long) d->size,
+                                  (unsigned long long) META_CAP(s));
         if (asprintf(&url, "%s/v2/%s/blobs/%s", reg->base, reg->ref.repository, d->digest) < 0)
                 return -ENOMEM;
         r = registry_request(reg, url, NULL, META_CAP(s), "the config", &st);
@@ -868,21 +896,25 @@ static int fetch_config(struct registry *reg, const struct image_descriptor *d) 
                 return registry_status_error(reg, st, "config", d->digest);
         r = read_body(reg, st, META_CAP(s), "config", d->digest, &body);
         if (r >= 0 && d->size && body.len != d->size)
-                r = diag_error(s->diag, -EBADMSG, "config '%s' of '%s' from registry '%s' has %zu bytes, the manifest says %llu",
-                               d->digest, reg->subject, reg->ref.domain, body.len, (unsigned long long) d->size);
+                r = diag_error(
+                        s->diag, -EBADMSG,
+                        "config '%s' of '%s' from registry '%s' has %zu bytes, the manifest says %llu",
+                        d->digest, reg->subject, reg->ref.domain, body.len, (unsigned long long) d->size);
         if (r >= 0)
                 r = image_parse_config(s, body.data ? body.data : "", body.len, d->digest);
         buf_free(&body);
         return r;
 }
 
-static bool is_tls_trouble(int r) {
+static bool is_tls_trouble(int r)
+{
         return r == -EPROTO || r == -ECONNRESET;
 }
 
-static int registry_open(struct image_source *s, const char *refstr) {
+static int registry_open(struct image_source *s, const char *refstr)
+{
         struct registry *reg = calloc(1, sizeof *reg);
-        struct manifest_doc top = { 0 }, cur = { 0 };
+        struct manifest_doc top = {0}, cur = {0};
         const char *why = "";
         int r;
 
@@ -914,7 +946,8 @@ static int registry_open(struct image_source *s, const char *refstr) {
                 struct diag quiet;
                 diag_init(&quiet);
                 s->diag = &quiet;
-                r = fetch_manifest(reg, reg->ref.digest ? reg->ref.digest : reg->ref.tag, reg->ref.digest, 0, &top);
+                r = fetch_manifest(reg, reg->ref.digest ? reg->ref.digest : reg->ref.tag, reg->ref.digest, 0,
+                                   &top);
                 s->diag = user_diag;
                 if (r < 0 && is_tls_trouble(r)) {
                         diag_done(&quiet);
@@ -923,8 +956,8 @@ static int registry_open(struct image_source *s, const char *refstr) {
                                 reg->base = NULL;
                                 return -ENOMEM;
                         }
-                        r = fetch_manifest(reg, reg->ref.digest ? reg->ref.digest : reg->ref.tag, reg->ref.digest, 0,
-                                           &top);
+                        r = fetch_manifest(reg, reg->ref.digest ? reg->ref.digest : reg->ref.tag,
+                                           reg->ref.digest, 0, &top);
                 } else {
                         if (r < 0)
                                 diag_error(user_diag, r, "%s", quiet.error[0] ? quiet.error : strerror(-r));
@@ -933,7 +966,8 @@ static int registry_open(struct image_source *s, const char *refstr) {
                         diag_done(&quiet);
                 }
         } else {
-                r = fetch_manifest(reg, reg->ref.digest ? reg->ref.digest : reg->ref.tag, reg->ref.digest, 0, &top);
+                r = fetch_manifest(reg, reg->ref.digest ? reg->ref.digest : reg->ref.tag, reg->ref.digest, 0,
+                                   &top);
                 if (r == -EPROTO && !diag_has_error(s->diag))
                         r = diag_error(s->diag, r, "cannot reach registry '%s' over https", reg->ref.domain);
         }
@@ -941,14 +975,15 @@ static int registry_open(struct image_source *s, const char *refstr) {
                 return r;
 
         /* Index → the manifest for our platform (indexes may nest). */
-        struct image_descriptor pick = { 0 };
+        struct image_descriptor pick = {0};
         bool picked = false;
         cur = top;
         top.data = NULL; /* cur owns it now; top keeps its digest */
         for (int depth = 0; cur.is_index; depth++) {
                 char what[160];
                 if (depth >= MAX_INDEX_DEPTH) {
-                        r = diag_error(s->diag, -ELOOP, "manifest of '%s': indexes nested too deeply", reg->subject);
+                        r = diag_error(s->diag, -ELOOP, "manifest of '%s': indexes nested too deeply",
+                                       reg->subject);
                         goto out;
                 }
                 snprintf(what, sizeof what, "index '%.19s' of '%.100s'", cur.digest, reg->subject);
@@ -989,8 +1024,8 @@ static int registry_open(struct image_source *s, const char *refstr) {
                 /* A single-platform image: say so when it is not what was asked for. */
                 const char *want = s->opts ? s->opts->platform : NULL;
                 if (img->platform && want && !str_has_prefix(img->platform, want))
-                        diag_warn(s->diag, "image '%s' is for %s, not the requested %s", reg->subject, img->platform,
-                                  want);
+                        diag_warn(s->diag, "image '%s' is for %s, not the requested %s", reg->subject,
+                                  img->platform, want);
         }
         img->name = arena_strdup(s->arena, reg->subject);
         /* Like Docker's RepoDigests: the digest one pulls by, i.e. the top-level (index) document's. */
@@ -1023,7 +1058,8 @@ struct blob_reader {
         bool finished;
 };
 
-static ssize_t blob_read(void *userdata, void *buf, size_t n) {
+static ssize_t blob_read(void *userdata, void *buf, size_t n)
+{
         struct blob_reader *b = userdata;
         struct registry *reg = b->reg;
         struct diag *d = reg->s->diag;
@@ -1036,20 +1072,23 @@ static ssize_t blob_read(void *userdata, void *buf, size_t n) {
         ssize_t k = http_stream_read(b->st, buf, n);
         if (k < 0) {
                 if (k == -ETIMEDOUT)
-                        b->failed = diag_error(d, (int) k, "registry '%s' timed out sending layer '%s' of '%s': %s",
+                        b->failed = diag_error(d, (int) k,
+                                               "registry '%s' timed out sending layer '%s' of '%s': %s",
                                                reg->ref.domain, dg, reg->subject, http_stream_error(b->st));
                 else
-                        b->failed = diag_error(d, (int) k, "cannot read layer '%s' of '%s' from registry '%s': %s", dg,
+                        b->failed = diag_error(d, (int) k,
+                                               "cannot read layer '%s' of '%s' from registry '%s': %s", dg,
                                                reg->subject, reg->ref.domain, http_stream_error(b->st));
                 return b->failed;
         }
         if (k > 0) {
                 b->received += (uint64_t) k;
                 if (b->layer->size && b->received > b->layer->size) {
-                        b->failed = diag_error(d, -EBADMSG,
-                                               "layer '%s' of '%s' from registry '%s' is corrupt: larger than the "
-                                               "%llu bytes its manifest says",
-                                               dg, reg->subject, reg->ref.domain, (unsigned long long) b->layer->size);
+                        b->failed = diag_error(
+                                d, -EBADMSG,
+                                "layer '%s' of '%s' from registry '%s' is corrupt: larger than the "
+                                "%llu bytes its manifest says",
+                                dg, reg->subject, reg->ref.domain, (unsigned long long) b->layer->size);
                         return b->failed;
                 }
                 sha256_update(&b->hash, buf, (size_t) k);
@@ -1059,14 +1098,16 @@ static ssize_t blob_read(void *userdata, void *buf, size_t n) {
         char got[DIGEST_STR_MAX];
         sha256_final_str(&b->hash, got);
         if (b->layer->size && b->received != b->layer->size) {
-                b->failed = diag_error(d, -EBADMSG,
-                                       "layer '%s' of '%s' from registry '%s' is truncated: %llu of %llu bytes", dg,
-                                       reg->subject, reg->ref.domain, (unsigned long long) b->received,
-                                       (unsigned long long) b->layer->size);
+                b->failed =
+                        diag_error(d, -EBADMSG,
+                                   "layer '%s' of '%s' from registry '%s' is truncated: %llu of %llu bytes",
+                                   dg, reg->subject, reg->ref.domain, (unsigned long long) b->received,
+                                   (unsigned long long) b->layer->size);
                 return b->failed;
         }
         if (!streq(got, dg)) {
-                b->failed = diag_error(d, -EBADMSG, "layer '%s' of '%s' from registry '%s' is corrupt: its digest is %s",
+                b->failed = diag_error(d, -EBADMSG,
+                                       "layer '%s' of '%s' from registry '%s' is corrupt: its digest is %s",
                                        dg, reg->subject, reg->ref.domain, got);
                 return b->failed;
         }
@@ -1074,7 +1115,8 @@ static ssize_t blob_read(void *userdata, void *buf, size_t n) {
         return 0;
 }
 
-static void blob_reader_free(struct blob_reader *b) {
+static void blob_reader_free(struct blob_reader *b)
+{
         if (!b)
                 return;
         http_stream_free(b->st);
@@ -1083,7 +1125,8 @@ static void blob_reader_free(struct blob_reader *b) {
 }
 
 static int registry_open_layer(struct image_source *s, size_t index, struct byte_source *ret_src,
-                               void **ret_handle) {
+                               void **ret_handle)
+{
         struct registry *reg = s->priv;
         _cleanup_free_ char *url = NULL;
         struct blob_reader *b;
@@ -1113,11 +1156,14 @@ static int registry_open_layer(struct image_source *s, size_t index, struct byte
         }
         int64_t cl = http_stream_content_length(b->st);
         if (cl >= 0 && l->size && (uint64_t) cl != l->size) {
-                r = diag_error(s->diag, -EBADMSG, "registry '%s' announces %lld bytes for layer '%s' of '%s', its manifest says %llu",
-                               reg->ref.domain, (long long) cl, l->digest, reg->subject, (unsigned long long) l->size);
+                r = diag_error(
+                        s->diag, -EBADMSG,
+                        "registry '%s' announces %lld bytes for layer '%s' of '%s', its manifest says %llu",
+                        reg->ref.domain, (long long) cl, l->digest, reg->subject,
+                        (unsigned long long) l->size);
                 goto fail;
         }
-        *ret_src = (struct byte_source){ blob_read, b };
+        *ret_src = (struct byte_source){blob_read, b};
         *ret_handle = b;
         return 0;
 fail:
@@ -1125,11 +1171,13 @@ fail:
         return r;
 }
 
-static void registry_close_layer(struct image_source *s, void *handle) {
+static void registry_close_layer(struct image_source *s, void *handle)
+{
         blob_reader_free(handle);
 }
 
-static void registry_source_free(struct image_source *s) {
+static void registry_source_free(struct image_source *s)
+{
         registry_free(s->priv);
         s->priv = NULL;
 }

@@ -38,8 +38,8 @@ char *image_reference_subject(const struct image_reference *r);
 
 /* ---- HTTP (image-http.c) ---- */
 
-#define HTTP_ERROR_BODY_MAX (64 * KiB) /* of an error response, kept for its message */
-#define HTTP_MAX_REDIRECTS 5
+#define HTTP_ERROR_BODY_MAX  (64 * KiB) /* of an error response, kept for its message */
+#define HTTP_MAX_REDIRECTS   5
 #define HTTP_DEFAULT_TIMEOUT 60 /* seconds without progress before a transfer is abandoned */
 
 struct http_options {
@@ -80,6 +80,10 @@ const char *http_stream_url(const struct http_stream *st);
  * progress. */
 ssize_t http_stream_read(struct http_stream *st, void *buf, size_t n);
 const char *http_stream_error(const struct http_stream *st);
+/* Reads an error response's body (at most HTTP_ERROR_BODY_MAX) into a one-line message: "HTTP 404
+ * MANIFEST_UNKNOWN: manifest unknown" from a registry's JSON errors, the engine's {"message": …}, or the
+ * first line of text. */
+void http_stream_error_text(struct http_stream *st, char *out, size_t outlen);
 /* Reads the rest of the body into b (whose cap bounds it: -E2BIG when exceeded). */
 int http_stream_read_all(struct http_stream *st, struct buf *b);
 void http_stream_free(struct http_stream *st);
@@ -94,9 +98,9 @@ void http_media_type(const char *value, char *out, size_t outlen);
 
 /* ---- WWW-Authenticate (image-auth.c) ---- */
 
-#define AUTH_MAX_PARAMS 16
+#define AUTH_MAX_PARAMS     16
 #define AUTH_MAX_CHALLENGES 8
-#define AUTH_HEADER_MAX (16 * KiB)
+#define AUTH_HEADER_MAX     (16 * KiB)
 
 struct auth_param {
         char *name; /* lowercased */
@@ -134,8 +138,8 @@ void registry_credentials_done(struct registry_credentials *c);
  * not, -EBADMSG when the file or the entry is malformed (*ret_why says how). When the entry is absent
  * but a credential helper would hold it (credsStore/credHelpers, which we do not run), *ret_helper
  * names it (malloc'd) so the caller can say so. */
-int docker_config_lookup(const char *data, size_t len, const char *registry, struct registry_credentials *ret,
-                         const char **ret_why, char **ret_helper);
+int docker_config_lookup(const char *data, size_t len, const char *registry,
+                         struct registry_credentials *ret, const char **ret_why, char **ret_helper);
 
 /* Credentials for a registry (its domain as written in the reference): opts->username/password, else
  * $STOCKADE_REGISTRY_USERNAME/_PASSWORD, else $DOCKER_CONFIG/config.json or ~/.docker/config.json.
@@ -152,5 +156,5 @@ int base64_decode(const char *s, char **ret, size_t *ret_len);
 
 /* Fills s->image from the engine's image inspect JSON (and, when given, the history JSON): id, repo tags
  * and digests, platform, config fields and diff_ids, and layers with diff_id only. */
-int docker_image_from_inspect(struct image_source *s, const char *name, const char *inspect, size_t inspect_len,
-                              const char *history, size_t history_len);
+int docker_image_from_inspect(struct image_source *s, const char *name, const char *inspect,
+                              size_t inspect_len, const char *history, size_t history_len);

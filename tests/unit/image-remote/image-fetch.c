@@ -20,20 +20,23 @@ static struct {
         struct image_source_options opts;
         bool read, partial;
         int threads;
-} arg = { .threads = 1 };
+} arg = {.threads = 1};
 
-static json_t *strv_json(const char *const *v) {
+static json_t *strv_json(const char *const *v)
+{
         json_t *a = json_array();
         for (size_t i = 0; v && v[i]; i++)
                 json_array_append_new(a, json_string(v[i]));
         return a;
 }
 
-static json_t *str_or_null(const char *s) {
+static json_t *str_or_null(const char *s)
+{
         return s ? json_string(s) : json_null();
 }
 
-static json_t *image_json(const struct image *img) {
+static json_t *image_json(const struct image *img)
+{
         const struct image_config *c = &img->config;
         json_t *o = json_object();
         json_object_set_new(o, "target", str_or_null(img->target));
@@ -44,7 +47,8 @@ static json_t *image_json(const struct image *img) {
         json_object_set_new(o, "platform", str_or_null(img->platform));
         json_object_set_new(o, "repo_tags", strv_json(img->repo_tags));
         json_object_set_new(o, "repo_digests", strv_json(img->repo_digests));
-        json_object_set_new(o, "config_raw_len", img->config_raw ? json_integer((json_int_t) img->config_len) : json_null());
+        json_object_set_new(o, "config_raw_len",
+                            img->config_raw ? json_integer((json_int_t) img->config_len) : json_null());
 
         json_t *cfg = json_object();
         json_object_set_new(cfg, "os", str_or_null(c->os));
@@ -95,7 +99,8 @@ static json_t *image_json(const struct image *img) {
         return o;
 }
 
-static json_t *result_json(int index, const struct layer_result *r) {
+static json_t *result_json(int index, const struct layer_result *r)
+{
         json_t *j = json_object();
         json_object_set_new(j, "index", json_integer(index));
         json_object_set_new(j, "digest", json_string(r->digest));
@@ -122,7 +127,8 @@ struct pool {
         int error;
 };
 
-static void *worker(void *userdata) {
+static void *worker(void *userdata)
+{
         struct pool *p = userdata;
         for (;;) {
                 pthread_mutex_lock(&p->lock);
@@ -142,8 +148,10 @@ static void *worker(void *userdata) {
                         r = k < 0 ? (int) k : 0;
                         p->s->ops->close_layer(p->s, h);
                 } else if (r >= 0) {
-                        struct layer_expect e = { .index = (int) i, .digest = l->digest, .diff_id = l->diff_id,
-                                                  .name = l->digest };
+                        struct layer_expect e = {.index = (int) i,
+                                                 .digest = l->digest,
+                                                 .diff_id = l->diff_id,
+                                                 .name = l->digest};
                         r = layer_analyze_blob(&src, &e, &p->lo, p->d, &p->results[i]);
                         p->s->ops->close_layer(p->s, h);
                 }
@@ -166,11 +174,12 @@ struct streamed {
         struct layer_result *results[1024];
 };
 
-static int on_blob(void *userdata, const char *member, const struct byte_source *src) {
+static int on_blob(void *userdata, const char *member, const struct byte_source *src)
+{
         struct streamed *st = userdata;
         if (st->n >= 1024)
                 return -E2BIG;
-        struct layer_expect e = { .index = (int) st->n, .digest = "", .diff_id = "", .name = member };
+        struct layer_expect e = {.index = (int) st->n, .digest = "", .diff_id = "", .name = member};
         struct layer_result *r = NULL;
         struct diag local;
         diag_init(&local);
@@ -190,12 +199,17 @@ static int on_blob(void *userdata, const char *member, const struct byte_source 
         return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
         static const struct option options[] = {
-                { "platform", required_argument, NULL, 'p' }, { "insecure", no_argument, NULL, 'k' },
-                { "username", required_argument, NULL, 'u' }, { "password", required_argument, NULL, 'P' },
-                { "docker-host", required_argument, NULL, 'H' }, { "read", no_argument, NULL, 'r' },
-                { "threads", required_argument, NULL, 't' },   { "partial", no_argument, NULL, 'x' },
+                {"platform", required_argument, NULL, 'p'},
+                {"insecure", no_argument, NULL, 'k'},
+                {"username", required_argument, NULL, 'u'},
+                {"password", required_argument, NULL, 'P'},
+                {"docker-host", required_argument, NULL, 'H'},
+                {"read", no_argument, NULL, 'r'},
+                {"threads", required_argument, NULL, 't'},
+                {"partial", no_argument, NULL, 'x'},
                 {},
         };
         int c;
@@ -230,11 +244,11 @@ int main(int argc, char **argv) {
         }
 
         if (r >= 0 && arg.read) {
-                struct layer_options lo = { 0 };
+                struct layer_options lo = {0};
                 layer_limits_default(&lo.limits);
                 json_t *res = json_array();
                 if (image_source_is_random_access(s)) {
-                        struct pool p = { .s = s, .d = &d, .lo = lo };
+                        struct pool p = {.s = s, .d = &d, .lo = lo};
                         pthread_mutex_init(&p.lock, NULL);
                         p.results = calloc(s->image.n_layers + 1, sizeof *p.results);
                         pthread_t t[64];
@@ -265,7 +279,8 @@ int main(int argc, char **argv) {
                                         break;
                                 }
                                 if (!streq(st->results[k]->diff_id, l->diff_id)) {
-                                        r = diag_error(&d, -EBADMSG, "layer %zu has diff_id %s, the config says %s", i,
+                                        r = diag_error(&d, -EBADMSG,
+                                                       "layer %zu has diff_id %s, the config says %s", i,
                                                        st->results[k]->diff_id, l->diff_id);
                                         break;
                                 }

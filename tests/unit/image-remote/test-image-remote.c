@@ -2,34 +2,39 @@
 #include "image/image-remote.h"
 #include "tests.h"
 
-TEST(reference_normalization) {
+TEST(reference_normalization)
+{
         static const struct {
                 const char *in, *domain, *repo, *tag, *digest, *familiar, *subject;
         } cases[] = {
-                { "alpine", "docker.io", "library/alpine", "latest", NULL, "alpine", "alpine:latest" },
-                { "alpine:3.19", "docker.io", "library/alpine", "3.19", NULL, "alpine", "alpine:3.19" },
-                { "user/app", "docker.io", "user/app", "latest", NULL, "user/app", "user/app:latest" },
-                { "docker.io/alpine", "docker.io", "library/alpine", "latest", NULL, "alpine", "alpine:latest" },
-                { "index.docker.io/library/alpine:edge", "docker.io", "library/alpine", "edge", NULL, "alpine",
-                  "alpine:edge" },
-                { "docker.io/library/a/b", "docker.io", "library/a/b", "latest", NULL, "library/a/b",
-                  "library/a/b:latest" },
-                { "localhost:5000/app:1.0", "localhost:5000", "app", "1.0", NULL, "localhost:5000/app",
-                  "localhost:5000/app:1.0" },
-                { "localhost/app", "localhost", "app", "latest", NULL, "localhost/app", "localhost/app:latest" },
-                { "Registry.Example.COM/team/app", "registry.example.com", "team/app", "latest", NULL,
-                  "registry.example.com/team/app", "registry.example.com/team/app:latest" },
-                { "127.0.0.1:5000/a_b/c__d/e-f/g--h/i.j", "127.0.0.1:5000", "a_b/c__d/e-f/g--h/i.j", "latest",
-                  NULL, "127.0.0.1:5000/a_b/c__d/e-f/g--h/i.j", "127.0.0.1:5000/a_b/c__d/e-f/g--h/i.j:latest" },
-                { "[::1]:5000/app:v1", "[::1]:5000", "app", "v1", NULL, "[::1]:5000/app", "[::1]:5000/app:v1" },
-                { "ghcr.io/o/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "ghcr.io",
-                  "o/app", NULL, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-                  "ghcr.io/o/app",
-                  "ghcr.io/o/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" },
-                { "h:1/app:t@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "h:1", "app",
-                  "t", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "h:1/app",
-                  "h:1/app:t" },
-                { "app:_x.Y-1", "docker.io", "library/app", "_x.Y-1", NULL, "app", "app:_x.Y-1" },
+                {"alpine", "docker.io", "library/alpine", "latest", NULL, "alpine", "alpine:latest"},
+                {"alpine:3.19", "docker.io", "library/alpine", "3.19", NULL, "alpine", "alpine:3.19"},
+                {"user/app", "docker.io", "user/app", "latest", NULL, "user/app", "user/app:latest"},
+                {"docker.io/alpine", "docker.io", "library/alpine", "latest", NULL, "alpine",
+                 "alpine:latest"},
+                {"index.docker.io/library/alpine:edge", "docker.io", "library/alpine", "edge", NULL,
+                 "alpine", "alpine:edge"},
+                {"docker.io/library/a/b", "docker.io", "library/a/b", "latest", NULL, "library/a/b",
+                 "library/a/b:latest"},
+                {"localhost:5000/app:1.0", "localhost:5000", "app", "1.0", NULL, "localhost:5000/app",
+                 "localhost:5000/app:1.0"},
+                {"localhost/app", "localhost", "app", "latest", NULL, "localhost/app",
+                 "localhost/app:latest"},
+                {"Registry.Example.COM/team/app", "registry.example.com", "team/app", "latest", NULL,
+                 "registry.example.com/team/app", "registry.example.com/team/app:latest"},
+                {"127.0.0.1:5000/a_b/c__d/e-f/g--h/i.j", "127.0.0.1:5000", "a_b/c__d/e-f/g--h/i.j", "latest",
+                 NULL, "127.0.0.1:5000/a_b/c__d/e-f/g--h/i.j",
+                 "127.0.0.1:5000/a_b/c__d/e-f/g--h/i.j:latest"},
+                {"[::1]:5000/app:v1", "[::1]:5000", "app", "v1", NULL, "[::1]:5000/app",
+                 "[::1]:5000/app:v1"},
+                {"ghcr.io/o/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                 "ghcr.io", "o/app", NULL,
+                 "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "ghcr.io/o/app",
+                 "ghcr.io/o/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+                {"h:1/app:t@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "h:1",
+                 "app", "t", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                 "h:1/app", "h:1/app:t"},
+                {"app:_x.Y-1", "docker.io", "library/app", "_x.Y-1", NULL, "app", "app:_x.Y-1"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct image_reference r;
@@ -53,7 +58,8 @@ TEST(reference_normalization) {
         }
 }
 
-TEST(reference_api_host) {
+TEST(reference_api_host)
+{
         struct image_reference r;
         const char *why;
         REQUIRE(image_reference_parse("busybox", &r, &why) == 0);
@@ -64,38 +70,40 @@ TEST(reference_api_host) {
         image_reference_done(&r);
 }
 
-TEST(reference_rejects) {
+TEST(reference_rejects)
+{
         static const struct {
                 const char *in;
                 int r;
         } cases[] = {
-                { "", -EINVAL },
-                { "Alpine", -EINVAL },                  /* uppercase repository */
-                { "alpine:", -EINVAL },                 /* empty tag */
-                { "alpine:-x", -EINVAL },               /* tag starts with '-' */
-                { "alpine:a/b", -EINVAL },              /* '/' after the tag's ':' makes a bad path */
-                { "localhost:5000/", -EINVAL },         /* no repository */
-                { "localhost:99999/app", -EINVAL },     /* port out of range */
-                { "localhost:0/app", -EINVAL },
-                { "-bad.example/app", -EINVAL },        /* label starts with '-' */
-                { "a..b/app", -EINVAL },                /* empty label */
-                { "app//x", -EINVAL },
-                { "app/", -EINVAL },
-                { "a/.b", -EINVAL },
-                { "a/b.", -EINVAL },
-                { "a/b___c", -EINVAL },                 /* at most two underscores */
-                { "a/b@sha256:abc", -EINVAL },          /* short digest */
-                { "a@sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", -EINVAL },
-                { "a@sha512:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-                  "0123456789abcdef0123456789abcdef0123456789abcdef", -EPROTONOSUPPORT },
-                { "a@b@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", -EINVAL },
-                { "[::1/app", -EINVAL },
-                { "[zz]:5000/app", -EINVAL },
-                { "a b/c", -EINVAL },
-                { "a/c\n", -EINVAL },
+                {"", -EINVAL},
+                {"Alpine", -EINVAL},              /* uppercase repository */
+                {"alpine:", -EINVAL},             /* empty tag */
+                {"alpine:-x", -EINVAL},           /* tag starts with '-' */
+                {"alpine:a/b", -EINVAL},          /* '/' after the tag's ':' makes a bad path */
+                {"localhost:5000/", -EINVAL},     /* no repository */
+                {"localhost:99999/app", -EINVAL}, /* port out of range */
+                {"localhost:0/app", -EINVAL},
+                {"-bad.example/app", -EINVAL}, /* label starts with '-' */
+                {"a..b/app", -EINVAL},         /* empty label */
+                {"app//x", -EINVAL},
+                {"app/", -EINVAL},
+                {"a/.b", -EINVAL},
+                {"a/b.", -EINVAL},
+                {"a/b___c", -EINVAL},        /* at most two underscores */
+                {"a/b@sha256:abc", -EINVAL}, /* short digest */
+                {"a@sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", -EINVAL},
+                {"a@sha512:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+                 "0123456789abcdef0123456789abcdef0123456789abcdef",
+                 -EPROTONOSUPPORT},
+                {"a@b@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", -EINVAL},
+                {"[::1/app", -EINVAL},
+                {"[zz]:5000/app", -EINVAL},
+                {"a b/c", -EINVAL},
+                {"a/c\n", -EINVAL},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                struct image_reference r = { 0 };
+                struct image_reference r = {0};
                 const char *why = NULL;
                 int k = image_reference_parse(cases[i].in, &r, &why);
                 if (k != cases[i].r)
@@ -120,7 +128,8 @@ TEST(reference_rejects) {
         image_reference_done(&r);
 }
 
-static const struct auth_challenge *parse1(const char *v, struct auth_challenge **c, size_t *n) {
+static const struct auth_challenge *parse1(const char *v, struct auth_challenge **c, size_t *n)
+{
         *c = NULL;
         *n = 0;
         int r = www_authenticate_parse(v, c, n);
@@ -131,7 +140,8 @@ static const struct auth_challenge *parse1(const char *v, struct auth_challenge 
         return *n ? *c : NULL;
 }
 
-TEST(www_authenticate_bearer) {
+TEST(www_authenticate_bearer)
+{
         struct auth_challenge *c;
         size_t n;
         const struct auth_challenge *b =
@@ -148,7 +158,8 @@ TEST(www_authenticate_bearer) {
         auth_challenges_free(c, n);
 
         /* Unquoted values, spaces around '=', escapes, odd case. */
-        b = parse1("  bEaReR  Realm = \"http://127.0.0.1:1/t?x=\\\"y\\\"\" , service=reg ,error=insufficient_scope",
+        b = parse1("  bEaReR  Realm = \"http://127.0.0.1:1/t?x=\\\"y\\\"\" , service=reg "
+                   ",error=insufficient_scope",
                    &c, &n);
         REQUIRE(b);
         CHECK_STR(b->scheme, "bearer");
@@ -158,11 +169,13 @@ TEST(www_authenticate_bearer) {
         auth_challenges_free(c, n);
 }
 
-TEST(www_authenticate_several) {
+TEST(www_authenticate_several)
+{
         struct auth_challenge *c;
         size_t n;
-        REQUIRE(parse1("Basic realm=\"Registry Realm\", Bearer realm=\"https://a/t\",service=\"s\", Newauth abc==",
-                       &c, &n));
+        REQUIRE(parse1(
+                "Basic realm=\"Registry Realm\", Bearer realm=\"https://a/t\",service=\"s\", Newauth abc==",
+                &c, &n));
         CHECK_INT(n, 3);
         CHECK_STR(c[0].scheme, "basic");
         CHECK_STR(auth_challenge_param(&c[0], "realm"), "Registry Realm");
@@ -174,8 +187,9 @@ TEST(www_authenticate_several) {
         CHECK_INT(www_authenticate_parse("Bearer realm=", &c, &n), 0);
         CHECK_STR(c[3].token68, "realm=");
         auth_challenges_free(c, n);
-        REQUIRE(parse1("Basic realm=\"Registry Realm\", Bearer realm=\"https://a/t\",service=\"s\", Newauth abc==",
-                       &c, &n));
+        REQUIRE(parse1(
+                "Basic realm=\"Registry Realm\", Bearer realm=\"https://a/t\",service=\"s\", Newauth abc==",
+                &c, &n));
         /* A second header appends. */
         CHECK_INT(www_authenticate_parse("Negotiate", &c, &n), 0);
         CHECK_INT(n, 4);
@@ -190,7 +204,8 @@ TEST(www_authenticate_several) {
         auth_challenges_free(c, n);
 }
 
-TEST(www_authenticate_malformed) {
+TEST(www_authenticate_malformed)
+{
         static const char *const bad[] = {
                 "Bearer realm=\"unterminated",
                 "Bearer realm=\"a\",=b",
@@ -213,7 +228,8 @@ TEST(www_authenticate_malformed) {
         }
 }
 
-TEST(www_authenticate_limits) {
+TEST(www_authenticate_limits)
+{
         struct auth_challenge *c = NULL;
         size_t n = 0;
         char *many = malloc(4096);
@@ -236,12 +252,13 @@ TEST(www_authenticate_limits) {
         auth_challenges_free(c, n);
 }
 
-TEST(base64_roundtrip) {
+TEST(base64_roundtrip)
+{
         static const struct {
                 const char *plain, *enc;
         } cases[] = {
-                { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" }, { "foob", "Zm9vYg==" },
-                { "user:pa:ss", "dXNlcjpwYTpzcw==" },
+                {"", ""},        {"f", "Zg=="},        {"fo", "Zm8="},
+                {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"user:pa:ss", "dXNlcjpwYTpzcw=="},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char *e = base64_encode(cases[i].plain, strlen(cases[i].plain));
@@ -254,7 +271,7 @@ TEST(base64_roundtrip) {
                 CHECK_INT(n, strlen(cases[i].plain));
                 free(d);
         }
-        static const char *const bad[] = { "Zg=", "Z===", "Zg==Zg==", "Zm9v!", "=Zm9", "Zm=v" };
+        static const char *const bad[] = {"Zg=", "Z===", "Zg==Zg==", "Zm9v!", "=Zm9", "Zm=v"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 char *d = NULL;
                 size_t n;
@@ -263,7 +280,8 @@ TEST(base64_roundtrip) {
         }
 }
 
-static int lookup(const char *json, const char *registry, struct registry_credentials *c, char **helper) {
+static int lookup(const char *json, const char *registry, struct registry_credentials *c, char **helper)
+{
         const char *why = NULL;
         int r = docker_config_lookup(json, strlen(json), registry, c, &why, helper);
         if (r == -EBADMSG)
@@ -271,7 +289,8 @@ static int lookup(const char *json, const char *registry, struct registry_creden
         return r;
 }
 
-TEST(docker_config_credentials) {
+TEST(docker_config_credentials)
+{
         /* dXNlcjpzM2NyZXQ= is user:s3cret; YWxpY2U6cHc6eA== is alice:pw:x */
         const char *cfg = "{\"auths\":{"
                           "\"https://index.docker.io/v1/\":{\"auth\":\"dXNlcjpzM2NyZXQ=\"},"
@@ -280,7 +299,7 @@ TEST(docker_config_credentials) {
                           "\"token.example.com\":{\"identitytoken\":\"refresh-me\"},"
                           "\"empty.example.com\":{}"
                           "},\"credHelpers\":{\"ecr.example.com\":\"ecr-login\"}}";
-        struct registry_credentials c = { 0 };
+        struct registry_credentials c = {0};
         char *helper = NULL;
 
         CHECK_INT(lookup(cfg, "docker.io", &c, &helper), 0);
@@ -315,28 +334,31 @@ TEST(docker_config_credentials) {
         free(helper);
 
         /* An exact key wins over another spelling of the same host. */
-        CHECK_INT(lookup("{\"auths\":{\"https://h:1/v2/\":{\"auth\":\"YTpi\"},\"h:1\":{\"auth\":\"Yzpk\"}}}", "h:1",
-                         &c, &helper),
+        CHECK_INT(lookup("{\"auths\":{\"https://h:1/v2/\":{\"auth\":\"YTpi\"},\"h:1\":{\"auth\":\"Yzpk\"}}}",
+                         "h:1", &c, &helper),
                   0);
         CHECK_STR(c.username, "c");
         registry_credentials_done(&c);
 }
 
-TEST(docker_config_malformed) {
-        struct registry_credentials c = { 0 };
+TEST(docker_config_malformed)
+{
+        struct registry_credentials c = {0};
         char *helper = NULL;
         CHECK_INT(lookup("not json", "h", &c, &helper), -EBADMSG);
         CHECK_INT(lookup("[]", "h", &c, &helper), -EBADMSG);
         CHECK_INT(lookup("{\"auths\":{\"h\":\"x\"}}", "h", &c, &helper), -EBADMSG);
         CHECK_INT(lookup("{\"auths\":{\"h\":{\"auth\":\"!!!\"}}}", "h", &c, &helper), -EBADMSG);
         CHECK_INT(lookup("{\"auths\":{\"h\":{\"auth\":\"bm9jb2xvbg==\"}}}", "h", &c, &helper), -EBADMSG);
-        CHECK_INT(lookup("{\"auths\":{\"h\":{\"auth\":\"YQBiOmM=\"}}}", "h", &c, &helper), -EBADMSG); /* NUL */
-        CHECK_INT(lookup("{\"auths\":{\"h\":{}, \"h\":{}}}", "h", &c, &helper), -EBADMSG);          /* dup keys */
+        CHECK_INT(lookup("{\"auths\":{\"h\":{\"auth\":\"YQBiOmM=\"}}}", "h", &c, &helper),
+                  -EBADMSG);                                                               /* NUL */
+        CHECK_INT(lookup("{\"auths\":{\"h\":{}, \"h\":{}}}", "h", &c, &helper), -EBADMSG); /* dup keys */
         CHECK_INT(lookup("{\"auths\":{}}", "h", &c, &helper), -ENOENT);
         CHECK_INT(lookup("{\"auths\":[]}", "h", &c, &helper), -ENOENT);
 }
 
-TEST(credentials_precedence) {
+TEST(credentials_precedence)
+{
         char dir[] = "/tmp/stockade-test-cfg.XXXXXX";
         REQUIRE(mkdtemp(dir));
         char path[256];
@@ -351,8 +373,8 @@ TEST(credentials_precedence) {
 
         struct diag d;
         diag_init(&d);
-        struct registry_credentials c = { 0 };
-        struct image_source_options o = { 0 };
+        struct registry_credentials c = {0};
+        struct image_source_options o = {0};
         CHECK_INT(registry_credentials_find(&o, "localhost:5000", &d, &c), 0);
         CHECK_STR(c.username, "file");
         CHECK_STR(c.password, "fp");
@@ -398,7 +420,8 @@ TEST(credentials_precedence) {
         unsetenv("DOCKER_CONFIG");
 }
 
-TEST(http_media_type) {
+TEST(http_media_type)
+{
         char out[64];
         http_media_type(" Application/JSON; charset=utf-8", out, sizeof out);
         CHECK_STR(out, "application/json");
