@@ -259,6 +259,10 @@ static int fail_curl(struct http_stream *st, CURLcode c)
                         return set_error(st, (int) -os_errno, "%s", strerror((int) os_errno));
                 return set_error(st, -ECONNREFUSED, "%s", msg);
         case CURLE_SSL_CONNECT_ERROR:
+                if (strstr(msg, "wrong version number"))
+                        return set_error(st, -EPROTO, "TLS failed: the server does not speak TLS%s",
+                                         st->opts.insecure ? "" : " (plain HTTP is allowed only in insecure mode)");
+                return set_error(st, -EPROTO, "TLS failed: %s", msg);
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
         case CURLE_SSL_CERTPROBLEM: return set_error(st, -EPROTO, "TLS failed: %s", msg);

@@ -12,7 +12,7 @@
 #                          copies an engine image into a registry (plain HTTP)
 #   fetch ARGS…            runs the test driver stockade-image-fetch (tests/unit/image-remote)
 
-STOCKADE_BUILDDIR=${STOCKADE_BUILDDIR:-$(dirname "$STOCKADE")/../..}
+STOCKADE_BUILDDIR=${STOCKADE_BUILDDIR:-$(dirname "$STOCKADE")}
 FETCH=${FETCH:-$STOCKADE_BUILDDIR/tests/unit/image-remote/stockade-image-fetch}
 REMOTE_DATA=$STOCKADE_SRCDIR/tests/data/image-remote
 
@@ -98,4 +98,52 @@ remote_images() {
                 DOCKER_BUILDKIT=0 docker build -q 2>/dev/null -t stockade-test/remote-app:1 "$REMOTE_DATA/app" >/dev/null ||
                         fail "cannot build stockade-test/remote-app:1"
         fi
+}
+
+# stockade-test/remote-big:1: one layer holding 48 MiB of random bytes, so a blob that cannot fit in the
+# stream buffers (and does not compress).
+remote_big_image() {
+        need_docker
+        if ! docker image inspect stockade-test/remote-big:1 >/dev/null 2>&1; then
+                mkdir -p "$T/big-root/data"
+                head -c $((48 * 1024 * 1024)) /dev/urandom >"$T/big-root/data/random.bin"
+                echo small >"$T/big-root/data/small.txt"
+                tar -C "$T/big-root" --numeric-owner --owner=0 --group=0 -cf "$T/big.tar" .
+                docker import "$T/big.tar" stockade-test/remote-big:1 >/dev/null || fail "docker import failed"
+                rm -rf "$T/big-root" "$T/big.tar"
+        fi
+}
+
+# max_rss_kib CMD…: runs CMD (stdout to /dev/null) and prints its peak resident set in KiB.
+max_rss_kib() {
+        python3 -c '
+import resource, subprocess, sys
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+if r.returncode != 0:
+    sys.exit(r.returncode)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+}
+
+# layer_summary FILE: "diff_id files" per layer read, one line each, from stockade-image-fetch --read.
+layer_summary() { jq -r '.layers_read[] | "\(.diff_id) \(.files)"' "$1"; }
+
+# jq_true FILE FILTER: the filter yields true (quietly).
+jq_true() { jq -e "$2" "$1" >/dev/null; }
+# quiet CMD…: runs CMD with its standard output discarded.
+quiet() { "$@" >/dev/null; }
+# expect_error FILE CMD…: CMD must fail with exit status 2; its standard error goes to FILE (and the log).
+expect_error() {
+        local f=$1 rc=0
+        shift
+        "$@" >/dev/null 2>"$f" || rc=$?
+        note "$(tail -n 3 "$f")"
+        [ "$rc" = 2 ] || { echo "expected exit 2, got $rc" >&2; return 1; }
+}
+
+# make_cert PREFIX: a self-signed certificate for 127.0.0.1 (PREFIX.crt, PREFIX.key); prints the YAML that
+# turns TLS on in start_registry's second argument.
+make_cert() {
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+                -keyout "$1.key" -out "$1.crt" 2>/dev/null || fail "openssl req failed"
+        printf '  tls:\n    certificate: %s\n    key: %s\n' "$1.crt" "$1.key"
 }
