@@ -425,6 +425,23 @@ static int current_authorization(struct registry *reg, const char *scope, char *
         return 0;
 }
 
+/* The error for a registry that will not let us in: "refused" when we had credentials, "requires"
+ * when we had none (reg->lock held). */
+static int credentials_refused(struct registry *reg, long status)
+{
+        int r = ensure_credentials(reg);
+        if (r >= 0)
+                return diag_error(reg->s->diag, -EACCES, "registry '%s' refused credentials for '%s' (%ld)",
+                                  reg->ref.domain, reg->subject, status);
+        if (r == -ENOENT)
+                return diag_error(
+                        reg->s->diag, -EACCES,
+                        "registry '%s' requires credentials for '%s' (%ld); none were given (options, "
+                        "$STOCKADE_REGISTRY_USERNAME, docker config)",
+                        reg->ref.domain, reg->subject, status);
+        return r;
+}
+
 /* Fetches a bearer token for scope from the realm (reg->lock held). */
 static int fetch_token(struct registry *reg, const char *scope)
 {
@@ -484,16 +501,8 @@ static int fetch_token(struct registry *reg, const char *scope)
                 return diag_error(s->diag, r, "cannot get a token for '%s' from '%.200s': %s", reg->subject,
                                   reg->realm, err);
         long status = http_stream_status(st);
-        if (status == 401 || status == 403) {
-                if (have_creds)
-                        return diag_error(s->diag, -EACCES,
-                                          "registry '%s' refused credentials for '%s' (%ld)",
-                                          reg->ref.domain, reg->subject, status);
-                return diag_error(s->diag, -EACCES,
-                                  "registry '%s' requires credentials for '%s' (%ld); none were given "
-                                  "(options, $STOCKADE_REGISTRY_USERNAME, docker config)",
-                                  reg->ref.domain, reg->subject, status);
-        }
+        if (status == 401 || status == 403)
+                return credentials_refused(reg, status);
         if (status != 200) {
                 http_stream_error_text(st, err, sizeof err);
                 return diag_error(s->diag, -EIO,
@@ -609,23 +618,17 @@ static int handle_challenge(struct registry *reg, struct http_stream *st, const 
                         goto out;
                 }
                 if (sent_auth && str_has_prefix(sent_auth, "Bearer ")) {
-                        /* Our token was refused. A fresh one helps when it expired early; when it was just
-                         * issued, the registry does not grant this scope to us. */
+                        /* Another thread may have renewed the token meanwhile: just use that one. */
                         struct token *t = find_token(reg, scope);
-                        if (t && t->value && streq(sent_auth + 7, t->value) &&
-                            t->expires - now_sec() > TOKEN_MIN_LIFETIME - 20) {
-                                r = ensure_credentials(reg);
-                                if (r >= 0)
-                                        r = diag_error(s->diag, -EACCES,
-                                                       "registry '%s' refused credentials for '%s' (401)",
-                                                       reg->ref.domain, reg->subject);
-                                else if (r == -ENOENT)
-                                        r = diag_error(s->diag, -EACCES,
-                                                       "registry '%s' requires credentials for '%s' (401); "
-                                                       "none were "
-                                                       "given (options, $STOCKADE_REGISTRY_USERNAME, docker "
-                                                       "config)",
-                                                       reg->ref.domain, reg->subject);
+                        if (t && t->value && !streq(sent_auth + 7, t->value) && t->expires > now_sec()) {
+                                r = 0;
+                                goto out;
+                        }
+                        /* A valid token without the access we need: a new one would say the same. An
+                         * expired or revoked one ("invalid_token") is renewed below. */
+                        const char *e = auth_challenge_param(bearer, "error");
+                        if (e && streq(e, "insufficient_scope")) {
+                                r = credentials_refused(reg, 401);
                                 goto out;
                         }
                 }
@@ -643,20 +646,12 @@ static int handle_challenge(struct registry *reg, struct http_stream *st, const 
         }
         if (basic) {
                 r = ensure_credentials(reg);
-                if (r == -ENOENT) {
-                        r = diag_error(s->diag, -EACCES,
-                                       "registry '%s' requires credentials for '%s' (401); none were given "
-                                       "(options, $STOCKADE_REGISTRY_USERNAME, docker config)",
-                                       reg->ref.domain, reg->subject);
+                if (r == -ENOENT || (r >= 0 && sent_auth && str_has_prefix(sent_auth, "Basic "))) {
+                        r = credentials_refused(reg, 401);
                         goto out;
                 }
                 if (r < 0)
                         goto out;
-                if (sent_auth && str_has_prefix(sent_auth, "Basic ")) {
-                        r = diag_error(s->diag, -EACCES, "registry '%s' refused credentials for '%s' (401)",
-                                       reg->ref.domain, reg->subject);
-                        goto out;
-                }
                 if (!reg->creds.username) {
                         r = diag_error(
                                 s->diag, -EACCES,
@@ -708,10 +703,12 @@ static int registry_request(struct registry *reg, const char *url, const char *c
                         *ret = TAKE_PTR(st);
                         return 0;
                 }
-                if (attempt >= 2)
-                        return diag_error(s->diag, -EACCES,
-                                          "registry '%s' refused credentials for '%s' (401)",
-                                          reg->ref.domain, reg->subject);
+                if (attempt >= 2) {
+                        pthread_mutex_lock(&reg->lock);
+                        r = credentials_refused(reg, 401);
+                        pthread_mutex_unlock(&reg->lock);
+                        return r;
+                }
                 r = handle_challenge(reg, st, reg->scope, auth);
                 if (r < 0)
                         return r;

@@ -147,3 +147,35 @@ make_cert() {
                 -keyout "$1.key" -out "$1.crt" 2>/dev/null || fail "openssl req failed"
         printf '  tls:\n    certificate: %s\n    key: %s\n' "$1.crt" "$1.key"
 }
+
+# start_token_registry VAR [token-server args…]: a token server (token-server.py) and a registry that
+# trusts it, on free loopback ports. Sets VAR to the registry's host:port, TOKEN_LOG to the server's
+# request log (JSON lines) and TOKEN_PORT.
+start_token_registry() {
+        local var=$1 dir
+        shift
+        need_cmd python3 openssl
+        python3 -c 'import cryptography' 2>/dev/null || skip "needs python3-cryptography"
+        dir=$(mktemp -d "$T/token.XXXX")
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=stockade-token-issuer \
+                -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null || fail "openssl req failed"
+        TOKEN_LOG=$dir/requests.log
+        : >"$TOKEN_LOG"
+        python3 "$REMOTE_DATA/token-server.py" --key "$dir/key.pem" --cert "$dir/cert.pem" --log "$TOKEN_LOG" \
+                --port-file "$dir/port" "$@" >"$dir/server.log" 2>&1 &
+        local pid=$!
+        at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+        local i
+        for i in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
+        [ -s "$dir/port" ] || { cat "$dir/server.log" >&2; fail "token server did not start"; }
+        TOKEN_PORT=$(cat "$dir/port")
+        start_registry "$var" "auth:
+  token:
+    realm: http://127.0.0.1:$TOKEN_PORT/token
+    service: stockade-registry
+    issuer: stockade-test-issuer
+    rootcertbundle: $dir/cert.pem"
+}
+
+# token_requests FILTER: how many logged token requests match the jq FILTER (made by stockade).
+token_requests() { jq -s "[.[] | select(.agent | startswith(\"stockade/\")) | select($1)] | length" "$TOKEN_LOG"; }

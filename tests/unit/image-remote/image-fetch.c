@@ -5,7 +5,7 @@
  * analyzed with layer_analyze_blob(), which checks digests and diff_ids and counts files.
  *
  *   stockade-image-fetch [--platform P] [--insecure] [--username U] [--password P] [--docker-host H]
- *                        [--read] [--threads N] [--partial] TARGET
+ *                        [--read] [--threads N] [--partial] [--delay SECONDS] TARGET
  *
  * Exit status: 0, or 2 with "error: MESSAGE" on stderr (the diag's one line). */
 
@@ -20,6 +20,7 @@ static struct {
         struct image_source_options opts;
         bool read, partial;
         int threads;
+        int delay; /* seconds between open() and reading layers */
 } arg = {.threads = 1};
 
 static json_t *strv_json(const char *const *v)
@@ -202,15 +203,11 @@ static int on_blob(void *userdata, const char *member, const struct byte_source 
 int main(int argc, char **argv)
 {
         static const struct option options[] = {
-                {"platform", required_argument, NULL, 'p'},
-                {"insecure", no_argument, NULL, 'k'},
-                {"username", required_argument, NULL, 'u'},
-                {"password", required_argument, NULL, 'P'},
-                {"docker-host", required_argument, NULL, 'H'},
-                {"read", no_argument, NULL, 'r'},
-                {"threads", required_argument, NULL, 't'},
-                {"partial", no_argument, NULL, 'x'},
-                {},
+                {"platform", required_argument, NULL, 'p'},    {"insecure", no_argument, NULL, 'k'},
+                {"username", required_argument, NULL, 'u'},    {"password", required_argument, NULL, 'P'},
+                {"docker-host", required_argument, NULL, 'H'}, {"read", no_argument, NULL, 'r'},
+                {"threads", required_argument, NULL, 't'},     {"partial", no_argument, NULL, 'x'},
+                {"delay", required_argument, NULL, 'd'},       {},
         };
         int c;
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
@@ -223,6 +220,7 @@ int main(int argc, char **argv)
                 case 'r': arg.read = true; break;
                 case 't': arg.threads = atoi(optarg); break;
                 case 'x': arg.partial = arg.read = true; break;
+                case 'd': arg.delay = atoi(optarg); break;
                 default: return 2;
                 }
         }
@@ -243,6 +241,8 @@ int main(int argc, char **argv)
                 json_object_set_new(out, "after_open", image_json(&s->image));
         }
 
+        if (r >= 0 && arg.read && arg.delay > 0)
+                sleep((unsigned) arg.delay);
         if (r >= 0 && arg.read) {
                 struct layer_options lo = {0};
                 layer_limits_default(&lo.limits);
