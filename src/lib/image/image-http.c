@@ -260,8 +260,9 @@ static int fail_curl(struct http_stream *st, CURLcode c)
                 return set_error(st, -ECONNREFUSED, "%s", msg);
         case CURLE_SSL_CONNECT_ERROR:
                 if (strstr(msg, "wrong version number"))
-                        return set_error(st, -EPROTO, "TLS failed: the server does not speak TLS%s",
-                                         st->opts.insecure ? "" : " (plain HTTP is allowed only in insecure mode)");
+                        return set_error(
+                                st, -EPROTO, "TLS failed: the server does not speak TLS%s",
+                                st->opts.insecure ? "" : " (plain HTTP is allowed only in insecure mode)");
                 return set_error(st, -EPROTO, "TLS failed: %s", msg);
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
@@ -409,7 +410,9 @@ static int pump(struct http_stream *st, bool want_body)
                                 return r;
                         continue;
                 }
-                if (st->done && st->result != CURLE_OK && (!want_body || st->pos == st->len))
+                /* A failure after the headers (or after buffered body bytes) surfaces on the next read. */
+                if (st->done && st->result != CURLE_OK &&
+                    !(want_body ? st->pos < st->len : st->headers_done))
                         return fail_curl(st, st->result);
                 if (want_body ? (st->pos < st->len || st->done) : (st->headers_done || st->done))
                         return 0;

@@ -692,6 +692,11 @@ static int registry_request(struct registry *reg, const char *url, const char *c
                         .url = url, .headers = headers, .authorization = auth, .max_body = max_body};
                 r = http_stream_start(&reg->http, &req, err, sizeof err, &st);
                 if (r < 0) {
+                        if (r == -E2BIG)
+                                return diag_error(
+                                        s->diag, r,
+                                        "%s of '%s' from registry '%s' is too large (limit %llu bytes)",
+                                        what, reg->subject, reg->ref.domain, (unsigned long long) max_body);
                         if (r == -ETIMEDOUT)
                                 return diag_error(s->diag, r,
                                                   "registry '%s' timed out serving %s of '%s': %s",
@@ -715,6 +720,29 @@ static int registry_request(struct registry *reg, const char *url, const char *c
         }
 }
 
+/* True when the registry says it has no such repository (GET /v2/REPO/tags/list → 404 NAME_UNKNOWN). */
+static bool repository_unknown(struct registry *reg)
+{
+        _cleanup_free_ char *url = NULL;
+        _cleanup_(http_stream_freep) struct http_stream *st = NULL;
+        struct diag quiet, *user = reg->s->diag;
+        char msg[512];
+        bool unknown = false;
+
+        if (asprintf(&url, "%s/v2/%s/tags/list?n=1", reg->base, reg->ref.repository) < 0)
+                return false;
+        diag_init(&quiet);
+        reg->s->diag = &quiet;
+        if (registry_request(reg, url, NULL, 64 * KiB, "the tags", &st) >= 0 &&
+            http_stream_status(st) == 404) {
+                http_stream_error_text(st, msg, sizeof msg);
+                unknown = strstr(msg, "NAME_UNKNOWN") != NULL;
+        }
+        reg->s->diag = user;
+        diag_done(&quiet);
+        return unknown;
+}
+
 /* Turns a non-2xx response into an error naming what was asked for. */
 static int registry_status_error(struct registry *reg, struct http_stream *st, const char *what,
                                  const char *item)
@@ -730,9 +758,22 @@ static int registry_status_error(struct registry *reg, struct http_stream *st, c
                         return diag_error(s->diag, -ENOENT,
                                           "repository '%s' not found in registry '%s' (%s)", reg->familiar,
                                           reg->ref.domain, msg);
-                return diag_error(s->diag, -ENOENT, "registry '%s' has no %s '%s' (%s)", reg->ref.domain,
-                                  what, item,
-                                  strstr(msg, "MANIFEST_UNKNOWN") ? "404 manifest unknown" : msg);
+                if (streq(what, "manifest") &&
+                    (streq_ptr(item, reg->ref.tag) || streq_ptr(item, reg->ref.digest))) {
+                        /* Registries answer MANIFEST_UNKNOWN for a repository they do not have, too. */
+                        if (repository_unknown(reg))
+                                return diag_error(s->diag, -ENOENT,
+                                                  "repository '%s' not found in registry '%s'",
+                                                  reg->familiar, reg->ref.domain);
+                        return diag_error(s->diag, -ENOENT, "registry '%s' has no manifest for '%s' (%s)",
+                                          reg->ref.domain, reg->subject,
+                                          strstr(msg, "MANIFEST_UNKNOWN") ? "404 manifest unknown" : msg);
+                }
+                return diag_error(s->diag, -ENOENT, "registry '%s' has no %s '%s' of '%s' (%s)",
+                                  reg->ref.domain, what, item, reg->subject,
+                                  strstr(msg, "MANIFEST_UNKNOWN") ? "404 manifest unknown"
+                                  : strstr(msg, "BLOB_UNKNOWN")   ? "404 blob unknown"
+                                                                  : msg);
         case 403:
                 return diag_error(s->diag, -EACCES, "registry '%s' denied access to '%s' (403): %s",
                                   reg->ref.domain, reg->subject, msg);
@@ -886,7 +927,9 @@ static int fetch_config(struct registry *reg, const struct image_descriptor *d)
                                   (unsigned long long) META_CAP(s));
         if (asprintf(&url, "%s/v2/%s/blobs/%s", reg->base, reg->ref.repository, d->digest) < 0)
                 return -ENOMEM;
-        r = registry_request(reg, url, NULL, META_CAP(s), "the config", &st);
+        char what[DIGEST_STR_MAX + 16];
+        snprintf(what, sizeof what, "config '%s'", d->digest);
+        r = registry_request(reg, url, NULL, META_CAP(s), what, &st);
         if (r < 0)
                 return r;
         if (http_stream_status(st) != 200)
@@ -1144,7 +1187,9 @@ static int registry_open_layer(struct image_source *s, size_t index, struct byte
         r = sha256_init(&b->hash);
         if (r < 0)
                 goto fail;
-        r = registry_request(reg, url, NULL, 0, "a layer", &b->st);
+        char what[DIGEST_STR_MAX + 16];
+        snprintf(what, sizeof what, "layer '%s'", l->digest);
+        r = registry_request(reg, url, NULL, 0, what, &b->st);
         if (r < 0)
                 goto fail;
         if (http_stream_status(b->st) != 200) {

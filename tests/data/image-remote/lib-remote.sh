@@ -179,3 +179,19 @@ start_token_registry() {
 
 # token_requests FILTER: how many logged token requests match the jq FILTER (made by stockade).
 token_requests() { jq -s "[.[] | select(.agent | startswith(\"stockade/\")) | select($1)] | length" "$TOKEN_LOG"; }
+
+# start_fake_registry VAR LAYOUT TAG: fake-registry.py serving the OCI layout's image TAG (as tag "1" of
+# every fault repository); sets VAR to host:port and FAKE_LOG to its request log (JSON lines).
+start_fake_registry() {
+        local var=$1 dir
+        dir=$(mktemp -d "$T/fake.XXXX")
+        FAKE_LOG=$dir/requests.log
+        : >"$FAKE_LOG"
+        python3 "$REMOTE_DATA/fake-registry.py" "$2" "$3" "$dir/port" "$FAKE_LOG" >"$dir/log" 2>&1 &
+        local pid=$!
+        at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+        local i
+        for i in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
+        [ -s "$dir/port" ] || { cat "$dir/log" >&2; fail "fake registry did not start"; }
+        printf -v "$var" '%s' "127.0.0.1:$(cat "$dir/port")"
+}
