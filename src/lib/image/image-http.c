@@ -441,7 +441,7 @@ static int pump(struct http_stream *st, bool want_body)
 
                 int64_t now = now_ms(), idle_from = MAX(wait_start, st->last_progress);
                 if (now - idle_from > timeout_ms)
-                        return set_error(st, -ETIMEDOUT, "no response for %u seconds",
+                        return set_error(st, -ETIMEDOUT, "no data for %u seconds",
                                          http_timeout(&st->opts));
                 if (curl_multi_poll(st->multi, NULL, 0, 500, NULL) != CURLM_OK)
                         return set_error(st, -EIO, "transfer failed");
