@@ -441,8 +441,7 @@ static int pump(struct http_stream *st, bool want_body)
 
                 int64_t now = now_ms(), idle_from = MAX(wait_start, st->last_progress);
                 if (now - idle_from > timeout_ms)
-                        return set_error(st, -ETIMEDOUT, "no data for %u seconds",
-                                         http_timeout(&st->opts));
+                        return set_error(st, -ETIMEDOUT, "no data for %u seconds", http_timeout(&st->opts));
                 if (curl_multi_poll(st->multi, NULL, 0, 500, NULL) != CURLM_OK)
                         return set_error(st, -EIO, "transfer failed");
         }
@@ -639,8 +638,8 @@ void http_stream_error_text(struct http_stream *st, char *out, size_t outlen)
         if (!msg)
                 msg = json_get_str(j, "details");
         if (code || msg)
-                snprintf(out, outlen, "HTTP %ld %s%s%.200s", status, code ? code : "",
-                         code && msg ? ": " : "", msg ? msg : "");
+                snprintf(out, outlen, "HTTP %ld%s%.100s: %.200s", status, code ? " " : "", code ? code : "",
+                         msg ? msg : "(no message)");
         else if (b.len && !j) {
                 size_t n = strcspn(b.data, "\r\n");
                 snprintf(out, outlen, "HTTP %ld: %.*s", status, (int) MIN(n, (size_t) 200), b.data);

@@ -195,3 +195,12 @@ start_fake_registry() {
         [ -s "$dir/port" ] || { cat "$dir/log" >&2; fail "fake registry did not start"; }
         printf -v "$var" '%s' "127.0.0.1:$(cat "$dir/port")"
 }
+
+# start_engine_proxy SOCKET LOG MODE: engine-proxy.py on a unix socket (see its header for modes).
+start_engine_proxy() {
+        python3 "$REMOTE_DATA/engine-proxy.py" "$1" "$2" "$3" >>"$2.err" 2>&1 &
+        local pid=$! i
+        at_exit "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+        for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done
+        fail "engine proxy did not start"
+}
