@@ -114,9 +114,14 @@ static int engine_get(struct image_source *s, struct docker_priv *p, const char 
                 return -ENOMEM;
         struct http_request req = {.url = url, .max_body = max_body};
         int r = http_stream_start(&p->http, &req, err, sizeof err, ret);
-        if (r < 0)
+        if (r == -ENOENT || r == -ECONNREFUSED || r == -EACCES || r == -EPERM || r == -ENOTSOCK ||
+            r == -ENOTDIR)
                 return diag_error(s->diag, r, "cannot connect to the Docker engine at %s: %s", p->socket,
                                   err);
+        if (r < 0)
+                return diag_error(s->diag, r,
+                                  "the Docker engine at %s gave no usable answer for image '%s': %s",
+                                  p->socket, p->name, err);
         return 0;
 }
 
