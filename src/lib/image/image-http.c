@@ -372,14 +372,14 @@ static int begin(struct http_stream *st)
 
 static int follow(struct http_stream *st)
 {
-        char *loc = NULL, *scheme = NULL;
+        _cleanup_free_ char *scheme = NULL;
+        char *loc = NULL;
 
         if (curl_easy_getinfo(st->easy, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc)
                 return set_error(st, -EBADMSG, "redirect (%ld) without a usable Location", st->status);
         if (++st->redirects > HTTP_MAX_REDIRECTS)
                 return set_error(st, -ELOOP, "more than %d redirects", HTTP_MAX_REDIRECTS);
         _cleanup_free_ char *origin = origin_of(loc, &scheme);
-        _cleanup_free_ char *scheme_owned = scheme;
         if (!origin)
                 return set_error(st, -EBADMSG, "redirect to an invalid URL '%.200s'", loc);
         if (!streq(scheme, "https") && !(streq(scheme, "http") && st->opts.insecure))
@@ -481,7 +481,7 @@ int http_stream_start(const struct http_options *o, const struct http_request *r
                       struct http_stream **ret)
 {
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
-        char *scheme = NULL;
+        _cleanup_free_ char *scheme = NULL;
         int r;
 
         pthread_once(&curl_once, curl_init);
@@ -500,7 +500,6 @@ int http_stream_start(const struct http_options *o, const struct http_request *r
         if (!st->url || !st->buf)
                 return -ENOMEM;
         st->origin = origin_of(req->url, &scheme);
-        _cleanup_free_ char *scheme_owned = scheme;
         if (!st->origin) {
                 snprintf(err, errlen, "invalid URL '%.200s'", req->url);
                 return -EINVAL;
