@@ -65,7 +65,10 @@ check "partial reads from 3 threads" quiet fetch --insecure --partial --threads 
 # A 48 MiB incompressible layer streams through bounded buffers.
 rss=$(max_rss_kib "$FETCH" --insecure --read "registry:$REG/big:1") || fail "big image pull failed"
 note "peak RSS reading a 48 MiB layer: $rss KiB"
-check "memory stays bounded (< 40 MiB) for a 48 MiB layer" [ "$rss" -lt 40960 ]
+# (Under AddressSanitizer the resident set says little: shadow memory and quarantine dominate.)
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+        check "memory stays bounded (< 40 MiB) for a 48 MiB layer" [ "$rss" -lt 40960 ]
+fi
 
 # Plain HTTP only when insecure: otherwise https, which this registry does not speak.
 if fetch "registry:$REG/app:1.0" >/dev/null 2>"$T/err"; then fail "pulled from a plain-HTTP registry without --insecure"; fi

@@ -47,7 +47,10 @@ check "DOCKER_HOST=unix://…" quiet env DOCKER_HOST=unix:///var/run/docker.sock
 
 rss=$(max_rss_kib "$FETCH" --read docker:stockade-test/remote-big:1) || fail "big image read failed"
 note "peak RSS streaming a 48 MiB layer from the engine: $rss KiB"
-check "memory stays bounded (< 40 MiB) for a 48 MiB layer" [ "$rss" -lt 40960 ]
+# (Under AddressSanitizer the resident set says little: shadow memory and quarantine dominate.)
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+        check "memory stays bounded (< 40 MiB) for a 48 MiB layer" [ "$rss" -lt 40960 ]
+fi
 
 # ---- trouble ----
 expect_error "$T/err" fetch docker:stockade-test/no-such-image:1 || fail "found a missing image"
