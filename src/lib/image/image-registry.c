@@ -219,10 +219,12 @@ int image_reference_parse(const char *s, struct image_reference *ret, const char
                 r.domain = strdup("docker.io");
         if (!r.domain)
                 goto oom;
-        /* Lowercase the host: DNS names are case-insensitive and messages and config lookups compare. */
-        for (char *p = r.domain; *p; p++)
-                if (*p >= 'A' && *p <= 'Z')
-                        *p = (char) (*p + 32);
+        /* Lowercase the host (DNS names are case-insensitive), unless an uppercase letter is all that
+         * marks it as a host: "Myhost/app" lowercased would read as the repository "myhost/app". */
+        if (strpbrk(r.domain, ".:[") || strcasecmp(r.domain, "localhost") == 0)
+                for (char *p = r.domain; *p; p++)
+                        if (*p >= 'A' && *p <= 'Z')
+                                *p = (char) (*p + 32);
         if (streq(r.domain, "index.docker.io")) {
                 free(r.domain);
                 r.domain = strdup("docker.io");

@@ -35,6 +35,9 @@ TEST(reference_normalization)
                  "app", "t", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
                  "h:1/app", "h:1/app:t"},
                 {"app:_x.Y-1", "docker.io", "library/app", "_x.Y-1", NULL, "app", "app:_x.Y-1"},
+                /* An uppercase letter alone makes a host (as in Docker); it must survive normalization. */
+                {"Myhost/app", "Myhost", "app", "latest", NULL, "Myhost/app", "Myhost/app:latest"},
+                {"LOCALHOST/app", "localhost", "app", "latest", NULL, "localhost/app", "localhost/app:latest"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct image_reference r;
