@@ -37,7 +37,8 @@ TEST(reference_normalization)
                 {"app:_x.Y-1", "docker.io", "library/app", "_x.Y-1", NULL, "app", "app:_x.Y-1"},
                 /* An uppercase letter alone makes a host (as in Docker); it must survive normalization. */
                 {"Myhost/app", "Myhost", "app", "latest", NULL, "Myhost/app", "Myhost/app:latest"},
-                {"LOCALHOST/app", "localhost", "app", "latest", NULL, "localhost/app", "localhost/app:latest"},
+                {"LOCALHOST/app", "localhost", "app", "latest", NULL, "localhost/app",
+                 "localhost/app:latest"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct image_reference r;
@@ -430,4 +431,122 @@ TEST(http_media_type)
         CHECK_STR(out, "application/json");
         http_media_type(NULL, out, sizeof out);
         CHECK_STR(out, "");
+}
+
+static void fake_source(struct image_source *s, struct image_source_options *o, struct diag *d)
+{
+        memset(s, 0, sizeof *s);
+        memset(o, 0, sizeof *o);
+        diag_init(d);
+        s->opts = o;
+        s->diag = d;
+        s->arena = arena_new(0);
+        s->image.target = "docker:example/app";
+}
+
+TEST(docker_inspect_fields)
+{
+        struct image_source s;
+        struct image_source_options o;
+        struct diag d;
+        size_t il, hl;
+        char *inspect = test_read_file(test_srcpath("tests/data/image-remote/inspect.json"), &il);
+        char *history = test_read_file(test_srcpath("tests/data/image-remote/history.json"), &hl);
+        fake_source(&s, &o, &d);
+        REQUIRE(docker_image_from_inspect(&s, "example/app", inspect, il, history, hl) == 0);
+        const struct image *img = &s.image;
+        const struct image_config *c = &img->config;
+        CHECK_STR(img->id, "sha256:c753f1e5da16e87ca573b3c6b4e95768a7464404c5efc2f7146aad4fddde6ec9");
+        CHECK_STR(img->name, "example/app:latest"); /* the short name resolved to its tag */
+        CHECK_STR(img->platform, "linux/arm64/v8");
+        CHECK(img->manifest_digest == NULL);
+        CHECK(img->config_raw == NULL);
+        CHECK_STR(img->repo_tags[1], "example/app:1");
+        CHECK(img->repo_tags[2] == NULL);
+        CHECK_STR(img->repo_digests[0],
+                  "registry.example.com/"
+                  "app@sha256:5244d92ea19bdc2bba20aa3bb84e39377065e830d5386f547df809f4473f2f5c");
+        CHECK_STR(c->created, "2026-11-23T18:46:51.954091304Z");
+        CHECK_STR(c->user, "1000");
+        CHECK_STR(c->working_dir, "/app");
+        CHECK(c->stop_signal == NULL); /* "" from the engine is unset */
+        CHECK_STR(c->env[1], "APP_ENV=prod");
+        CHECK_STR(c->cmd[0], "echo hi");
+        CHECK_STR(c->entrypoint[1], "-c");
+        CHECK_STR(c->exposed_ports[0], "8080/tcp"); /* sorted */
+        CHECK_STR(c->exposed_ports[1], "9090/udp");
+        CHECK_STR(c->volumes[0], "/app/data");
+        CHECK_STR(c->healthcheck[1], "/bin/true");
+        CHECK_INT(c->n_labels, 2); /* the non-string label is skipped */
+        CHECK_STR(c->labels[0].key, "org.example.team");
+        CHECK_INT(c->n_diff_ids, 3);
+        REQUIRE(img->n_layers == 3);
+        CHECK_STR(img->layers[2].diff_id,
+                  "sha256:0bc414073fa2d6a244b686846642a612f6fb4f515ad963e1c47395977704a946");
+        CHECK_STR(img->layers[0].digest, "");
+        CHECK(img->layers[0].member == NULL);
+        /* History: oldest first, Unix times as RFC 3339. "mkdir" made a layer with no file contents (Size
+         * 0), so sizes count 2 layers of 3; the builder's #(nop) markers count 3 and win. */
+        REQUIRE(c->n_history == 5);
+        CHECK_STR(c->history[0].created, "2026-11-23T19:06:41Z");
+        CHECK_STR(c->history[0].comment, "Imported from -");
+        CHECK(c->history[0].created_by == NULL);
+        CHECK(!c->history[0].empty_layer);
+        CHECK(c->history[1].empty_layer);
+        CHECK(!c->history[2].empty_layer);
+        CHECK(!c->history[3].empty_layer);
+        CHECK(c->history[4].empty_layer);
+        CHECK_STR(img->layers[1].created_by, "/bin/sh -c mkdir -p /app/data");
+        CHECK_STR(img->layers[2].created_by, "/bin/sh -c #(nop) COPY dir:97f0 in /app/ ");
+        arena_free(s.arena);
+        diag_done(&d);
+
+        /* Without history the rest is the same. */
+        fake_source(&s, &o, &d);
+        REQUIRE(docker_image_from_inspect(&s, "example/app:1", inspect, il, NULL, 0) == 0);
+        CHECK_STR(s.image.name, "example/app:1");
+        CHECK_INT(s.image.config.n_history, 0);
+        CHECK(s.image.layers[1].created_by == NULL);
+        arena_free(s.arena);
+        diag_done(&d);
+        free(inspect);
+        free(history);
+}
+
+TEST(docker_inspect_hostile)
+{
+        static const char *const bad[] = {
+                "[]",
+                "{}",
+                "{\"Id\":\"sha256:abc\"}",
+                "{\"Id\":\"sha256:c753f1e5da16e87ca573b3c6b4e95768a7464404c5efc2f7146aad4fddde6ec9\","
+                "\"RootFS\":{\"Layers\":[\"sha256:nothex\"]}}",
+                "{\"Id\":\"sha256:c753f1e5da16e87ca573b3c6b4e95768a7464404c5efc2f7146aad4fddde6ec9\",\"Id\":"
+                "\"x\"}",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct image_source s;
+                struct image_source_options o;
+                struct diag d;
+                fake_source(&s, &o, &d);
+                CHECK(docker_image_from_inspect(&s, "x", bad[i], strlen(bad[i]), NULL, 0) < 0);
+                CHECK(d.error[0] != 0);
+                arena_free(s.arena);
+                diag_done(&d);
+        }
+        /* A history that is not an array is an error too (the source turns it into a warning earlier). */
+        struct image_source s;
+        struct image_source_options o;
+        struct diag d;
+        fake_source(&s, &o, &d);
+        const char *ok =
+                "{\"Id\":\"sha256:c753f1e5da16e87ca573b3c6b4e95768a7464404c5efc2f7146aad4fddde6ec9\"}";
+        CHECK(docker_image_from_inspect(&s, "x", ok, strlen(ok), "{}", 2) < 0);
+        arena_free(s.arena);
+        diag_done(&d);
+        fake_source(&s, &o, &d);
+        CHECK_INT(docker_image_from_inspect(&s, "x", ok, strlen(ok), NULL, 0), 0);
+        CHECK_INT(s.image.n_layers, 0);
+        arena_free(s.arena);
+        diag_done(&d);
 }
