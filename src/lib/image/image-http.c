@@ -347,6 +347,9 @@ static int begin(struct http_stream *st)
                   curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT) == CURLE_OK &&
                   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long) timeout) == CURLE_OK &&
                   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK &&
+                  /* One connection per stream, so HTTP/2 would multiplex nothing; and pausing a
+                   * stream is simplest and best tested over HTTP/1.1 (TCP flow control). */
+                  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long) CURL_HTTP_VERSION_1_1) == CURLE_OK &&
                   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L) == CURLE_OK;
         if (ok && st->max_body) {
                 /* Metadata: fail early on a large Content-Length, and bound the whole exchange. */
