@@ -476,8 +476,9 @@ static int fetch_token(struct registry *reg, const char *scope)
                 }
                 url = strdup(reg->realm);
         } else {
-                if (asprintf(&url, "%s%sservice=%s&scope=%s", reg->realm,
-                             strchr(reg->realm, '?') ? "&" : "?", esc_service, esc_scope) < 0)
+                if (asprintf(&url, "%s%s%s%s%sscope=%s", reg->realm, strchr(reg->realm, '?') ? "&" : "?",
+                             reg->service ? "service=" : "", esc_service, reg->service ? "&" : "",
+                             esc_scope) < 0)
                         url = NULL;
                 if (have_creds && reg->creds.username) {
                         auth = basic_authorization(&reg->creds);
