@@ -290,8 +290,13 @@ char *image_reference_familiar(const struct image_reference *r)
         if (streq(r->domain, "docker.io")) {
                 const char *p = r->repository;
                 if (str_has_prefix(p, "library/") && !strchr(p + 8, '/'))
-                        p += 8;
-                return strdup(p);
+                        return strdup(p + 8);
+                /* "docker.io/a.b/c" must keep its host: "a.b/c" would read as host a.b. */
+                const char *slash = strchr(p, '/');
+                size_t n = slash ? (size_t) (slash - p) : 0;
+                if (!slash ||
+                    !(memchr(p, '.', n) || memchr(p, ':', n) || (n == 9 && strneq(p, "localhost", 9))))
+                        return strdup(p);
         }
         return asprintf(&s, "%s/%s", r->domain, r->repository) < 0 ? NULL : s;
 }
