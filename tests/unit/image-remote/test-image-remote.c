@@ -39,6 +39,10 @@ TEST(reference_normalization)
                 {"Myhost/app", "Myhost", "app", "latest", NULL, "Myhost/app", "Myhost/app:latest"},
                 {"LOCALHOST/app", "localhost", "app", "latest", NULL, "localhost/app",
                  "localhost/app:latest"},
+                {"docker.io/a.b/c", "docker.io", "a.b/c", "latest", NULL, "docker.io/a.b/c",
+                 "docker.io/a.b/c:latest"},
+                {"docker.io/localhost/c", "docker.io", "localhost/c", "latest", NULL,
+                 "docker.io/localhost/c", "docker.io/localhost/c:latest"},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct image_reference r;
