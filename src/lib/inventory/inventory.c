@@ -467,7 +467,7 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
                         diag_warn(d, "no package URL for %s package '%s'", pkg_type_to_string(p->type), p->name);
                 }
         }
-        qsort(pkgs->items, pkgs->n, sizeof *pkgs->items, cmp_pkg);
+        qsort_safe(pkgs->items, pkgs->n, sizeof *pkgs->items, cmp_pkg);
         /* The same record listing a package twice (duplicate stanzas) yields one package. */
         size_t k = 0;
         for (size_t i = 0; i < pkgs->n; i++)
