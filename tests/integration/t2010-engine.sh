@@ -70,7 +70,7 @@ expect_error "$T/err" env DOCKER_HOST=tcp://127.0.0.1:2375 "$FETCH" "docker:$img
 check "TCP engines are not spoken" grep -qF "DOCKER_HOST 'tcp://127.0.0.1:2375' is not supported" "$T/err"
 start_engine_proxy "$T/error.sock" "$T/error.log" error
 expect_error "$T/err" fetch --docker-host "unix://$T/error.sock" "docker:$img" || fail "ignored an engine error"
-check "engine error: its message" grep -qF "Docker engine at $T/error.sock failed to inspect image '$img': HTTP 500: engine on fire" "$T/err"
+check "engine error: its message" grep -qF "the Docker engine at $T/error.sock failed to inspect image '$img': HTTP 500: engine on fire" "$T/err"
 start_engine_proxy "$T/garbage.sock" "$T/garbage.log" garbage
 expect_error "$T/err" fetch --docker-host "unix://$T/garbage.sock" "docker:$img" || fail "accepted garbage"
 check "not an engine" grep -qF "the Docker engine at $T/garbage.sock gave no usable answer for image '$img'" "$T/err"

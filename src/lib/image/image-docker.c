@@ -56,8 +56,7 @@ struct docker_priv {
         struct http_options http;
 };
 
-static void docker_priv_free(struct docker_priv *p)
-{
+static void docker_priv_free(struct docker_priv *p) {
         if (!p)
                 return;
         free(p->socket);
@@ -67,8 +66,7 @@ static void docker_priv_free(struct docker_priv *p)
 }
 
 /* unix:///path or /path; anything else (tcp://, ssh://) we do not speak. */
-static int socket_path(struct image_source *s, char **ret)
-{
+static int socket_path(struct image_source *s, char **ret) {
         const char *h = s->opts && s->opts->docker_host ? s->opts->docker_host : NULL;
         const char *origin = "docker host";
         if (!h || !*h) {
@@ -93,8 +91,7 @@ static int socket_path(struct image_source *s, char **ret)
 
 /* Names go into the URL path as they are (the engine routes /images/{name:.*}/json), so only the
  * characters of references and IDs are allowed. */
-static bool name_ok(const char *n)
-{
+static bool name_ok(const char *n) {
         if (!*n || strlen(n) > REF_MAX || n[0] == '/' || n[0] == '-' || n[0] == '.' || strstr(n, "..") ||
             strstr(n, "//"))
                 return false;
@@ -106,8 +103,7 @@ static bool name_ok(const char *n)
 }
 
 static int engine_get(struct image_source *s, struct docker_priv *p, const char *path, uint64_t max_body,
-                      struct http_stream **ret)
-{
+                      struct http_stream **ret) {
         _cleanup_free_ char *url = NULL;
         char err[512];
         if (asprintf(&url, ENGINE_URL "%s", path) < 0)
@@ -126,20 +122,19 @@ static int engine_get(struct image_source *s, struct docker_priv *p, const char 
 }
 
 static int engine_status_error(struct image_source *s, struct docker_priv *p, struct http_stream *st,
-                               const char *doing)
-{
+                               const char *doing) {
         char msg[512];
         long status = http_stream_status(st);
         if (status == 404)
                 return diag_error(s->diag, -ENOENT, "image '%s' not found in the Docker engine", p->name);
         http_stream_error_text(st, msg, sizeof msg);
         return diag_error(s->diag, status == 403 || status == 401 ? -EACCES : -EIO,
-                          "Docker engine at %s failed to %s image '%s': %s", p->socket, doing, p->name, msg);
+                          "the Docker engine at %s failed to %s image '%s': %s", p->socket, doing, p->name,
+                          msg);
 }
 
 static int engine_get_json(struct image_source *s, struct docker_priv *p, const char *path,
-                           const char *doing, char **ret, size_t *ret_len)
-{
+                           const char *doing, char **ret, size_t *ret_len) {
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
         struct buf b = BUF_INIT(META_CAP(s));
         int r = engine_get(s, p, path, META_CAP(s), &st);
@@ -165,8 +160,7 @@ static int engine_get_json(struct image_source *s, struct docker_priv *p, const 
 
 /* ---- inspect → struct image ---- */
 
-static const char **keys_of(struct arena *a, json_t *obj)
-{
+static const char **keys_of(struct arena *a, json_t *obj) {
         if (!json_is_object(obj))
                 return NULL;
         size_t n = MIN(json_object_size(obj), (size_t) MAX_LIST), k = 0;
@@ -175,8 +169,7 @@ static const char **keys_of(struct arena *a, json_t *obj)
         json_t *val;
         if (!v)
                 return NULL;
-        json_object_foreach(obj, key, val)
-        {
+        json_object_foreach(obj, key, val) {
                 if (k >= n)
                         break;
                 v[k++] = arena_strdup(a, key);
@@ -184,13 +177,11 @@ static const char **keys_of(struct arena *a, json_t *obj)
         return v;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
+static int cmp_str(const void *a, const void *b) {
         return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-static void sort_strv(const char **v)
-{
+static void sort_strv(const char **v) {
         size_t n = 0;
         while (v && v[n])
                 n++;
@@ -198,13 +189,11 @@ static void sort_strv(const char **v)
                 qsort(v, n, sizeof *v, cmp_str);
 }
 
-static int cmp_kv(const void *a, const void *b)
-{
+static int cmp_kv(const void *a, const void *b) {
         return strcmp(((const struct image_kv *) a)->key, ((const struct image_kv *) b)->key);
 }
 
-static const char *rfc3339(struct arena *a, json_t *v)
-{
+static const char *rfc3339(struct arena *a, json_t *v) {
         if (json_is_string(v))
                 return arena_strdup(a, json_string_value(v));
         if (!json_is_integer(v) || json_integer_value(v) <= 0)
@@ -217,8 +206,7 @@ static const char *rfc3339(struct arena *a, json_t *v)
         return arena_strdup(a, buf);
 }
 
-static bool is_nop_step(const char *created_by)
-{
+static bool is_nop_step(const char *created_by) {
         /* The classic builder marks metadata-only steps "#(nop)"; ADD and COPY are nops with a layer. */
         const char *nop = created_by ? strstr(created_by, "#(nop)") : NULL;
         if (!nop)
@@ -229,8 +217,7 @@ static bool is_nop_step(const char *created_by)
         return !str_has_prefix(nop, "ADD ") && !str_has_prefix(nop, "COPY ");
 }
 
-static int history_from_api(struct image_source *s, const char *data, size_t len)
-{
+static int history_from_api(struct image_source *s, const char *data, size_t len) {
         struct image_config *c = &s->image.config;
         struct arena *a = s->arena;
         _cleanup_(json_decrefp) json_t *j = NULL;
@@ -272,8 +259,7 @@ static int history_from_api(struct image_source *s, const char *data, size_t len
 }
 
 int docker_image_from_inspect(struct image_source *s, const char *name, const char *inspect,
-                              size_t inspect_len, const char *history, size_t history_len)
-{
+                              size_t inspect_len, const char *history, size_t history_len) {
         struct image *img = &s->image;
         struct image_config *c = &img->config;
         struct arena *a = s->arena;
@@ -345,8 +331,7 @@ int docker_image_from_inspect(struct image_source *s, const char *name, const ch
                                 return -ENOMEM;
                         const char *key;
                         json_t *val;
-                        json_object_foreach(labels, key, val)
-                        {
+                        json_object_foreach(labels, key, val) {
                                 if (c->n_labels >= n)
                                         break;
                                 if (json_is_string(val))
@@ -387,8 +372,7 @@ int docker_image_from_inspect(struct image_source *s, const char *name, const ch
 
 /* ---- the source ---- */
 
-static int docker_open(struct image_source *s, const char *ref)
-{
+static int docker_open(struct image_source *s, const char *ref) {
         struct docker_priv *p = calloc(1, sizeof *p);
         _cleanup_free_ char *inspect = NULL, *history = NULL, *path = NULL;
         size_t inspect_len = 0, history_len = 0;
@@ -452,8 +436,7 @@ struct export_src {
         int failed;
 };
 
-static ssize_t export_read(void *userdata, void *buf, size_t n)
-{
+static ssize_t export_read(void *userdata, void *buf, size_t n) {
         struct export_src *e = userdata;
         if (e->failed)
                 return e->failed;
@@ -465,8 +448,7 @@ static ssize_t export_read(void *userdata, void *buf, size_t n)
         return k;
 }
 
-static bool strv_equal(const char *const *a, size_t na, const char *const *b, size_t nb)
-{
+static bool strv_equal(const char *const *a, size_t na, const char *const *b, size_t nb) {
         if (na != nb)
                 return false;
         for (size_t i = 0; i < na; i++)
@@ -477,8 +459,7 @@ static bool strv_equal(const char *const *a, size_t na, const char *const *b, si
 
 static int docker_stream(struct image_source *s,
                          int (*on_blob)(void *userdata, const char *member, const struct byte_source *src),
-                         void *userdata)
-{
+                         void *userdata) {
         struct docker_priv *p = s->priv;
         struct image *img = &s->image;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
@@ -528,8 +509,7 @@ static int docker_stream(struct image_source *s,
         return 0;
 }
 
-static void docker_free(struct image_source *s)
-{
+static void docker_free(struct image_source *s) {
         docker_priv_free(s->priv);
         s->priv = NULL;
 }

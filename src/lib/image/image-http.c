@@ -63,20 +63,17 @@ struct http_stream {
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_result = CURLE_FAILED_INIT;
 
-static void curl_init(void)
-{
+static void curl_init(void) {
         curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int64_t now_ms(void)
-{
+static int64_t now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-unsigned http_timeout(const struct http_options *o)
-{
+unsigned http_timeout(const struct http_options *o) {
         if (o && o->timeout_sec)
                 return o->timeout_sec;
         const char *e = getenv("STOCKADE_REGISTRY_TIMEOUT");
@@ -89,8 +86,7 @@ unsigned http_timeout(const struct http_options *o)
         return HTTP_DEFAULT_TIMEOUT;
 }
 
-char *http_escape(const char *s)
-{
+char *http_escape(const char *s) {
         char *e = curl_easy_escape(NULL, s, 0);
         if (!e)
                 return NULL;
@@ -99,8 +95,7 @@ char *http_escape(const char *s)
         return r;
 }
 
-void http_media_type(const char *value, char *out, size_t outlen)
-{
+void http_media_type(const char *value, char *out, size_t outlen) {
         size_t k = 0;
         if (outlen == 0)
                 return;
@@ -113,8 +108,7 @@ void http_media_type(const char *value, char *out, size_t outlen)
 }
 
 static int set_error(struct http_stream *st, int err, const char *fmt, ...) _printf_(3, 4);
-static int set_error(struct http_stream *st, int err, const char *fmt, ...)
-{
+static int set_error(struct http_stream *st, int err, const char *fmt, ...) {
         va_list ap;
         if (st->error)
                 return st->error;
@@ -126,8 +120,7 @@ static int set_error(struct http_stream *st, int err, const char *fmt, ...)
 }
 
 /* scheme://host:port of a URL, lowercased, malloc'd; NULL when it does not parse. */
-static char *origin_of(const char *url, char **ret_scheme)
-{
+static char *origin_of(const char *url, char **ret_scheme) {
         CURLU *u = curl_url();
         char *scheme = NULL, *host = NULL, *port = NULL, *r = NULL;
         if (!u)
@@ -155,13 +148,11 @@ out:
         return r;
 }
 
-static bool is_redirect(long code)
-{
+static bool is_redirect(long code) {
         return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
 }
 
-static size_t header_cb(char *p, size_t size, size_t n, void *userdata)
-{
+static size_t header_cb(char *p, size_t size, size_t n, void *userdata) {
         struct http_stream *st = userdata;
         size_t len = size * n;
 
@@ -189,8 +180,7 @@ static size_t header_cb(char *p, size_t size, size_t n, void *userdata)
         return len;
 }
 
-static size_t write_cb(char *p, size_t size, size_t n, void *userdata)
-{
+static size_t write_cb(char *p, size_t size, size_t n, void *userdata) {
         struct http_stream *st = userdata;
         size_t len = size * n;
 
@@ -242,8 +232,7 @@ static size_t write_cb(char *p, size_t size, size_t n, void *userdata)
 }
 
 /* Maps a finished transfer's failure to an errno and a message. */
-static int fail_curl(struct http_stream *st, CURLcode c)
-{
+static int fail_curl(struct http_stream *st, CURLcode c) {
         const char *msg = st->errbuf[0] ? st->errbuf : curl_easy_strerror(c);
         long os_errno = 0;
 
@@ -261,12 +250,12 @@ static int fail_curl(struct http_stream *st, CURLcode c)
         case CURLE_SSL_CONNECT_ERROR:
                 if (strstr(msg, "wrong version number"))
                         return set_error(
-                                st, -EPROTO, "TLS failed: the server does not speak TLS%s",
+                                st, -EPROTO, "TLS handshake failed: the server does not speak TLS%s",
                                 st->opts.insecure ? "" : " (plain HTTP is allowed only in insecure mode)");
-                return set_error(st, -EPROTO, "TLS failed: %s", msg);
+                return set_error(st, -EPROTO, "TLS handshake failed: %s", msg);
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CACERT_BADFILE:
-        case CURLE_SSL_CERTPROBLEM: return set_error(st, -EPROTO, "TLS failed: %s", msg);
+        case CURLE_SSL_CERTPROBLEM: return set_error(st, -EPROTO, "TLS handshake failed: %s", msg);
         case CURLE_FILESIZE_EXCEEDED:
                 return set_error(st, -E2BIG, "response is larger than %llu bytes",
                                  (unsigned long long) st->max_body);
@@ -283,8 +272,7 @@ static int fail_curl(struct http_stream *st, CURLcode c)
         }
 }
 
-static int build_headers(struct http_stream *st)
-{
+static int build_headers(struct http_stream *st) {
         curl_slist_free_all(st->hdrs);
         st->hdrs = NULL;
         /* No "Expect: 100-continue" on POSTs: token servers answer at once. */
@@ -310,8 +298,7 @@ static int build_headers(struct http_stream *st)
         return 0;
 }
 
-static int begin(struct http_stream *st)
-{
+static int begin(struct http_stream *st) {
         CURL *e = st->easy;
         unsigned timeout = http_timeout(&st->opts);
         int r;
@@ -373,8 +360,7 @@ static int begin(struct http_stream *st)
         return 0;
 }
 
-static int follow(struct http_stream *st)
-{
+static int follow(struct http_stream *st) {
         _cleanup_free_ char *scheme = NULL;
         char *loc = NULL;
 
@@ -399,8 +385,7 @@ static int follow(struct http_stream *st)
 
 /* Drives the transfer until it has what the caller waits for: the final response's headers, or body
  * bytes in the buffer (or the end). */
-static int pump(struct http_stream *st, bool want_body)
-{
+static int pump(struct http_stream *st, bool want_body) {
         int64_t wait_start = now_ms();
         int64_t timeout_ms = (int64_t) http_timeout(&st->opts) * 1000;
 
@@ -450,8 +435,7 @@ static int pump(struct http_stream *st, bool want_body)
         }
 }
 
-void http_stream_free(struct http_stream *st)
-{
+void http_stream_free(struct http_stream *st) {
         if (!st)
                 return;
         if (st->attached)
@@ -472,8 +456,7 @@ void http_stream_free(struct http_stream *st)
         free(st);
 }
 
-static bool header_line_ok(const char *s)
-{
+static bool header_line_ok(const char *s) {
         for (; *s; s++)
                 if ((unsigned char) *s < 0x20 || *s == 0x7f)
                         return false;
@@ -481,8 +464,7 @@ static bool header_line_ok(const char *s)
 }
 
 int http_stream_start(const struct http_options *o, const struct http_request *req, char *err, size_t errlen,
-                      struct http_stream **ret)
-{
+                      struct http_stream **ret) {
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
         _cleanup_free_ char *scheme = NULL;
         int r;
@@ -554,34 +536,29 @@ int http_stream_start(const struct http_options *o, const struct http_request *r
         return 0;
 }
 
-long http_stream_status(const struct http_stream *st)
-{
+long http_stream_status(const struct http_stream *st) {
         return st->status;
 }
 
-const char *http_stream_url(const struct http_stream *st)
-{
+const char *http_stream_url(const struct http_stream *st) {
         return st->url;
 }
 
-const char *http_stream_header(struct http_stream *st, const char *name, size_t index)
-{
+const char *http_stream_header(struct http_stream *st, const char *name, size_t index) {
         struct curl_header *h;
         if (curl_easy_header(st->easy, name, index, CURLH_HEADER, -1, &h) != CURLHE_OK)
                 return NULL;
         return h->value;
 }
 
-int64_t http_stream_content_length(struct http_stream *st)
-{
+int64_t http_stream_content_length(struct http_stream *st) {
         curl_off_t cl = -1;
         if (curl_easy_getinfo(st->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) != CURLE_OK)
                 return -1;
         return cl;
 }
 
-ssize_t http_stream_read(struct http_stream *st, void *buf, size_t n)
-{
+ssize_t http_stream_read(struct http_stream *st, void *buf, size_t n) {
         if (st->error)
                 return st->error;
         if (n == 0)
@@ -602,13 +579,11 @@ ssize_t http_stream_read(struct http_stream *st, void *buf, size_t n)
         return 0;
 }
 
-const char *http_stream_error(const struct http_stream *st)
-{
+const char *http_stream_error(const struct http_stream *st) {
         return st->err[0] ? st->err : "unknown error";
 }
 
-int http_stream_read_all(struct http_stream *st, struct buf *b)
-{
+int http_stream_read_all(struct http_stream *st, struct buf *b) {
         char chunk[16384];
         for (;;) {
                 ssize_t k = http_stream_read(st, chunk, sizeof chunk);
@@ -626,8 +601,7 @@ int http_stream_read_all(struct http_stream *st, struct buf *b)
 
 /* Reads an error response's body for its message: the registry's JSON errors (code: message), or the
  * first line of text. */
-void http_stream_error_text(struct http_stream *st, char *out, size_t outlen)
-{
+void http_stream_error_text(struct http_stream *st, char *out, size_t outlen) {
         struct buf b = BUF_INIT(HTTP_ERROR_BODY_MAX);
         long status = http_stream_status(st);
         (void) http_stream_read_all(st, &b);
