@@ -32,14 +32,12 @@ static const char *const manifest_accept[] = {
 
 /* ---- references ---- */
 
-static bool is_alnum_lower(char c)
-{
+static bool is_alnum_lower(char c) {
         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
 /* One path component: [a-z0-9]+ ((\.|_|__|-+)[a-z0-9]+)* */
-static bool path_component_ok(const char *p, size_t n)
-{
+static bool path_component_ok(const char *p, size_t n) {
         size_t i = 0;
         if (n == 0 || !is_alnum_lower(p[0]) || !is_alnum_lower(p[n - 1]))
                 return false;
@@ -65,8 +63,7 @@ static bool path_component_ok(const char *p, size_t n)
         return true;
 }
 
-static bool label_ok(const char *p, size_t n)
-{
+static bool label_ok(const char *p, size_t n) {
         if (n == 0 || n > 63)
                 return false;
         for (size_t i = 0; i < n; i++) {
@@ -79,8 +76,7 @@ static bool label_ok(const char *p, size_t n)
 }
 
 /* host[:port], host a DNS name, an IPv4 address or a bracketed IPv6 address. */
-static bool domain_ok(const char *p, size_t n)
-{
+static bool domain_ok(const char *p, size_t n) {
         size_t host_end = n;
         if (n == 0)
                 return false;
@@ -123,8 +119,7 @@ static bool domain_ok(const char *p, size_t n)
         return true;
 }
 
-static bool tag_ok(const char *t)
-{
+static bool tag_ok(const char *t) {
         size_t n = strlen(t);
         if (n == 0 || n > 128)
                 return false;
@@ -138,8 +133,7 @@ static bool tag_ok(const char *t)
         return true;
 }
 
-void image_reference_done(struct image_reference *r)
-{
+void image_reference_done(struct image_reference *r) {
         if (!r)
                 return;
         free(r->domain);
@@ -149,8 +143,7 @@ void image_reference_done(struct image_reference *r)
         *r = (struct image_reference){0};
 }
 
-int image_reference_parse(const char *s, struct image_reference *ret, const char **ret_why)
-{
+int image_reference_parse(const char *s, struct image_reference *ret, const char **ret_why) {
         _cleanup_free_ char *copy = NULL;
         struct image_reference r = {0};
         const char *why = NULL;
@@ -279,13 +272,11 @@ fail:
         return err;
 }
 
-const char *image_reference_api_host(const struct image_reference *r)
-{
+const char *image_reference_api_host(const struct image_reference *r) {
         return streq(r->domain, "docker.io") ? "registry-1.docker.io" : r->domain;
 }
 
-char *image_reference_familiar(const struct image_reference *r)
-{
+char *image_reference_familiar(const struct image_reference *r) {
         char *s = NULL;
         if (streq(r->domain, "docker.io")) {
                 const char *p = r->repository;
@@ -301,8 +292,7 @@ char *image_reference_familiar(const struct image_reference *r)
         return asprintf(&s, "%s/%s", r->domain, r->repository) < 0 ? NULL : s;
 }
 
-char *image_reference_subject(const struct image_reference *r)
-{
+char *image_reference_subject(const struct image_reference *r) {
         _cleanup_free_ char *f = image_reference_familiar(r);
         char *s = NULL;
         if (!f)
@@ -347,15 +337,13 @@ struct registry {
         struct registry_credentials creds;
 };
 
-static int64_t now_sec(void)
-{
+static int64_t now_sec(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return ts.tv_sec;
 }
 
-static void registry_free(struct registry *reg)
-{
+static void registry_free(struct registry *reg) {
         if (!reg)
                 return;
         image_reference_done(&reg->ref);
@@ -377,8 +365,7 @@ static void registry_free(struct registry *reg)
 }
 
 /* Called with reg->lock held. */
-static int ensure_credentials(struct registry *reg)
-{
+static int ensure_credentials(struct registry *reg) {
         if (!reg->creds_looked_up) {
                 reg->creds_result =
                         registry_credentials_find(reg->s->opts, reg->ref.domain, reg->s->diag, &reg->creds);
@@ -387,8 +374,7 @@ static int ensure_credentials(struct registry *reg)
         return reg->creds_result;
 }
 
-static char *basic_authorization(const struct registry_credentials *c)
-{
+static char *basic_authorization(const struct registry_credentials *c) {
         _cleanup_free_ char *pair = NULL, *enc = NULL;
         char *r = NULL;
         if (asprintf(&pair, "%s:%s", c->username, c->password ? c->password : "") < 0)
@@ -401,8 +387,7 @@ static char *basic_authorization(const struct registry_credentials *c)
 }
 
 /* Called with reg->lock held. */
-static struct token *find_token(struct registry *reg, const char *scope)
-{
+static struct token *find_token(struct registry *reg, const char *scope) {
         for (size_t i = 0; i < reg->n_tokens; i++)
                 if (streq(reg->tokens[i].scope, scope))
                         return &reg->tokens[i];
@@ -410,8 +395,7 @@ static struct token *find_token(struct registry *reg, const char *scope)
 }
 
 /* The Authorization value to send for a request in scope, or NULL for none. */
-static int current_authorization(struct registry *reg, const char *scope, char **ret)
-{
+static int current_authorization(struct registry *reg, const char *scope, char **ret) {
         char *a = NULL;
         pthread_mutex_lock(&reg->lock);
         if (reg->scheme == AUTH_BASIC && reg->creds.username) {
@@ -434,8 +418,7 @@ static int current_authorization(struct registry *reg, const char *scope, char *
 
 /* The error for a registry that will not let us in: "refused" when we had credentials, "requires"
  * when we had none (reg->lock held). */
-static int credentials_refused(struct registry *reg, long status)
-{
+static int credentials_refused(struct registry *reg, long status) {
         int r = ensure_credentials(reg);
         if (r >= 0)
                 return diag_error(reg->s->diag, -EACCES, "registry '%s' refused credentials for '%s' (%ld)",
@@ -450,8 +433,7 @@ static int credentials_refused(struct registry *reg, long status)
 }
 
 /* Fetches a bearer token for scope from the realm (reg->lock held). */
-static int fetch_token(struct registry *reg, const char *scope)
-{
+static int fetch_token(struct registry *reg, const char *scope) {
         struct image_source *s = reg->s;
         _cleanup_free_ char *url = NULL, *esc_service = NULL, *esc_scope = NULL, *auth = NULL, *post = NULL;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
@@ -579,8 +561,7 @@ static int fetch_token(struct registry *reg, const char *scope)
 
 /* A 401 came back: read the challenge and get what it asks for. sent_auth: what the request carried. */
 static int handle_challenge(struct registry *reg, struct http_stream *st, const char *scope,
-                            const char *sent_auth)
-{
+                            const char *sent_auth) {
         struct image_source *s = reg->s;
         struct auth_challenge *ch = NULL;
         size_t n = 0;
@@ -684,8 +665,7 @@ out:
 /* GET in the repository's scope, answering auth challenges. Returns the stream of the final response
  * (any status but 401). */
 static int registry_request(struct registry *reg, const char *url, const char *const *headers,
-                            uint64_t max_body, const char *what, struct http_stream **ret)
-{
+                            uint64_t max_body, const char *what, struct http_stream **ret) {
         struct image_source *s = reg->s;
         char err[512];
         int r;
@@ -729,8 +709,7 @@ static int registry_request(struct registry *reg, const char *url, const char *c
 }
 
 /* True when the registry says it has no such repository (GET /v2/REPO/tags/list → 404 NAME_UNKNOWN). */
-static bool repository_unknown(struct registry *reg)
-{
+static bool repository_unknown(struct registry *reg) {
         _cleanup_free_ char *url = NULL;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
         struct diag quiet, *user = reg->s->diag;
@@ -753,8 +732,7 @@ static bool repository_unknown(struct registry *reg)
 
 /* Turns a non-2xx response into an error naming what was asked for. */
 static int registry_status_error(struct registry *reg, struct http_stream *st, const char *what,
-                                 const char *item)
-{
+                                 const char *item) {
         struct image_source *s = reg->s;
         long status = http_stream_status(st);
         char msg[512];
@@ -795,8 +773,7 @@ static int registry_status_error(struct registry *reg, struct http_stream *st, c
 }
 
 static int read_body(struct registry *reg, struct http_stream *st, uint64_t cap, const char *what,
-                     const char *item, struct buf *b)
-{
+                     const char *item, struct buf *b) {
         int64_t cl = http_stream_content_length(st);
         if (cl >= 0 && (uint64_t) cl > cap)
                 return diag_error(reg->s->diag, -E2BIG,
@@ -820,8 +797,7 @@ struct manifest_doc {
         bool is_index;
 };
 
-static void manifest_doc_done(struct manifest_doc *m)
-{
+static void manifest_doc_done(struct manifest_doc *m) {
         free(m->data);
         m->data = NULL;
 }
@@ -829,8 +805,7 @@ static void manifest_doc_done(struct manifest_doc *m)
 /* Decides what a manifest document is: its own mediaType (covered by the digest) wins over the
  * Content-Type header (which is not); without either, its shape decides. */
 static int classify_manifest(struct registry *reg, struct manifest_doc *m, const char *content_type,
-                             const char *item)
-{
+                             const char *item) {
         struct image_source *s = reg->s;
         _cleanup_(json_decrefp) json_t *j = json_loadb(m->data, m->len, 0, NULL);
         char ct[128];
@@ -863,8 +838,7 @@ static int classify_manifest(struct registry *reg, struct manifest_doc *m, const
 
 /* GET /v2/REPO/manifests/REF; expected_digest when the reference or a parent index names it. */
 static int fetch_manifest(struct registry *reg, const char *ref, const char *expected_digest,
-                          uint64_t expected_size, struct manifest_doc *ret)
-{
+                          uint64_t expected_size, struct manifest_doc *ret) {
         struct image_source *s = reg->s;
         _cleanup_free_ char *url = NULL;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
@@ -920,8 +894,7 @@ fail:
         return r;
 }
 
-static int fetch_config(struct registry *reg, const struct image_descriptor *d)
-{
+static int fetch_config(struct registry *reg, const struct image_descriptor *d) {
         struct image_source *s = reg->s;
         _cleanup_free_ char *url = NULL;
         _cleanup_(http_stream_freep) struct http_stream *st = NULL;
@@ -954,13 +927,11 @@ static int fetch_config(struct registry *reg, const struct image_descriptor *d)
         return r;
 }
 
-static bool is_tls_trouble(int r)
-{
+static bool is_tls_trouble(int r) {
         return r == -EPROTO || r == -ECONNRESET;
 }
 
-static int registry_open(struct image_source *s, const char *refstr)
-{
+static int registry_open(struct image_source *s, const char *refstr) {
         struct registry *reg = calloc(1, sizeof *reg);
         struct manifest_doc top = {0}, cur = {0};
         const char *why = "";
@@ -1071,7 +1042,10 @@ static int registry_open(struct image_source *s, const char *refstr)
                                              img->config.variant ? img->config.variant : "");
                 /* A single-platform image: say so when it is not what was asked for. */
                 const char *want = s->opts ? s->opts->platform : NULL;
-                if (img->platform && want && !str_has_prefix(img->platform, want))
+                size_t wl = want ? strlen(want) : 0;
+                bool match = img->platform && want && strneq(img->platform, want, wl) &&
+                             (img->platform[wl] == 0 || img->platform[wl] == '/');
+                if (img->platform && want && !match)
                         diag_warn(s->diag, "image '%s' is for %s, not the requested %s", reg->subject,
                                   img->platform, want);
         }
@@ -1106,8 +1080,7 @@ struct blob_reader {
         bool finished;
 };
 
-static ssize_t blob_read(void *userdata, void *buf, size_t n)
-{
+static ssize_t blob_read(void *userdata, void *buf, size_t n) {
         struct blob_reader *b = userdata;
         struct registry *reg = b->reg;
         struct diag *d = reg->s->diag;
@@ -1163,8 +1136,7 @@ static ssize_t blob_read(void *userdata, void *buf, size_t n)
         return 0;
 }
 
-static void blob_reader_free(struct blob_reader *b)
-{
+static void blob_reader_free(struct blob_reader *b) {
         if (!b)
                 return;
         http_stream_free(b->st);
@@ -1173,8 +1145,7 @@ static void blob_reader_free(struct blob_reader *b)
 }
 
 static int registry_open_layer(struct image_source *s, size_t index, struct byte_source *ret_src,
-                               void **ret_handle)
-{
+                               void **ret_handle) {
         struct registry *reg = s->priv;
         _cleanup_free_ char *url = NULL;
         struct blob_reader *b;
@@ -1221,13 +1192,11 @@ fail:
         return r;
 }
 
-static void registry_close_layer(struct image_source *s, void *handle)
-{
+static void registry_close_layer(struct image_source *s, void *handle) {
         blob_reader_free(handle);
 }
 
-static void registry_source_free(struct image_source *s)
-{
+static void registry_source_free(struct image_source *s) {
         registry_free(s->priv);
         s->priv = NULL;
 }
