@@ -27,7 +27,7 @@ static void enc(struct buf *b, const char *s) {
                 if (unreserved(*p))
                         buf_append_char(b, (char) *p);
                 else {
-                        char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+                        char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
                         buf_append(b, e, 3);
                 }
         }
@@ -81,7 +81,7 @@ static void pypi_name(struct buf *b, const char *name) {
                 if (unreserved((unsigned char) c))
                         buf_append_char(b, c);
                 else {
-                        char one[2] = { c, 0 };
+                        char one[2] = {c, 0};
                         enc(b, one);
                 }
         }
@@ -125,7 +125,10 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
         case PKG_APK:
         case PKG_RPM: {
                 const char *type = p->type == PKG_DEB ? "deb" : p->type == PKG_APK ? "apk" : "rpm";
-                const char *ns = osid ? osid : p->type == PKG_DEB ? "debian" : p->type == PKG_APK ? "alpine" : NULL;
+                const char *ns = osid                 ? osid
+                                 : p->type == PKG_DEB ? "debian"
+                                 : p->type == PKG_APK ? "alpine"
+                                                      : NULL;
                 buf_printf(&b, "pkg:%s/", type);
                 if (ns) {
                         enc(&b, ns);
@@ -135,10 +138,10 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 buf_append_char(&b, '@');
                 enc(&b, p->version);
                 struct qual q[] = {
-                        { "arch", p->arch },
-                        { "distro", distro },
-                        { "epoch", p->type == PKG_RPM ? p->epoch : NULL },
-                        { "upstream", upstream },
+                        {"arch", p->arch},
+                        {"distro", distro},
+                        {"epoch", p->type == PKG_RPM ? p->epoch : NULL},
+                        {"upstream", upstream},
                 };
                 add_qualifiers(&b, q, ELEMENTSOF(q));
                 break;
@@ -148,8 +151,8 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 const char *slash = p->name[0] == '@' ? strchr(p->name, '/') : NULL;
                 if (slash) {
                         char scope[512];
-                        snprintf(scope, sizeof scope, "%.*s", (int) MIN((size_t) (slash - p->name), sizeof scope - 1),
-                                 p->name);
+                        snprintf(scope, sizeof scope, "%.*s",
+                                 (int) MIN((size_t) (slash - p->name), sizeof scope - 1), p->name);
                         enc(&b, scope);
                         buf_append_char(&b, '/');
                         enc(&b, slash + 1);
@@ -181,9 +184,7 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 buf_append_char(&b, '@');
                 enc(&b, p->version);
                 break;
-        default:
-                buf_free(&b);
-                return NULL;
+        default: buf_free(&b); return NULL;
         }
         const char *r = arena_strdup(a, b.data ? b.data : "");
         buf_free(&b);
