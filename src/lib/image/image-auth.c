@@ -19,8 +19,7 @@
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-char *base64_encode(const void *p, size_t n)
-{
+char *base64_encode(const void *p, size_t n) {
         const unsigned char *s = p;
         if (n > SIZE_MAX / 2)
                 return NULL;
@@ -42,14 +41,12 @@ char *base64_encode(const void *p, size_t n)
         return out;
 }
 
-static int b64_value(char c)
-{
+static int b64_value(char c) {
         const char *p = c ? strchr(b64, c) : NULL;
         return p ? (int) (p - b64) : -1;
 }
 
-int base64_decode(const char *s, char **ret, size_t *ret_len)
-{
+int base64_decode(const char *s, char **ret, size_t *ret_len) {
         size_t n = strlen(s);
         if (n % 4 != 0)
                 return -EBADMSG;
@@ -92,35 +89,30 @@ int base64_decode(const char *s, char **ret, size_t *ret_len)
 
 /* ---- WWW-Authenticate ---- */
 
-static bool is_tchar(char c)
-{
+static bool is_tchar(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-static bool is_t68char(char c)
-{
+static bool is_t68char(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                (c && strchr("-._~+/", c));
 }
 
-static const char *skip_ws(const char *p)
-{
+static const char *skip_ws(const char *p) {
         while (*p == ' ' || *p == '\t')
                 p++;
         return p;
 }
 
-static size_t token_len(const char *p)
-{
+static size_t token_len(const char *p) {
         size_t n = 0;
         while (is_tchar(p[n]))
                 n++;
         return n;
 }
 
-static char *lower_ndup(const char *p, size_t n)
-{
+static char *lower_ndup(const char *p, size_t n) {
         char *s = strndup(p, n);
         if (s)
                 for (char *q = s; *q; q++)
@@ -129,8 +121,7 @@ static char *lower_ndup(const char *p, size_t n)
         return s;
 }
 
-void auth_challenges_free(struct auth_challenge *c, size_t n)
-{
+void auth_challenges_free(struct auth_challenge *c, size_t n) {
         for (size_t i = 0; c && i < n; i++) {
                 free(c[i].scheme);
                 free(c[i].token68);
@@ -142,8 +133,7 @@ void auth_challenges_free(struct auth_challenge *c, size_t n)
         free(c);
 }
 
-const char *auth_challenge_param(const struct auth_challenge *c, const char *name)
-{
+const char *auth_challenge_param(const struct auth_challenge *c, const char *name) {
         for (size_t i = 0; i < c->n_params; i++)
                 if (strcasecmp(c->params[i].name, name) == 0)
                         return c->params[i].value;
@@ -151,8 +141,7 @@ const char *auth_challenge_param(const struct auth_challenge *c, const char *nam
 }
 
 /* A quoted-string starting at p (on the '"'): unescapes into a malloc'd string, sets *end after it. */
-static int parse_quoted(const char *p, char **ret, const char **end)
-{
+static int parse_quoted(const char *p, char **ret, const char **end) {
         size_t n = 0;
         char *out = malloc(strlen(p) + 1);
         if (!out)
@@ -184,8 +173,7 @@ static int parse_quoted(const char *p, char **ret, const char **end)
 }
 
 /* True when p starts a parameter ("name" BWS "="), not a new challenge ("scheme" SP …). */
-static bool starts_param(const char *p)
-{
+static bool starts_param(const char *p) {
         size_t n = token_len(p);
         if (n == 0)
                 return false;
@@ -193,8 +181,7 @@ static bool starts_param(const char *p)
         return *p == '=';
 }
 
-static int parse_challenges(const char *p, struct auth_challenge *v, size_t *n)
-{
+static int parse_challenges(const char *p, struct auth_challenge *v, size_t *n) {
         for (;;) {
                 while (*p == ' ' || *p == '\t' || *p == ',')
                         p++;
@@ -278,8 +265,7 @@ static int parse_challenges(const char *p, struct auth_challenge *v, size_t *n)
         }
 }
 
-int www_authenticate_parse(const char *value, struct auth_challenge **challenges, size_t *n)
-{
+int www_authenticate_parse(const char *value, struct auth_challenge **challenges, size_t *n) {
         if (strnlen(value, AUTH_HEADER_MAX + 1) > AUTH_HEADER_MAX)
                 return -E2BIG;
         if (*n >= AUTH_MAX_CHALLENGES)
@@ -310,8 +296,7 @@ int www_authenticate_parse(const char *value, struct auth_challenge **challenges
 
 /* ---- credentials ---- */
 
-void registry_credentials_done(struct registry_credentials *c)
-{
+void registry_credentials_done(struct registry_credentials *c) {
         if (!c)
                 return;
         if (c->password)
@@ -326,8 +311,7 @@ void registry_credentials_done(struct registry_credentials *c)
 }
 
 /* "https://Index.Docker.io/v1/" -> "index.docker.io"; "localhost:5000" stays. */
-static void normalize_key(const char *key, char *out, size_t outlen)
-{
+static void normalize_key(const char *key, char *out, size_t outlen) {
         if (strncasecmp(key, "https://", 8) == 0)
                 key += 8;
         else if (strncasecmp(key, "http://", 7) == 0)
@@ -338,14 +322,12 @@ static void normalize_key(const char *key, char *out, size_t outlen)
         out[k] = 0;
 }
 
-static bool is_docker_hub(const char *host)
-{
+static bool is_docker_hub(const char *host) {
         return streq(host, "docker.io") || streq(host, "index.docker.io") ||
                streq(host, "registry-1.docker.io");
 }
 
-static bool key_matches(const char *key, const char *registry)
-{
+static bool key_matches(const char *key, const char *registry) {
         char k[512], r[512];
         normalize_key(key, k, sizeof k);
         normalize_key(registry, r, sizeof r);
@@ -354,8 +336,7 @@ static bool key_matches(const char *key, const char *registry)
         return is_docker_hub(k) && is_docker_hub(r);
 }
 
-static int entry_credentials(json_t *e, struct registry_credentials *ret, const char **ret_why)
-{
+static int entry_credentials(json_t *e, struct registry_credentials *ret, const char **ret_why) {
         const char *auth = json_get_str(e, "auth");
         const char *user = json_get_str(e, "username");
         const char *pass = json_get_str(e, "password");
@@ -409,8 +390,7 @@ static int entry_credentials(json_t *e, struct registry_credentials *ret, const 
 }
 
 int docker_config_lookup(const char *data, size_t len, const char *registry,
-                         struct registry_credentials *ret, const char **ret_why, char **ret_helper)
-{
+                         struct registry_credentials *ret, const char **ret_why, char **ret_helper) {
         _cleanup_(json_decrefp) json_t *j = NULL;
         json_error_t err;
 
@@ -431,8 +411,7 @@ int docker_config_lookup(const char *data, size_t len, const char *registry,
                 for (int pass = 0; pass < 2; pass++) {
                         const char *key;
                         json_t *e;
-                        json_object_foreach(auths, key, e)
-                        {
+                        json_object_foreach(auths, key, e) {
                                 if (pass == 0 ? !streq(key, registry) : !key_matches(key, registry))
                                         continue;
                                 if (!json_is_object(e)) {
@@ -451,8 +430,7 @@ int docker_config_lookup(const char *data, size_t len, const char *registry,
         if (helpers) {
                 const char *key;
                 json_t *e;
-                json_object_foreach(helpers, key, e)
-                {
+                json_object_foreach(helpers, key, e) {
                         if (key_matches(key, registry) && json_is_string(e)) {
                                 helper = json_string_value(e);
                                 break;
@@ -469,8 +447,7 @@ int docker_config_lookup(const char *data, size_t len, const char *registry,
         return -ENOENT;
 }
 
-static int read_small_file(const char *path, size_t cap, char **ret, size_t *ret_len)
-{
+static int read_small_file(const char *path, size_t cap, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
         if (fd < 0)
@@ -499,8 +476,7 @@ static int read_small_file(const char *path, size_t cap, char **ret, size_t *ret
         return 0;
 }
 
-static char *docker_config_path(void)
-{
+static char *docker_config_path(void) {
         const char *dir = getenv("DOCKER_CONFIG");
         char *p = NULL;
         if (dir && *dir)
@@ -517,8 +493,7 @@ static char *docker_config_path(void)
 }
 
 static int set_creds(struct registry_credentials *ret, const char *user, const char *pass,
-                     const char *origin)
-{
+                     const char *origin) {
         struct registry_credentials c = {
                 .username = strdup(user),
                 .password = strdup(pass ? pass : ""),
@@ -533,8 +508,7 @@ static int set_creds(struct registry_credentials *ret, const char *user, const c
 }
 
 int registry_credentials_find(const struct image_source_options *opts, const char *registry, struct diag *d,
-                              struct registry_credentials *ret)
-{
+                              struct registry_credentials *ret) {
         if (opts && opts->username && *opts->username)
                 return set_creds(ret, opts->username, opts->password, "options");
         const char *eu = getenv("STOCKADE_REGISTRY_USERNAME");

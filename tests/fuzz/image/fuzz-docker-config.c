@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 *json++ = 0;
         else
                 json = s + size;
-        struct registry_credentials c = { 0 };
+        struct registry_credentials c = {0};
         const char *why = NULL;
         char *helper = NULL;
         int r = docker_config_lookup(json, strlen(json), s, &c, &why, &helper);

@@ -4,15 +4,15 @@
 #include "image/image-remote.h"
 
 static bool same(const struct image_reference *a, const struct image_reference *b) {
-        return streq(a->domain, b->domain) && streq(a->repository, b->repository) && streq_ptr(a->tag, b->tag) &&
-               (a->tag || streq_ptr(a->digest, b->digest));
+        return streq(a->domain, b->domain) && streq(a->repository, b->repository) &&
+               streq_ptr(a->tag, b->tag) && (a->tag || streq_ptr(a->digest, b->digest));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size > 4096)
                 return 0;
         char *s = fuzz_strdup(data, size);
-        struct image_reference r = { 0 }, back = { 0 };
+        struct image_reference r = {0}, back = {0};
         const char *why = NULL;
         if (image_reference_parse(s, &r, &why) == 0) {
                 char *subject = image_reference_subject(&r), *familiar = image_reference_familiar(&r);

@@ -46,7 +46,8 @@ static inline char *fuzz_strdup(const uint8_t *data, size_t size) {
 }
 
 /* Splits the input at the first "\n--\n" into two parts (the second may be empty). */
-static inline void fuzz_split(const char *s, size_t size, size_t *ret_len1, const char **ret2, size_t *ret_len2) {
+static inline void fuzz_split(const char *s, size_t size, size_t *ret_len1, const char **ret2,
+                              size_t *ret_len2) {
         const char *sep = memmem(s, size, "\n--\n", 4);
         if (!sep) {
                 *ret_len1 = size;

@@ -23,21 +23,18 @@ static struct {
         int delay; /* seconds between open() and reading layers */
 } arg = {.threads = 1};
 
-static json_t *strv_json(const char *const *v)
-{
+static json_t *strv_json(const char *const *v) {
         json_t *a = json_array();
         for (size_t i = 0; v && v[i]; i++)
                 json_array_append_new(a, json_string(v[i]));
         return a;
 }
 
-static json_t *str_or_null(const char *s)
-{
+static json_t *str_or_null(const char *s) {
         return s ? json_string(s) : json_null();
 }
 
-static json_t *image_json(const struct image *img)
-{
+static json_t *image_json(const struct image *img) {
         const struct image_config *c = &img->config;
         json_t *o = json_object();
         json_object_set_new(o, "target", str_or_null(img->target));
@@ -100,8 +97,7 @@ static json_t *image_json(const struct image *img)
         return o;
 }
 
-static json_t *result_json(int index, const struct layer_result *r)
-{
+static json_t *result_json(int index, const struct layer_result *r) {
         json_t *j = json_object();
         json_object_set_new(j, "index", json_integer(index));
         json_object_set_new(j, "digest", json_string(r->digest));
@@ -128,8 +124,7 @@ struct pool {
         int error;
 };
 
-static void *worker(void *userdata)
-{
+static void *worker(void *userdata) {
         struct pool *p = userdata;
         for (;;) {
                 pthread_mutex_lock(&p->lock);
@@ -175,8 +170,7 @@ struct streamed {
         struct layer_result *results[1024];
 };
 
-static int on_blob(void *userdata, const char *member, const struct byte_source *src)
-{
+static int on_blob(void *userdata, const char *member, const struct byte_source *src) {
         struct streamed *st = userdata;
         if (st->n >= 1024)
                 return -E2BIG;
@@ -200,8 +194,7 @@ static int on_blob(void *userdata, const char *member, const struct byte_source 
         return 0;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
         static const struct option options[] = {
                 {"platform", required_argument, NULL, 'p'},    {"insecure", no_argument, NULL, 'k'},
                 {"username", required_argument, NULL, 'u'},    {"password", required_argument, NULL, 'P'},

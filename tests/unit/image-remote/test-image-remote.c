@@ -2,8 +2,7 @@
 #include "image/image-remote.h"
 #include "tests.h"
 
-TEST(reference_normalization)
-{
+TEST(reference_normalization) {
         static const struct {
                 const char *in, *domain, *repo, *tag, *digest, *familiar, *subject;
         } cases[] = {
@@ -66,8 +65,7 @@ TEST(reference_normalization)
         }
 }
 
-TEST(reference_api_host)
-{
+TEST(reference_api_host) {
         struct image_reference r;
         const char *why;
         REQUIRE(image_reference_parse("busybox", &r, &why) == 0);
@@ -78,8 +76,7 @@ TEST(reference_api_host)
         image_reference_done(&r);
 }
 
-TEST(reference_rejects)
-{
+TEST(reference_rejects) {
         static const struct {
                 const char *in;
                 int r;
@@ -136,8 +133,7 @@ TEST(reference_rejects)
         image_reference_done(&r);
 }
 
-static const struct auth_challenge *parse1(const char *v, struct auth_challenge **c, size_t *n)
-{
+static const struct auth_challenge *parse1(const char *v, struct auth_challenge **c, size_t *n) {
         *c = NULL;
         *n = 0;
         int r = www_authenticate_parse(v, c, n);
@@ -148,8 +144,7 @@ static const struct auth_challenge *parse1(const char *v, struct auth_challenge 
         return *n ? *c : NULL;
 }
 
-TEST(www_authenticate_bearer)
-{
+TEST(www_authenticate_bearer) {
         struct auth_challenge *c;
         size_t n;
         const struct auth_challenge *b =
@@ -177,8 +172,7 @@ TEST(www_authenticate_bearer)
         auth_challenges_free(c, n);
 }
 
-TEST(www_authenticate_several)
-{
+TEST(www_authenticate_several) {
         struct auth_challenge *c;
         size_t n;
         REQUIRE(parse1(
@@ -212,8 +206,7 @@ TEST(www_authenticate_several)
         auth_challenges_free(c, n);
 }
 
-TEST(www_authenticate_malformed)
-{
+TEST(www_authenticate_malformed) {
         static const char *const bad[] = {
                 "Bearer realm=\"unterminated",
                 "Bearer realm=\"a\",=b",
@@ -236,8 +229,7 @@ TEST(www_authenticate_malformed)
         }
 }
 
-TEST(www_authenticate_limits)
-{
+TEST(www_authenticate_limits) {
         struct auth_challenge *c = NULL;
         size_t n = 0;
         char *many = malloc(4096);
@@ -260,8 +252,7 @@ TEST(www_authenticate_limits)
         auth_challenges_free(c, n);
 }
 
-TEST(base64_roundtrip)
-{
+TEST(base64_roundtrip) {
         static const struct {
                 const char *plain, *enc;
         } cases[] = {
@@ -288,8 +279,7 @@ TEST(base64_roundtrip)
         }
 }
 
-static int lookup(const char *json, const char *registry, struct registry_credentials *c, char **helper)
-{
+static int lookup(const char *json, const char *registry, struct registry_credentials *c, char **helper) {
         const char *why = NULL;
         int r = docker_config_lookup(json, strlen(json), registry, c, &why, helper);
         if (r == -EBADMSG)
@@ -297,8 +287,7 @@ static int lookup(const char *json, const char *registry, struct registry_creden
         return r;
 }
 
-TEST(docker_config_credentials)
-{
+TEST(docker_config_credentials) {
         /* dXNlcjpzM2NyZXQ= is user:s3cret; YWxpY2U6cHc6eA== is alice:pw:x */
         const char *cfg = "{\"auths\":{"
                           "\"https://index.docker.io/v1/\":{\"auth\":\"dXNlcjpzM2NyZXQ=\"},"
@@ -349,8 +338,7 @@ TEST(docker_config_credentials)
         registry_credentials_done(&c);
 }
 
-TEST(docker_config_malformed)
-{
+TEST(docker_config_malformed) {
         struct registry_credentials c = {0};
         char *helper = NULL;
         CHECK_INT(lookup("not json", "h", &c, &helper), -EBADMSG);
@@ -365,8 +353,7 @@ TEST(docker_config_malformed)
         CHECK_INT(lookup("{\"auths\":[]}", "h", &c, &helper), -ENOENT);
 }
 
-TEST(credentials_precedence)
-{
+TEST(credentials_precedence) {
         char dir[] = "/tmp/stockade-test-cfg.XXXXXX";
         REQUIRE(mkdtemp(dir));
         char path[256];
@@ -428,8 +415,7 @@ TEST(credentials_precedence)
         unsetenv("DOCKER_CONFIG");
 }
 
-TEST(http_media_type)
-{
+TEST(http_media_type) {
         char out[64];
         http_media_type(" Application/JSON; charset=utf-8", out, sizeof out);
         CHECK_STR(out, "application/json");
@@ -437,8 +423,7 @@ TEST(http_media_type)
         CHECK_STR(out, "");
 }
 
-static void fake_source(struct image_source *s, struct image_source_options *o, struct diag *d)
-{
+static void fake_source(struct image_source *s, struct image_source_options *o, struct diag *d) {
         memset(s, 0, sizeof *s);
         memset(o, 0, sizeof *o);
         diag_init(d);
@@ -448,8 +433,7 @@ static void fake_source(struct image_source *s, struct image_source_options *o, 
         s->image.target = "docker:example/app";
 }
 
-TEST(docker_inspect_fields)
-{
+TEST(docker_inspect_fields) {
         struct image_source s;
         struct image_source_options o;
         struct diag d;
@@ -517,8 +501,7 @@ TEST(docker_inspect_fields)
         free(history);
 }
 
-TEST(docker_inspect_hostile)
-{
+TEST(docker_inspect_hostile) {
         static const char *const bad[] = {
                 "[]",
                 "{}",
