@@ -408,8 +408,11 @@ static int pump(struct http_stream *st, bool want_body) {
                         /* We only get here with an empty buffer: take the chunk curl held back. */
                         st->paused = false;
                         st->pos = st->len = 0;
-                        if (curl_easy_pause(st->easy, CURLPAUSE_CONT) != CURLE_OK)
-                                return set_error(st, -EIO, "cannot resume the transfer");
+                        /* Unpausing hands curl's held chunk to write_cb at once; when that refuses it
+                         * (over max_body, say), the failure comes back here. */
+                        CURLcode pc = curl_easy_pause(st->easy, CURLPAUSE_CONT);
+                        if (pc != CURLE_OK)
+                                return fail_curl(st, pc);
                         continue;
                 }
 
