@@ -88,7 +88,10 @@ check "TLS registry, verified: certificate refused" grep -qi "certificate" "$T/e
         fail "stockade sbom registry: failed"
 "$STOCKADE" sbom "docker-archive:$T/app.tar" --format json --no-cache >"$T/sbom-archive.json" ||
         fail "stockade sbom docker-archive: failed"
-check "stockade sbom registry: writes JSON with packages" jq_true "$T/sbom-reg.json" '.packages | type == "array"'
+check "stockade sbom registry: writes JSON with the image's dpkg packages" \
+        jq_true "$T/sbom-reg.json" '[.packages[].name] | sort == ["base-files", "busybox-static", "zlib1g"]'
+check "stockade sbom registry: the image's identity" \
+        jq_true "$T/sbom-reg.json" ".target.id == \"$id\" and .target.manifest_digest == \"$digest\" and .os.id == \"debian\""
 check "stockade sbom: same packages from the registry as from docker save" \
         diff <(jq -S '.packages' "$T/sbom-archive.json") <(jq -S '.packages' "$T/sbom-reg.json")
 note "packages found: $(jq '.packages | length' "$T/sbom-reg.json")"

@@ -80,6 +80,8 @@ start_engine_proxy "$T/relay.sock" "$T/relay.log" relay
 "$STOCKADE" sbom "docker:$img" --docker-host "unix://$T/relay.sock" --cache-dir "$T/scan-cache" --format json \
         >"$T/sbom1.json" || fail "stockade sbom docker: failed"
 check "first scan exported the image" grep -q '/get HTTP' "$T/relay.log"
+check "stockade sbom docker: finds the image's dpkg packages" \
+        jq_true "$T/sbom1.json" '[.packages[].name] | sort == ["base-files", "busybox-static", "zlib1g"]'
 : >"$T/relay.log"
 "$STOCKADE" sbom "docker:$img" --docker-host "unix://$T/relay.sock" --cache-dir "$T/scan-cache" --format json \
         >"$T/sbom2.json" || fail "second stockade sbom docker: failed"
