@@ -25,17 +25,24 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
-#define MIN(a, b)                                                                                             \
+/* MIN/MAX evaluate each argument once and nest without shadowing (unique local names). */
+#define XCONCATENATE(x, y) x##y
+#define CONCATENATE(x, y)  XCONCATENATE(x, y)
+#define UNIQ_T(x, uniq)    CONCATENATE(unique_prefix_, CONCATENATE(x, uniq))
+#define UNIQ               __COUNTER__
+#define MIN(a, b)          MIN_(UNIQ, (a), UNIQ, (b))
+#define MIN_(aq, a, bq, b)                                                                                    \
         ({                                                                                                    \
-                typeof(a) _a = (a);                                                                           \
-                typeof(b) _b = (b);                                                                           \
-                _a < _b ? _a : _b;                                                                            \
+                const typeof(a) UNIQ_T(A, aq) = (a);                                                          \
+                const typeof(b) UNIQ_T(B, bq) = (b);                                                          \
+                UNIQ_T(A, aq) < UNIQ_T(B, bq) ? UNIQ_T(A, aq) : UNIQ_T(B, bq);                                \
         })
-#define MAX(a, b)                                                                                             \
+#define MAX(a, b)          MAX_(UNIQ, (a), UNIQ, (b))
+#define MAX_(aq, a, bq, b)                                                                                    \
         ({                                                                                                    \
-                typeof(a) _a = (a);                                                                           \
-                typeof(b) _b = (b);                                                                           \
-                _a > _b ? _a : _b;                                                                            \
+                const typeof(a) UNIQ_T(A, aq) = (a);                                                          \
+                const typeof(b) UNIQ_T(B, bq) = (b);                                                          \
+                UNIQ_T(A, aq) > UNIQ_T(B, bq) ? UNIQ_T(A, aq) : UNIQ_T(B, bq);                                \
         })
 
 /* Hand ownership of a pointer to someone else: returns it and leaves NULL behind, so the _cleanup_

@@ -45,4 +45,4 @@ int vec_grow_(void **items, size_t *alloc, size_t need, size_t elem_size);
                 (v)->n = (v)->alloc = 0;                                                                      \
         } while (0)
 
-#define VEC_FOREACH(p, v) for (typeof((v)->items) p = (v)->items; p && p < (v)->items + (v)->n; p++)
+#define VEC_FOREACH(p, v) for (typeof(*(v)->items) *p = (v)->items; p && p < (v)->items + (v)->n; p++)

@@ -102,6 +102,30 @@ struct misconfig_finding {
         int layer;                  /* -1 when not tied to a layer */
 };
 
+/* Named growable arrays (usable with the VEC_* macros of vec.h) so they can be passed around. */
+struct pkg_vec {
+        struct pkg *items;
+        size_t n, alloc;
+};
+struct secret_vec {
+        struct secret_finding *items;
+        size_t n, alloc;
+};
+struct misconfig_vec {
+        struct misconfig_finding *items;
+        size_t n, alloc;
+};
+
+/* The distribution an image is built on, from its os-release (or distro-specific release files). */
+struct scan_os {
+        const char *id;          /* os-release ID: "debian", "alpine", "rhel", … (NULL when unknown) */
+        const char *id_like;
+        const char *version_id;  /* "12", "3.18.4", "9.3" */
+        const char *codename;    /* VERSION_CODENAME: "bookworm" */
+        const char *pretty_name;
+        const char *source_path; /* the file it was read from */
+};
+
 /* Deterministic total orders, used before output so that the same image gives the same bytes. */
 int pkg_compare(const struct pkg *a, const struct pkg *b);
 int secret_compare(const struct secret_finding *a, const struct secret_finding *b);

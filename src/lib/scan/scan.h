@@ -13,15 +13,6 @@
 #include "layer/layer.h"
 #include "vec.h"
 
-struct scan_os {
-        const char *id;          /* os-release ID: "debian", "alpine", "rhel", … (NULL when unknown) */
-        const char *id_like;
-        const char *version_id;  /* "12", "3.18.4", "9.3" */
-        const char *codename;    /* VERSION_CODENAME: "bookworm" */
-        const char *pretty_name;
-        const char *source_path; /* the file it was read from */
-};
-
 struct scan_layer {
         int index;
         char digest[DIGEST_STR_MAX];
@@ -38,9 +29,9 @@ struct scan_result {
         struct scan_os os;
         struct scan_layer *layers;
         size_t n_layers;
-        VEC(struct pkg) pkgs;                     /* sorted with pkg_compare() */
-        VEC(struct secret_finding) secrets;       /* sorted with secret_compare() */
-        VEC(struct misconfig_finding) misconfigs; /* sorted with misconfig_compare() */
+        struct pkg_vec pkgs;             /* sorted with pkg_compare() */
+        struct secret_vec secrets;       /* sorted with secret_compare() */
+        struct misconfig_vec misconfigs; /* sorted with misconfig_compare() */
         size_t n_files;               /* paths in the final filesystem */
         bool secrets_scanned, misconfig_scanned;
 

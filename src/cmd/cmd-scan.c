@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "misconfig/misconfig.h"
+
+static void help(void) {
+        printf("Usage: %s scan [OPTIONS] TARGET\n"
+               "\n"
+               "Scan an image for secrets (in every layer, deleted files included, and in its\n"
+               "configuration) and misconfigurations (CIS Docker Benchmark section 4), and\n"
+               "gate CI pipelines on what is found.\n"
+               "\n"
+               "Options:\n"
+               "  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
+               "  -o, --output FILE       write the report to FILE (atomically) instead of stdout\n"
+               "      --fail-on SEVERITY  exit 1 when a finding is at least LOW, MEDIUM, HIGH or\n"
+               "                          CRITICAL\n"
+               "      --severity SEVERITY table: hide findings below SEVERITY\n"
+               "      --scanners LIST     comma-separated: secret, misconfig (default: both)\n"
+               "      --secret-rules FILE secret rules to use instead of the built-in ones\n"
+               "                          (format: stockade-secret-rules(5))\n"
+               "      --list-checks       print the misconfiguration checks and exit\n"
+               "      --reproducible      same image, same bytes: no timestamp\n"
+               "      --platform OS/ARCH  image to pick from a multi-platform index (linux/amd64)\n"
+               "      --insecure          registry: allow plain HTTP and unverified TLS\n"
+               "      --username USER     registry user; --password-stdin reads the password\n"
+               "      --docker-host URL   engine socket (default $DOCKER_HOST or /var/run/docker.sock)\n"
+               "      --no-cache          read every layer, ignoring the layer cache\n"
+               "      --cache-dir DIR     layer cache directory (default ~/.cache/stockade)\n"
+               "      --threads N         layers read in parallel (default: CPUs)\n"
+               "      --max-layer-size S  refuse layers unpacking to more than S (default 64G)\n"
+               "  -q, --quiet             no progress, no warnings\n"
+               "  -v, --verbose           show every warning\n"
+               "  -h, --help              show this help\n"
+               "\n"
+               "Examples:\n"
+               "  %s scan myapp.tar\n"
+               "  %s scan docker:myapp:1.2 --fail-on HIGH         # CI gate\n"
+               "  %s scan oci:./layout --format sarif -o scan.sarif\n"
+               "  %s scan registry:localhost:5000/app:1 --insecure --format json\n"
+               "\n"
+               "Exit status: 0 when nothing crossed --fail-on, 1 when something did, 2 on a\n"
+               "usage or runtime error. See stockade-scan(1).\n",
+               program_name, program_name, program_name, program_name, program_name);
+}
+
+static void list_checks(void) {
+        size_t n;
+        const struct misconfig_check_info *c = misconfig_checks(&n);
+        printf("%-12s %-5s %-9s %s\n", "ID", "CIS", "SEVERITY", "CHECK");
+        for (size_t i = 0; i < n; i++)
+                printf("%-12s %-5s %-9s %s\n", c[i].id, c[i].cis ? c[i].cis : "-", severity_to_string(c[i].severity),
+                       c[i].title);
+}
+
+static int parse_scanners(const char *s, struct scan_options *o) {
+        o->secrets = o->misconfig = false;
+        _cleanup_free_ char *copy = strdup(s);
+        if (!copy)
+                return -ENOMEM;
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                if (streq(t, "secret") || streq(t, "secrets"))
+                        o->secrets = true;
+                else if (streq(t, "misconfig") || streq(t, "config"))
+                        o->misconfig = true;
+                else {
+                        log_error("unknown scanner '%s' in --scanners: use secret, misconfig", t);
+                        return -EINVAL;
+                }
+        }
+        return 0;
+}
+
+int cmd_scan(int argc, char **argv) {
+        static const struct option options[] = {
+                IMAGE_LONG_OPTIONS,
+                { "fail-on", required_argument, NULL, OPT_FAIL_ON },
+                { "severity", required_argument, NULL, OPT_SEVERITY },
+                { "scanners", required_argument, NULL, OPT_SCANNERS },
+                { "secret-rules", required_argument, NULL, OPT_SECRET_RULES },
+                { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        struct image_opts o;
+        enum severity fail_on = SEV_UNKNOWN, min_sev = SEV_UNKNOWN;
+        bool gate = false;
+        int c, k;
+
+        image_opts_init(&o);
+        o.format = "table";
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "f:o:qvh", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h': help(); return EXIT_OK;
+                case OPT_LIST_CHECKS: list_checks(); return EXIT_OK;
+                case OPT_FAIL_ON:
+                case OPT_SEVERITY: {
+                        enum severity s = severity_from_string(optarg);
+                        if (s == SEV_UNKNOWN) {
+                                log_error("invalid severity '%s': use LOW, MEDIUM, HIGH or CRITICAL", optarg);
+                                return EXIT_ERROR;
+                        }
+                        if (c == OPT_FAIL_ON) {
+                                fail_on = s;
+                                gate = true;
+                        } else
+                                min_sev = s;
+                        continue;
+                }
+                case OPT_SCANNERS:
+                        if (parse_scanners(optarg, &o.scan) < 0)
+                                return EXIT_ERROR;
+                        continue;
+                case OPT_SECRET_RULES: o.scan.secret_rules = optarg; continue;
+                }
+                k = parse_image_option(&o, c, optarg);
+                if (k < 0)
+                        return EXIT_ERROR;
+                if (k == 0) {
+                        fprintf(stderr, "Try '%s scan --help'.\n", program_name);
+                        return EXIT_ERROR;
+                }
+        }
+        if (optind + 1 != argc) {
+                log_error(optind >= argc ? "scan needs a TARGET (see '%s scan --help')"
+                                         : "scan takes one TARGET (see '%s scan --help')",
+                          program_name);
+                return EXIT_ERROR;
+        }
+        int fmt = report_format_from_string(o.format);
+        if (fmt < 0 || fmt == REPORT_SPDX) {
+                log_error("unsupported --format '%s' for scan: use table, json, sarif or cyclonedx", o.format);
+                return EXIT_ERROR;
+        }
+
+        _cleanup_(scan_result_freep) struct scan_result *r = run_scan(argv[optind], &o);
+        if (!r)
+                return EXIT_ERROR;
+        struct report_options ro = {
+                .kind = REPORT_KIND_SCAN,
+                .reproducible = o.reproducible,
+                .min_severity = min_sev,
+                .color = arg_global.color > 0 || (arg_global.color < 0 && isatty(STDOUT_FILENO) && !o.output),
+        };
+        k = write_report(&o, (enum report_format) fmt, r, &ro);
+        if (k != EXIT_OK)
+                return k;
+        if (!gate)
+                return EXIT_OK;
+        size_t crossed = 0;
+        VEC_FOREACH(s, &r->secrets)
+                crossed += s->severity >= fail_on;
+        VEC_FOREACH(m, &r->misconfigs)
+                crossed += m->severity >= fail_on;
+        if (crossed > 0) {
+                log_info("%zu finding%s at or above %s", crossed, crossed == 1 ? "" : "s", severity_to_string(fail_on));
+                return EXIT_FINDINGS;
+        }
+        return EXIT_OK;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The layer cache: finished layer analyses (layer_result) stored in SQLite, keyed by what determines
+ * them — the layer's diff_id, the analysis version and the secret rules in effect — so a layer shared by
+ * many images, or scanned again, is read once. Values use a compact binary encoding (cache-codec.c)
+ * because warm scans must load tens of thousands of file entries in milliseconds.
+ *
+ * The cache file lives in the user's cache directory; it is still parsed defensively: a value that does
+ * not decode is dropped and the layer is read again.
+ *
+ * Thread-safety: one struct layer_cache per thread (SQLite connections are not shared). */
+
+#include "core/diag.h"
+#include "layer/layer.h"
+
+struct layer_cache;
+
+/* Opens (creating) DIR/layers.db; dir NULL means $XDG_CACHE_HOME/stockade or ~/.cache/stockade. */
+int layer_cache_open(const char *dir, struct diag *d, struct layer_cache **ret);
+void layer_cache_close(struct layer_cache *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct layer_cache *, layer_cache_close);
+
+/* The key for a layer analysed with the given secret rules digest (NULL: no secret scanning). */
+int layer_cache_key(const char *diff_id, const char *rules_digest, char **ret);
+
+/* 1 and *ret on a hit, 0 on a miss, negative errno on failure. A value that does not decode is removed
+ * and reported as a miss. */
+int layer_cache_get(struct layer_cache *c, const char *key, struct layer_result **ret);
+int layer_cache_put(struct layer_cache *c, const char *key, const struct layer_result *r);
+
+/* Keeps the cache under max_bytes by dropping the least recently used entries. */
+int layer_cache_trim(struct layer_cache *c, uint64_t max_bytes);
+
+/* ---- the value encoding (cache-codec.c), also used by the fuzz target ---- */
+int layer_result_encode(const struct layer_result *r, void **ret, size_t *ret_len);
+int layer_result_decode(const void *data, size_t len, struct layer_result **ret);

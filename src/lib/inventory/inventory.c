@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+
+#include "buf.h"
+#include "hashmap.h"
+#include "inventory.h"
+#include "path-util.h"
+
+/* ---- distribution ---- */
+
+/* Unquotes a shell-style os-release value into out: '…' literal, "…" with \" \\ \$ \` escapes. */
+static void unquote(const char *v, size_t n, char *out, size_t outsz) {
+        size_t k = 0;
+        char q = 0;
+        for (size_t i = 0; i < n && k + 1 < outsz; i++) {
+                char c = v[i];
+                if (!q && (c == '"' || c == '\'')) {
+                        q = c;
+                        continue;
+                }
+                if (q && c == q) {
+                        q = 0;
+                        continue;
+                }
+                if (c == '\\' && q != '\'' && i + 1 < n) {
+                        c = v[++i];
+                } else if (!q && (c == ' ' || c == '\t' || c == '#'))
+                        break;
+                out[k++] = c;
+        }
+        out[k] = 0;
+}
+
+int inventory_parse_os_release(const char *data, size_t len, struct arena *a, struct scan_os *os) {
+        const char *p = data, *end = data + len;
+        while (p < end) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *le = nl ? nl : end;
+                while (p < le && (*p == ' ' || *p == '\t'))
+                        p++;
+                const char *eq = memchr(p, '=', (size_t) (le - p));
+                if (eq && *p != '#') {
+                        size_t kl = (size_t) (eq - p), vl = (size_t) (le - eq - 1);
+                        if (vl > 0 && eq[vl] == '\r')
+                                vl--;
+                        char val[512];
+                        unquote(eq + 1, vl, val, sizeof val);
+                        const char **dst = NULL;
+                        if (kl == 2 && strneq(p, "ID", 2))
+                                dst = &os->id;
+                        else if (kl == 7 && strneq(p, "ID_LIKE", 7))
+                                dst = &os->id_like;
+                        else if (kl == 10 && strneq(p, "VERSION_ID", 10))
+                                dst = &os->version_id;
+                        else if (kl == 16 && strneq(p, "VERSION_CODENAME", 16))
+                                dst = &os->codename;
+                        else if (kl == 11 && strneq(p, "PRETTY_NAME", 11))
+                                dst = &os->pretty_name;
+                        if (dst && val[0]) {
+                                *dst = arena_strdup(a, val);
+                                if (!*dst)
+                                        return -ENOMEM;
+                        }
+                }
+                p = le + 1;
+        }
+        return 0;
+}
+
+/* The fact of kind at `path` written by layer `layer`, if any. */
+static const struct layer_fact *find_fact(struct layer_result *const *layers, int layer, enum layer_fact_kind kind,
+                                          const char *path) {
+        const struct layer_result *L = layers[layer];
+        for (size_t i = 0; i < L->facts.n; i++)
+                if (L->facts.items[i].kind == kind && streq(L->facts.items[i].path, path))
+                        return &L->facts.items[i];
+        return NULL;
+}
+
+/* The current content of a fact file: resolve symlinks in the view, then look in the layer that wrote
+ * the resolved path. */
+static const struct layer_fact *current_fact(struct layer_result *const *layers, const struct view *v,
+                                             enum layer_fact_kind kind, const char *path, char *resolved) {
+        if (view_resolve(v, path, resolved) < 0)
+                return NULL;
+        const struct view_entry *e = view_lookup(v, resolved);
+        if (!e || !e->file || e->file->kind != LF_REG)
+                return NULL;
+        return find_fact(layers, e->layer, kind, resolved);
+}
+
+static int detect_os(struct layer_result *const *layers, const struct view *v, struct arena *a,
+                     struct scan_os *os) {
+        static const char *const release_files[] = { "etc/os-release", "usr/lib/os-release" };
+        char resolved[PATH_MAX_IMAGE + 1];
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(release_files); i++) {
+                const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, release_files[i], resolved);
+                if (!f)
+                        continue;
+                r = inventory_parse_os_release(f->data, f->len, a, os);
+                if (r < 0)
+                        return r;
+                os->source_path = arena_strdup(a, resolved);
+                break;
+        }
+        /* Distribution files beat a missing or generic os-release. */
+        const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, "etc/alpine-release", resolved);
+        if (f && (!os->id || streq(os->id, "alpine")) && !os->version_id) {
+                char ver[64];
+                unquote(f->data, strcspn(f->data, "\r\n"), ver, sizeof ver);
+                os->id = "alpine";
+                os->version_id = arena_strdup(a, ver);
+                os->source_path = arena_strdup(a, resolved);
+        }
+        f = current_fact(layers, v, FACT_OS_FILE, "etc/debian_version", resolved);
+        if (f && !os->id) {
+                char ver[64];
+                unquote(f->data, strcspn(f->data, "\r\n"), ver, sizeof ver);
+                os->id = "debian";
+                /* "12.5" -> "12", as os-release's VERSION_ID; testing/sid ("trixie/sid") stays. */
+                char *dot = strchr(ver, '.');
+                if (dot)
+                        *dot = 0;
+                os->version_id = arena_strdup(a, ver);
+                os->source_path = arena_strdup(a, resolved);
+        }
+        return 0;
+}
+
+/* ---- presence and the introducing layer ---- */
+
+struct intro {
+        const char *record_path;
+        int layer;   /* the layer that introduced it */
+        int seen_in; /* the last layer whose version of the record listed it */
+        bool alive;  /* false once a later version of the record no longer lists it */
+};
+
+static char *ident_key(struct buf *b, const struct pkg *p) {
+        buf_reset(b);
+        buf_printf(b, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->type, p->record_path, p->inner_path ? p->inner_path : "",
+                   p->namespace_ ? p->namespace_ : "", p->name, p->version, p->arch ? p->arch : "",
+                   p->epoch ? p->epoch : "");
+        return b->data;
+}
+
+/* ---- ownership ---- */
+
+struct owner_index {
+        struct hashmap *paths; /* candidate path -> VEC of pkg indices (as a small array) */
+        struct arena *a;
+};
+
+struct cand {
+        size_t *idx;
+        size_t n;
+};
+
+static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index) {
+        struct cand *c = hashmap_get(oi->paths, path);
+        if (!c) {
+                c = arena_alloc(oi->a, sizeof *c);
+                const char *k = arena_strdup(oi->a, path);
+                if (!c || !k)
+                        return -ENOMEM;
+                if (hashmap_put(oi->paths, k, c, NULL) < 0)
+                        return -ENOMEM;
+        }
+        size_t *n = arena_alloc(oi->a, (c->n + 1) * sizeof *n);
+        if (!n)
+                return -ENOMEM;
+        if (c->n)
+                memcpy(n, c->idx, c->n * sizeof *n);
+        n[c->n++] = pkg_index;
+        c->idx = n;
+        return 0;
+}
+
+/* Marks packages whose record (or record directory) is `path` as owned by `owner`. */
+static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, const char *owner) {
+        struct cand *c = hashmap_get(oi->paths, path);
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->n; i++)
+                if (!pkgs->items[c->idx[i]].owner)
+                        pkgs->items[c->idx[i]].owner = owner;
+}
+
+/* A path from a package manager's file list as the view holds it: dpkg lists the paths the .deb ships
+ * ("/lib/x"), which merged-/usr systems keep under usr/ through a symlinked directory. */
+static const char *canonical(const struct view *v, const char *path, char *buf) {
+        if (view_lookup(v, path))
+                return path;
+        size_t dl = path_dirname_len(path);
+        if (dl == 0 || dl > PATH_MAX_IMAGE)
+                return path;
+        char dir[PATH_MAX_IMAGE + 1], res[PATH_MAX_IMAGE + 1];
+        memcpy(dir, path, dl);
+        dir[dl] = 0;
+        if (view_resolve(v, dir, res) < 0)
+                return path;
+        if (strlen(res) + 1 + strlen(path + dl + 1) > PATH_MAX_IMAGE)
+                return path;
+        strcpy(stpcpy(stpcpy(buf, res), res[0] ? "/" : ""), path + dl + 1);
+        return buf;
+}
+
+static int mark_owners(struct layer_result *const *layers, size_t n_layers, const struct view *v, struct arena *a,
+                       struct pkg_vec *pkgs) {
+        struct owner_index oi = { .paths = hashmap_new(), .a = arena_new(0) };
+        int r = 0;
+        if (!oi.paths || !oi.a) {
+                r = -ENOMEM;
+                goto out;
+        }
+
+        for (size_t i = 0; i < pkgs->n; i++) {
+                const struct pkg *p = &pkgs->items[i];
+                if (pkg_type_is_os(p->type))
+                        continue;
+                r = cand_add(&oi, p->record_path, i);
+                if (r < 0)
+                        goto out;
+                /* python: the .dist-info/.egg-info directory; npm: the package directory */
+                size_t dl = path_dirname_len(p->record_path);
+                if (dl > 0 && (p->type == PKG_PYTHON || p->type == PKG_NPM)) {
+                        char dir[PATH_MAX_IMAGE + 1];
+                        snprintf(dir, sizeof dir, "%.*s", (int) dl, p->record_path);
+                        r = cand_add(&oi, dir, i);
+                        if (r < 0)
+                                goto out;
+                }
+        }
+        if (hashmap_size(oi.paths) == 0)
+                goto out;
+
+        char buf[PATH_MAX_IMAGE + 1];
+        /* apk and rpm records carry their file lists */
+        for (size_t i = 0; i < pkgs->n; i++) {
+                const struct pkg *p = &pkgs->items[i];
+                if (!pkg_type_is_os(p->type) || !p->owned_files)
+                        continue;
+                const char *owner = arena_printf(a, "%s:%s", pkg_type_to_string(p->type), p->name);
+                if (!owner) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                for (const char **f = p->owned_files; *f; f++)
+                        own(&oi, pkgs, canonical(v, *f, buf), owner);
+        }
+        /* dpkg keeps them in info/NAME.list files */
+        for (size_t li = 0; li < n_layers; li++) {
+                const struct layer_result *L = layers[li];
+                VEC_FOREACH(f, &L->facts) {
+                        if (f->kind != FACT_DPKG_LIST || !f->key ||
+                            view_file_state(v, f->path, (int) li) != FILE_PRESENT)
+                                continue;
+                        const char *owner = arena_printf(a, "deb:%s", f->key);
+                        if (!owner) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        const char *p = f->data, *end = f->data + f->len;
+                        while (p < end) {
+                                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                                const char *le = nl ? nl : end;
+                                char line[PATH_MAX_IMAGE + 1], norm[PATH_MAX_IMAGE + 1];
+                                size_t ll = MIN((size_t) (le - p), sizeof line - 1);
+                                memcpy(line, p, ll);
+                                line[ll] = 0;
+                                if (path_normalize_member(line, norm) == 0 && norm[0])
+                                        own(&oi, pkgs, canonical(v, norm, buf), owner);
+                                p = le + 1;
+                        }
+                }
+        }
+out:
+        hashmap_free(oi.paths);
+        arena_free(oi.a);
+        return r;
+}
+
+/* ---- Debian licenses ---- */
+
+static int deb_licenses(struct layer_result *const *layers, const struct view *v, struct arena *a, struct pkg *p) {
+        char path[PATH_MAX_IMAGE + 1], resolved[PATH_MAX_IMAGE + 1];
+        snprintf(path, sizeof path, "usr/share/doc/%s/copyright", p->name);
+        const struct layer_fact *f = current_fact(layers, v, FACT_DEB_COPYRIGHT, path, resolved);
+        if (!f || f->len == 0)
+                return 0;
+        size_t n = 1;
+        for (size_t i = 0; i < f->len; i++)
+                n += f->data[i] == '\n';
+        const char **v2 = arena_alloc(a, (n + 1) * sizeof *v2);
+        if (!v2)
+                return -ENOMEM;
+        size_t k = 0;
+        const char *s = f->data, *end = f->data + f->len;
+        while (s < end && k < n) {
+                const char *nl = memchr(s, '\n', (size_t) (end - s));
+                const char *le = nl ? nl : end;
+                if (le > s) {
+                        v2[k] = arena_strndup(a, s, (size_t) (le - s));
+                        if (!v2[k])
+                                return -ENOMEM;
+                        k++;
+                }
+                s = le + 1;
+        }
+        v2[k] = NULL;
+        if (k > 0)
+                p->licenses = v2;
+        return 0;
+}
+
+/* ---- npm lockfiles ---- */
+
+/* Drops lockfile entries where the lockfile's project has an installed node_modules tree: the installed
+ * packages are what the image holds (a lockfile also lists optional packages for other platforms and
+ * dev dependencies left out at install). */
+static void free_set(struct hashmap *h) {
+        if (!h)
+                return;
+        const char *k;
+        char *v;
+        HASHMAP_FOREACH(k, v, h, it)
+                free(v);
+        hashmap_free(h);
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct hashmap *, free_set);
+
+static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
+        _cleanup_(free_setp) struct hashmap *installed_roots = hashmap_new();
+        char dir[PATH_MAX_IMAGE + 1];
+
+        if (!installed_roots)
+                return -ENOMEM;
+        VEC_FOREACH(p, pkgs) {
+                if (p->type != PKG_NPM || (p->flags & PKG_F_LOCKFILE))
+                        continue;
+                const char *nm = strstr(p->record_path, "node_modules/");
+                if (!nm)
+                        continue;
+                /* the project root is what precedes the first node_modules/ */
+                size_t n = (size_t) (nm - p->record_path);
+                snprintf(dir, sizeof dir, "%.*s", (int) (n > 0 ? n - 1 : 0), p->record_path);
+                if (hashmap_contains(installed_roots, dir))
+                        continue;
+                char *k = strdup(dir);
+                if (!k || hashmap_put(installed_roots, k, k, NULL) < 0) {
+                        free(k);
+                        return -ENOMEM;
+                }
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < pkgs->n; i++) {
+                const struct pkg *p = &pkgs->items[i];
+                if (p->type == PKG_NPM && (p->flags & PKG_F_LOCKFILE)) {
+                        snprintf(dir, sizeof dir, "%.*s", (int) path_dirname_len(p->record_path), p->record_path);
+                        if (hashmap_contains(installed_roots, dir))
+                                continue;
+                }
+                pkgs->items[k++] = *p;
+        }
+        pkgs->n = k;
+        return 0;
+}
+
+static int cmp_pkg(const void *a, const void *b) {
+        return pkg_compare(a, b);
+}
+
+int inventory_finish(struct layer_result *const *layers, size_t n_layers, const struct view *v, struct arena *a,
+                     struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs) {
+        struct scan_os os = { 0 };
+        struct hashmap *intro = NULL, *records = NULL;
+        struct arena *ta = NULL;
+        struct buf key = BUF_INIT(0);
+        int r;
+
+        r = detect_os(layers, v, a, &os);
+        if (r < 0)
+                return r;
+
+        /* Walk layers in order, tracking for every (record, package) the layer that introduced it. A layer
+         * that rewrites (or deletes) a record file ends the life of the packages it no longer lists, so a
+         * later re-install counts as a new introduction. */
+        intro = hashmap_new();
+        records = hashmap_new(); /* record path -> 1 + the last layer that wrote it */
+        ta = arena_new(0);
+        if (!intro || !records || !ta) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t li = 0; li < n_layers; li++)
+                VEC_FOREACH(p, &layers[li]->pkgs)
+                        if (hashmap_put(records, p->record_path, (void *) (intptr_t) 0, NULL) < 0) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+        for (size_t li = 0; li < n_layers; li++) {
+                const struct layer_result *L = layers[li];
+                VEC_FOREACH(f, &L->files)
+                        if ((f->kind == LF_REG || f->kind == LF_WHITEOUT) && hashmap_contains(records, f->path))
+                                hashmap_put(records, f->path, (void *) (intptr_t) (li + 1), NULL);
+                VEC_FOREACH(p, &L->pkgs) {
+                        struct intro *in = hashmap_get(intro, ident_key(&key, p));
+                        if (!in) {
+                                in = arena_alloc(ta, sizeof *in);
+                                const char *k = arena_strdup(ta, key.data);
+                                if (!in || !k || hashmap_put(intro, k, in, NULL) < 0) {
+                                        r = -ENOMEM;
+                                        goto out;
+                                }
+                                in->record_path = p->record_path;
+                        }
+                        if (!in->alive) {
+                                in->layer = (int) li;
+                                in->alive = true;
+                        }
+                        in->seen_in = (int) li;
+                }
+                const char *k;
+                struct intro *in;
+                HASHMAP_FOREACH(k, in, intro, it)
+                        if (in->alive && in->seen_in != (int) li &&
+                            (intptr_t) hashmap_get(records, in->record_path) == (intptr_t) (li + 1))
+                                in->alive = false;
+        }
+
+        /* The final inventory: packages whose record file is what the image shows. */
+        for (size_t li = 0; li < n_layers; li++) {
+                const struct layer_result *L = layers[li];
+                VEC_FOREACH(p, &L->pkgs) {
+                        if (view_file_state(v, p->record_path, (int) li) != FILE_PRESENT)
+                                continue;
+                        struct pkg *q = VEC_NEW(pkgs);
+                        if (!q) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                        *q = *p;
+                        q->record_layer = (int) li;
+                        struct intro *in = hashmap_get(intro, ident_key(&key, p));
+                        q->layer = in && in->alive ? in->layer : (int) li;
+                }
+        }
+
+        r = drop_superseded_lockfile_entries(pkgs);
+        if (r < 0)
+                goto out;
+        VEC_FOREACH(p, pkgs) {
+                if (p->type == PKG_DEB && !p->licenses) {
+                        r = deb_licenses(layers, v, a, p);
+                        if (r < 0)
+                                goto out;
+                }
+        }
+        r = mark_owners(layers, n_layers, v, a, pkgs);
+        if (r < 0)
+                goto out;
+        VEC_FOREACH(p, pkgs) {
+                p->purl = purl_for(a, p, &os);
+                if (!p->purl) {
+                        diag_warn(d, "no package URL for %s package '%s'", pkg_type_to_string(p->type), p->name);
+                }
+        }
+        qsort(pkgs->items, pkgs->n, sizeof *pkgs->items, cmp_pkg);
+        /* The same record listing a package twice (duplicate stanzas) yields one package. */
+        size_t k = 0;
+        for (size_t i = 0; i < pkgs->n; i++)
+                if (k == 0 || pkg_compare(&pkgs->items[k - 1], &pkgs->items[i]) != 0)
+                        pkgs->items[k++] = pkgs->items[i];
+        pkgs->n = k;
+        *ret_os = os;
+        r = 0;
+out:
+        buf_free(&key);
+        hashmap_free(intro);
+        hashmap_free(records);
+        arena_free(ta);
+        return r;
+}
