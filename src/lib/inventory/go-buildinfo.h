@@ -13,12 +13,12 @@
 
 #include "layer/layer.h"
 
-#define GO_VERSION_MAX 128         /* longer "go1.x" strings are malformed */
+#define GO_VERSION_MAX 128           /* longer "go1.x" strings are malformed */
 #define GO_MODINFO_MAX (1024 * 1024) /* larger module texts are not decoded */
 
 struct go_buildinfo {
-        char *version;       /* toolchain as recorded ("go1.19.8", "devel +abc …"); NULL if unreadable */
-        char *modinfo;       /* module text with the framing sentinels removed; NULL when absent */
+        char *version; /* toolchain as recorded ("go1.19.8", "devel +abc …"); NULL if unreadable */
+        char *modinfo; /* module text with the framing sentinels removed; NULL when absent */
         size_t modinfo_len;
         bool pointer_format; /* the pre-1.18 layout (pointers to Go strings) */
         const char *problem; /* static text saying what could not be decoded, NULL when complete */
