@@ -28,8 +28,7 @@
 #define MODULE_PATH_MAX    1024
 #define MODULE_VERSION_MAX 256
 
-static enum analyzer_mode go_match(const struct layer_file *f)
-{
+static enum analyzer_mode go_match(const struct layer_file *f) {
         /* The smallest Go binary is about a megabyte; anything under a few hundred bytes cannot hold the
          * headers and the blob. */
         if (f->kind != LF_REG || !(f->mode & 0111) || f->size < 512)
@@ -47,14 +46,12 @@ struct go_emit {
         unsigned bad;
 };
 
-static void go_emit_done(struct go_emit *e)
-{
+static void go_emit_done(struct go_emit *e) {
         hashmap_free(e->seen);
         arena_free(e->keys);
 }
 
-static bool field_ok(const char *s, size_t max)
-{
+static bool field_ok(const char *s, size_t max) {
         size_t n = strnlen(s, max + 1);
         if (n > max)
                 return false;
@@ -65,8 +62,7 @@ static bool field_ok(const char *s, size_t max)
 }
 
 static int emit(struct go_emit *e, const char *name, const char *version, uint32_t flags,
-                const char *src_name, const char *src_version)
-{
+                const char *src_name, const char *src_version) {
         struct layer_ctx *c = e->c;
         int r;
 
@@ -100,13 +96,11 @@ static int emit(struct go_emit *e, const char *name, const char *version, uint32
         return 0;
 }
 
-static bool is_local_path(const char *p)
-{
+static bool is_local_path(const char *p) {
         return p[0] == '/' || strneq(p, "./", 2) || strneq(p, "../", 3) || streq(p, ".") || streq(p, "..");
 }
 
-static int on_module(void *userdata, const struct go_module *m)
-{
+static int on_module(void *userdata, const struct go_module *m) {
         struct go_emit *e = userdata;
         const char *name = m->path, *version = m->version, *src_name = NULL, *src_version = NULL;
 
@@ -138,10 +132,9 @@ static int on_module(void *userdata, const struct go_module *m)
         return emit(e, name, version, m->main ? PKG_F_GO_MAIN : 0, src_name, src_version);
 }
 
-static int go_on_stream(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *r)
-{
-        _cleanup_(go_buildinfo_done) struct go_buildinfo bi = {0};
-        _cleanup_(go_emit_done) struct go_emit e = {.c = c, .f = f};
+static int go_on_stream(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *r) {
+        _cleanup_(go_buildinfo_done) struct go_buildinfo bi = { 0 };
+        _cleanup_(go_emit_done) struct go_emit e = { .c = c, .f = f };
         char semver[64];
         int k;
 

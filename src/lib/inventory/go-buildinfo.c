@@ -50,10 +50,10 @@
 #define PF_W         2u
 
 static const uint8_t buildinfo_magic[14] = "\xff Go buildinf:";
-static const uint8_t info_start[16] = {0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
-                                       0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6};
-static const uint8_t info_end[16] = {0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
-                                     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2};
+static const uint8_t info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
+                                        0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
+static const uint8_t info_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
+                                      0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
 
 struct load {
         uint64_t off, vaddr, filesz;
@@ -102,54 +102,47 @@ struct scan {
         int active; /* index of the module-text capture being filled, or -1 */
 };
 
-static void scan_done(struct scan *s)
-{
+static void scan_done(struct scan *s) {
         free(s->win);
         free(s->vc);
         for (size_t i = 0; i < s->n_mc; i++)
                 buf_free(&s->mc[i].b);
 }
 
-void go_buildinfo_done(struct go_buildinfo *bi)
-{
+void go_buildinfo_done(struct go_buildinfo *bi) {
         if (!bi)
                 return;
         free(bi->version);
         free(bi->modinfo);
-        *bi = (struct go_buildinfo){0};
+        *bi = (struct go_buildinfo){ 0 };
 }
 
-static uint64_t win_end(const struct scan *s)
-{
+static uint64_t win_end(const struct scan *s) {
         return s->win_off + s->win_len;
 }
 
-static uint64_t rd(const struct scan *s, const uint8_t *p, unsigned size)
-{
+static uint64_t rd(const struct scan *s, const uint8_t *p, unsigned size) {
         uint64_t v = 0;
         for (unsigned i = 0; i < size; i++)
                 v |= (uint64_t) p[s->be ? size - 1 - i : i] << (8 * i);
         return v;
 }
 
-static uint64_t max3(uint64_t a, uint64_t b, uint64_t c)
-{
+static uint64_t max3(uint64_t a, uint64_t b, uint64_t c) {
         uint64_t m = a > b ? a : b;
         return m > c ? m : c;
 }
 
 /* ---- captures of would-be Go strings in read-only data ---- */
 
-static bool is_version_start(const uint8_t *p, size_t avail)
-{
+static bool is_version_start(const uint8_t *p, size_t avail) {
         if (avail >= 5 && memcmp(p, "go1.", 4) == 0 && p[4] >= '0' && p[4] <= '9')
                 return true;
         return avail >= 6 && memcmp(p, "devel ", 6) == 0;
 }
 
 /* Feeds the active module-text capture with the window's new bytes. Returns 1 if it is still active. */
-static int feed_capture(struct scan *s)
-{
+static int feed_capture(struct scan *s) {
         struct mcap *c = &s->mc[s->active];
         uint64_t have = c->off + c->b.len, end = win_end(s);
         int r;
@@ -188,8 +181,7 @@ static int feed_capture(struct scan *s)
         return 1;
 }
 
-static int capture_scan(struct scan *s)
-{
+static int capture_scan(struct scan *s) {
         int r;
 
         if (s->found || s->n_capture == 0)
@@ -212,7 +204,7 @@ static int capture_scan(struct scan *s)
                                 size_t avail = (size_t) (end - p);
                                 if (*q == info_start[0] && avail >= sizeof info_start &&
                                     memcmp(q, info_start, sizeof info_start) == 0 && s->n_mc < MAX_MCAPS) {
-                                        s->mc[s->n_mc] = (struct mcap){.off = p, .b = BUF_INIT(0)};
+                                        s->mc[s->n_mc] = (struct mcap){ .off = p, .b = BUF_INIT(0) };
                                         s->active = (int) s->n_mc++;
                                         s->cand_pos = p;
                                         started = true;
@@ -240,8 +232,7 @@ static int capture_scan(struct scan *s)
 }
 
 /* Copies [off, off+len) from a capture that holds all of it. */
-static bool fetch_captured(const struct scan *s, uint64_t off, void *out, size_t len)
-{
+static bool fetch_captured(const struct scan *s, uint64_t off, void *out, size_t len) {
         for (size_t i = 0; i < s->n_vc; i++) {
                 const struct vcand *v = &s->vc[i];
                 if (off >= v->off && off - v->off <= v->len && len <= v->len - (off - v->off)) {
@@ -262,8 +253,7 @@ static bool fetch_captured(const struct scan *s, uint64_t off, void *out, size_t
 /* ---- the stream ---- */
 
 /* Reads the next chunk into the window, sliding old bytes out. Returns 1, 0 at the end, or an error. */
-static int advance(struct scan *s)
-{
+static int advance(struct scan *s) {
         if (s->eof)
                 return 0;
         if (s->win_len > WINDOW) {
@@ -285,8 +275,7 @@ static int advance(struct scan *s)
 }
 
 /* Skips ahead to file offset off when nothing before it is of interest, dropping the window. */
-static int skip_to(struct scan *s, uint64_t off)
-{
+static int skip_to(struct scan *s, uint64_t off) {
         uint64_t end = win_end(s);
         if (off <= end + CHUNK || s->active >= 0)
                 return 0;
@@ -305,8 +294,7 @@ static int skip_to(struct scan *s, uint64_t off)
 
 /* Copies file bytes [off, off+len): from the window, reading forward as needed, or from a capture when
  * they are behind it. Returns 1, 0 when they cannot be had, or an error. */
-static int fetch(struct scan *s, uint64_t off, void *out, size_t len)
-{
+static int fetch(struct scan *s, uint64_t off, void *out, size_t len) {
         uint8_t *o = out;
         size_t done = 0;
         uint64_t last;
@@ -332,8 +320,7 @@ static int fetch(struct scan *s, uint64_t off, void *out, size_t len)
         return 1;
 }
 
-static int fetch_vaddr(struct scan *s, uint64_t va, void *out, size_t len)
-{
+static int fetch_vaddr(struct scan *s, uint64_t va, void *out, size_t len) {
         for (size_t i = 0; i < s->n_loads; i++) {
                 const struct load *l = &s->loads[i];
                 if (va >= l->vaddr && va - l->vaddr < l->filesz && len <= l->filesz - (va - l->vaddr))
@@ -344,8 +331,7 @@ static int fetch_vaddr(struct scan *s, uint64_t va, void *out, size_t len)
 
 /* ---- ELF headers ---- */
 
-static int read_layout(struct scan *s)
-{
+static int read_layout(struct scan *s) {
         uint8_t eh[64], ph[56];
         struct range relro[MAX_LOADS];
         size_t n_relro = 0;
@@ -402,15 +388,15 @@ static int read_layout(struct scan *s)
                                 continue;
                         if (s->n_loads == MAX_LOADS)
                                 return 0;
-                        s->loads[s->n_loads++] = (struct load){off, vaddr, filesz, flags};
+                        s->loads[s->n_loads++] = (struct load){ off, vaddr, filesz, flags };
                 } else if (ptype == PT_GNU_RELRO && n_relro < MAX_LOADS && ADD_OK(vaddr, memsz, &end)) {
-                        relro[n_relro++] = (struct range){.start = vaddr, .end = end};
+                        relro[n_relro++] = (struct range){ .start = vaddr, .end = end };
                 }
         }
 
         for (size_t i = 0; i < s->n_loads; i++) {
                 const struct load *l = &s->loads[i];
-                struct range g = {l->off, l->off + l->filesz, l->vaddr};
+                struct range g = { l->off, l->off + l->filesz, l->vaddr };
                 if ((l->flags & (PF_W | PF_X)) != PF_W) {
                         if (!(l->flags & (PF_W | PF_X)))
                                 s->capture[s->n_capture++] = g;
@@ -439,8 +425,7 @@ static int read_layout(struct scan *s)
 
 /* Scans the window for the magic at aligned addresses of the search ranges. Returns true when found,
  * with *ret its file offset (the whole header is in the window). */
-static bool magic_scan(struct scan *s, uint64_t *ret)
-{
+static bool magic_scan(struct scan *s, uint64_t *ret) {
         uint64_t end = win_end(s);
         for (size_t i = 0; i < s->n_search; i++) {
                 const struct range *g = &s->search[i];
@@ -469,8 +454,7 @@ static bool magic_scan(struct scan *s, uint64_t *ret)
 }
 
 /* The next file offset of interest (for skip_to), UINT64_MAX when the search is over. */
-static uint64_t next_interest(const struct scan *s)
-{
+static uint64_t next_interest(const struct scan *s) {
         uint64_t n = UINT64_MAX, at;
         for (size_t i = 0; i < s->n_search; i++)
                 if (s->search[i].end > s->magic_pos) {
@@ -487,8 +471,7 @@ static uint64_t next_interest(const struct scan *s)
         return n;
 }
 
-static int read_uvarint(struct scan *s, uint64_t *off, uint64_t *ret)
-{
+static int read_uvarint(struct scan *s, uint64_t *off, uint64_t *ret) {
         uint64_t v = 0;
         for (unsigned i = 0; i < 10; i++) {
                 uint8_t b;
@@ -506,8 +489,7 @@ static int read_uvarint(struct scan *s, uint64_t *off, uint64_t *ret)
         return 0;
 }
 
-static int fetch_string(struct scan *s, uint64_t off, size_t len, bool vaddr, char **ret)
-{
+static int fetch_string(struct scan *s, uint64_t off, size_t len, bool vaddr, char **ret) {
         _cleanup_free_ char *p = malloc(len + 1);
         if (!p)
                 return -ENOMEM;
@@ -521,8 +503,7 @@ static int fetch_string(struct scan *s, uint64_t off, size_t len, bool vaddr, ch
 
 /* Go < 1.18: follows a pointer to a Go string header. 1, 0 when unreadable, -E2BIG, or an error. */
 static int read_gostring(struct scan *s, uint64_t hdr_va, unsigned ptr, size_t max, char **ret,
-                         size_t *ret_len)
-{
+                         size_t *ret_len) {
         uint8_t h[16];
         int r = fetch_vaddr(s, hdr_va, h, 2 * ptr);
         if (r <= 0)
@@ -541,16 +522,14 @@ static int read_gostring(struct scan *s, uint64_t hdr_va, unsigned ptr, size_t m
         return r;
 }
 
-static bool is_text(const char *p, size_t n)
-{
+static bool is_text(const char *p, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if ((unsigned char) p[i] < 0x20 || p[i] == 0x7f)
                         return false;
         return true;
 }
 
-static int decode(struct scan *s, uint64_t at, struct go_buildinfo *bi)
-{
+static int decode(struct scan *s, uint64_t at, struct go_buildinfo *bi) {
         const uint8_t *h = s->win + (at - s->win_off);
         unsigned ptr = h[14];
         uint8_t flags = h[15];
@@ -641,13 +620,12 @@ static int decode(struct scan *s, uint64_t at, struct go_buildinfo *bi)
         return 1;
 }
 
-int go_buildinfo_read_elf(struct entry_reader *r, struct go_buildinfo *bi)
-{
-        _cleanup_(scan_done) struct scan s = {.r = r, .active = -1};
+int go_buildinfo_read_elf(struct entry_reader *r, struct go_buildinfo *bi) {
+        _cleanup_(scan_done) struct scan s = { .r = r, .active = -1 };
         uint64_t at;
         int k;
 
-        *bi = (struct go_buildinfo){0};
+        *bi = (struct go_buildinfo){ 0 };
         s.win = malloc(WINDOW + CHUNK);
         if (!s.win)
                 return -ENOMEM;
@@ -686,8 +664,7 @@ int go_buildinfo_read_elf(struct entry_reader *r, struct go_buildinfo *bi)
 
 /* ---- module text ---- */
 
-static size_t split_tabs(char *line, char **f, size_t max)
-{
+static size_t split_tabs(char *line, char **f, size_t max) {
         size_t n = 0;
         for (;;) {
                 if (n == max)
@@ -701,9 +678,8 @@ static size_t split_tabs(char *line, char **f, size_t max)
         }
 }
 
-int go_modinfo_parse(char *text, size_t n, go_module_fn cb, void *userdata, unsigned *ret_bad)
-{
-        struct go_module m = {0};
+int go_modinfo_parse(char *text, size_t n, go_module_fn cb, void *userdata, unsigned *ret_bad) {
+        struct go_module m = { 0 };
         bool have = false;
         unsigned bad = 0;
         char *p = text, *end = text + n;
@@ -762,8 +738,7 @@ int go_modinfo_parse(char *text, size_t n, go_module_fn cb, void *userdata, unsi
 
 /* ---- versions ---- */
 
-static const char *parse_num(const char *p, unsigned long *ret)
-{
+static const char *parse_num(const char *p, unsigned long *ret) {
         unsigned long v = 0;
         const char *s = p;
         while (*p >= '0' && *p <= '9' && p - s < 9)
@@ -774,9 +749,8 @@ static const char *parse_num(const char *p, unsigned long *ret)
         return p;
 }
 
-int go_version_to_semver(const char *v, char *out, size_t size)
-{
-        unsigned long num[3] = {0}, pre = 0;
+int go_version_to_semver(const char *v, char *out, size_t size) {
+        unsigned long num[3] = { 0 }, pre = 0;
         const char *tag = NULL;
         size_t n = 0;
         int k;

@@ -12,19 +12,17 @@ const char elf_craft_modinfo[] = "path\texample.com/app/cmd/app\n"
                                  "=>\t../libc\t\t\n"
                                  "build\t-compiler=gc\n";
 
-static const uint8_t info_start[16] = {0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
-                                       0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6};
-static const uint8_t info_end[16] = {0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
-                                     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2};
+static const uint8_t info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
+                                        0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
+static const uint8_t info_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
+                                      0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
 
-static void put(uint8_t *p, uint64_t v, unsigned size, bool be)
-{
+static void put(uint8_t *p, uint64_t v, unsigned size, bool be) {
         for (unsigned i = 0; i < size; i++)
                 p[be ? size - 1 - i : i] = (uint8_t) (v >> (8 * i));
 }
 
-static size_t uvarint(uint8_t *p, uint64_t v)
-{
+static size_t uvarint(uint8_t *p, uint64_t v) {
         size_t n = 0;
         while (v >= 0x80) {
                 p[n++] = (uint8_t) (v | 0x80);
@@ -34,8 +32,7 @@ static size_t uvarint(uint8_t *p, uint64_t v)
         return n;
 }
 
-static size_t align16(size_t v)
-{
+static size_t align16(size_t v) {
         return (v + 15) & ~(size_t) 15;
 }
 
@@ -46,8 +43,7 @@ struct phdr {
         uint64_t off, filesz;
 };
 
-size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap)
-{
+size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap) {
         unsigned ptr = o->is64 ? 8 : 4, ehs = o->is64 ? 64 : 52, phs = o->is64 ? 56 : 32;
         struct phdr ph[5];
         unsigned nph = 0;
@@ -60,7 +56,7 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap)
 
         /* text: the headers and a little code */
         size_t text_end = 0x180;
-        ph[nph++] = (struct phdr){1, 5, 0, text_end};
+        ph[nph++] = (struct phdr){ 1, 5, 0, text_end };
 
         /* rodata: decoys, the version, the framed module text */
         size_t ro = 0x200, v_off, m_off = 0;
@@ -79,7 +75,7 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap)
                 memcpy(buf + pos + mlen - 16, info_end, 16);
                 pos += mlen;
         }
-        ph[nph++] = (struct phdr){1, 4, ro, pos - ro};
+        ph[nph++] = (struct phdr){ 1, 4, ro, pos - ro };
         pos = align16(pos + 8);
 
         /* optional RELRO segment with a fake blob */
@@ -90,8 +86,8 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap)
                 buf[d + 16 + 15] = 2;
                 buf[d + 48] = 5;
                 memcpy(buf + d + 49, "bogus", 5);
-                ph[nph++] = (struct phdr){1, 6, d, 64};
-                ph[nph++] = (struct phdr){0x6474e552u, 4, d, 64};
+                ph[nph++] = (struct phdr){ 1, 6, d, 64 };
+                ph[nph++] = (struct phdr){ 0x6474e552u, 4, d, 64 };
                 pos = d + 64;
         }
 
@@ -133,7 +129,7 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap)
                 pos = (blob + 32 > hm + 2 * ptr ? blob + 32 : hm + 2 * ptr);
         }
         pos = align16(pos);
-        ph[nph++] = (struct phdr){1, 6, data, pos - data};
+        ph[nph++] = (struct phdr){ 1, 6, data, pos - data };
 
         /* ELF header and program headers */
         memcpy(buf,

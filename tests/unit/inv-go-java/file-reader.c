@@ -4,8 +4,7 @@
 
 #include "file-reader.h"
 
-static int fr_next_block(void *userdata, const void **data, size_t *n, int64_t *off)
-{
+static int fr_next_block(void *userdata, const void **data, size_t *n, int64_t *off) {
         struct file_reader *fr = userdata;
         ssize_t k;
         do
@@ -22,8 +21,7 @@ static int fr_next_block(void *userdata, const void **data, size_t *n, int64_t *
         return 1;
 }
 
-struct file_reader *file_reader_open(const char *path, size_t block)
-{
+struct file_reader *file_reader_open(const char *path, size_t block) {
         struct stat st;
         struct file_reader *fr = calloc(1, sizeof *fr);
         if (!fr)
@@ -42,8 +40,7 @@ struct file_reader *file_reader_open(const char *path, size_t block)
         return fr;
 }
 
-void file_reader_close(struct file_reader *fr)
-{
+void file_reader_close(struct file_reader *fr) {
         if (!fr)
                 return;
         close(fr->fd);
@@ -52,8 +49,7 @@ void file_reader_close(struct file_reader *fr)
 
 static struct layer_options opts;
 
-static struct layer_ctx *new_ctx(void)
-{
+static struct layer_ctx *new_ctx(void) {
         struct layer_ctx *c = NULL;
         static struct diag d;
         layer_limits_default(&opts.limits);
@@ -63,13 +59,12 @@ static struct layer_ctx *new_ctx(void)
 }
 
 struct layer_ctx *run_analyzer_file(const struct analyzer *a, const char *path, const char *image_path,
-                                    size_t block)
-{
+                                    size_t block) {
         struct file_reader *fr = file_reader_open(path, block);
         if (!fr)
                 return NULL;
         struct layer_ctx *c = new_ctx();
-        struct layer_file f = {.path = image_path, .size = fr->r.size, .mode = 0755, .kind = LF_REG};
+        struct layer_file f = { .path = image_path, .size = fr->r.size, .mode = 0755, .kind = LF_REG };
         int r = a->on_stream(c, &f, &fr->r);
         file_reader_close(fr);
         if (r < 0) {
@@ -85,8 +80,7 @@ struct chunks {
         size_t n, pos, block;
 };
 
-static int chunk_next_block(void *userdata, const void **data, size_t *n, int64_t *off)
-{
+static int chunk_next_block(void *userdata, const void **data, size_t *n, int64_t *off) {
         struct chunks *ch = userdata;
         if (ch->pos >= ch->n)
                 return 0;
@@ -97,13 +91,12 @@ static int chunk_next_block(void *userdata, const void **data, size_t *n, int64_
         return 1;
 }
 
-struct entry_reader *chunk_reader_new(const void *data, size_t n, size_t block)
-{
+struct entry_reader *chunk_reader_new(const void *data, size_t n, size_t block) {
         struct entry_reader *r = calloc(1, sizeof *r + sizeof(struct chunks));
         if (!r)
                 abort();
         struct chunks *ch = (struct chunks *) (r + 1);
-        *ch = (struct chunks){data, n, 0, block ? block : 1};
+        *ch = (struct chunks){ data, n, 0, block ? block : 1 };
         r->next_block = chunk_next_block;
         r->userdata = ch;
         r->size = r->limit = n;
@@ -111,27 +104,27 @@ struct entry_reader *chunk_reader_new(const void *data, size_t n, size_t block)
 }
 
 struct layer_ctx *run_analyzer_mem(const struct analyzer *a, const void *data, size_t n,
-                                   const char *image_path)
-{
+                                   const char *image_path) {
         return run_analyzer_chunked(a, data, n, n, image_path);
 }
 
-size_t count_warnings(struct layer_ctx *c, const char *needle)
-{
+size_t count_warnings(struct layer_ctx *c, const char *needle) {
         size_t k = 0;
         struct layer_result *res = layer_ctx_result(c);
-        VEC_FOREACH (w, &res->warnings)
+        VEC_FOREACH(p, &res->pkgs)
+        for (const char **l = p->licenses; l && *l; l++)
+                printf("  license of %s: %s\n", p->name, *l);
+        VEC_FOREACH(w, &res->warnings)
                 if (strstr(*w, needle))
                         k++;
         return k;
 }
 
 struct layer_ctx *run_analyzer_chunked(const struct analyzer *a, const void *data, size_t n, size_t block,
-                                       const char *image_path)
-{
+                                       const char *image_path) {
         struct layer_ctx *c = new_ctx();
         struct entry_reader *rd = chunk_reader_new(data, n, block);
-        struct layer_file f = {.path = image_path, .size = n, .mode = 0755, .kind = LF_REG};
+        struct layer_file f = { .path = image_path, .size = n, .mode = 0755, .kind = LF_REG };
         int r = a->on_stream(c, &f, rd);
         free(rd);
         if (r < 0) {
@@ -141,24 +134,25 @@ struct layer_ctx *run_analyzer_chunked(const struct analyzer *a, const void *dat
         return c;
 }
 
-const struct pkg *find_pkg(struct layer_ctx *c, const char *name, const char *version)
-{
+const struct pkg *find_pkg(struct layer_ctx *c, const char *name, const char *version) {
         struct layer_result *res = layer_ctx_result(c);
-        VEC_FOREACH (p, &res->pkgs)
+        VEC_FOREACH(p, &res->pkgs)
                 if (streq_ptr(p->name, name) && (!version || streq_ptr(p->version, version)))
                         return p;
         return NULL;
 }
 
-void dump_result(struct layer_ctx *c)
-{
+void dump_result(struct layer_ctx *c) {
         struct layer_result *res = layer_ctx_result(c);
-        VEC_FOREACH (p, &res->pkgs)
+        VEC_FOREACH(p, &res->pkgs)
                 printf("  pkg %s%s%s %s flags=%u src=%s@%s record=%s inner=%s tc=%s\n",
                        p->namespace_ ? p->namespace_ : "", p->namespace_ ? ":" : "", p->name,
                        p->version ? p->version : "(null)", p->flags, p->source_name ? p->source_name : "-",
                        p->source_version ? p->source_version : "-", p->record_path ? p->record_path : "-",
                        p->inner_path ? p->inner_path : "-", p->go_toolchain ? p->go_toolchain : "-");
-        VEC_FOREACH (w, &res->warnings)
+        VEC_FOREACH(p, &res->pkgs)
+        for (const char **l = p->licenses; l && *l; l++)
+                printf("  license of %s: %s\n", p->name, *l);
+        VEC_FOREACH(w, &res->warnings)
                 printf("  warning: %s\n", *w);
 }

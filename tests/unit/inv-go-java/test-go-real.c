@@ -22,13 +22,11 @@ static struct expect expected[MAX_EXPECT];
 static size_t n_expected;
 static char toolchain[128];
 
-static bool is_local(const char *p)
-{
+static bool is_local(const char *p) {
         return p[0] == '/' || strncmp(p, "./", 2) == 0 || strncmp(p, "../", 3) == 0;
 }
 
-static void add_expect(const char *name, const char *version, uint32_t flags)
-{
+static void add_expect(const char *name, const char *version, uint32_t flags) {
         if (n_expected == MAX_EXPECT)
                 abort();
         for (size_t i = 0; i < n_expected; i++)
@@ -41,8 +39,7 @@ static void add_expect(const char *name, const char *version, uint32_t flags)
 }
 
 /* Runs `go version -m` and derives the packages our conventions make of its output (catalog-go.c). */
-static bool read_go_version_m(const char *bin)
-{
+static bool read_go_version_m(const char *bin) {
         char cmd[4200], line[8192];
         char pend_path[512] = "", pend_version[256] = "";
         bool pend = false, pend_main = false;
@@ -55,7 +52,7 @@ static bool read_go_version_m(const char *bin)
                 return false;
         while (fgets(line, sizeof line, p)) {
                 line[strcspn(line, "\n")] = 0;
-                char *f[5] = {0};
+                char *f[5] = { 0 };
                 size_t nf = 0;
                 if (line[0] != '\t') {
                         const char *v = strstr(line, ": ");
@@ -96,8 +93,7 @@ static bool read_go_version_m(const char *bin)
         return true;
 }
 
-static void compare(const char *bin, const char *image_path, size_t block)
-{
+static void compare(const char *bin, const char *image_path, size_t block) {
         if (!read_go_version_m(bin)) {
                 fprintf(stderr, "go version -m '%s' failed\n", bin);
                 CHECK(false);
@@ -115,7 +111,7 @@ static void compare(const char *bin, const char *image_path, size_t block)
                         ok = false;
                 }
         }
-        VEC_FOREACH (p, &res->pkgs) {
+        VEC_FOREACH(p, &res->pkgs) {
                 if (!streq_ptr(p->go_toolchain, toolchain) || !streq_ptr(p->record_path, image_path) ||
                     p->type != PKG_GO)
                         ok = false;
@@ -130,13 +126,11 @@ static void compare(const char *bin, const char *image_path, size_t block)
         layer_ctx_free_standalone(c);
 }
 
-static bool have_go(void)
-{
+static bool have_go(void) {
         return system("command -v go >/dev/null 2>&1") == 0;
 }
 
-TEST(go_real_fixtures)
-{
+TEST(go_real_fixtures) {
         if (!have_go()) {
                 printf("SKIP: no go command (install golang-go to run the Go binary tests)\n");
                 exit(77);
@@ -156,8 +150,8 @@ TEST(go_real_fixtures)
                 CHECK(false);
                 return;
         }
-        static const char *const bins[] = {"stdlib-amd64", "app-amd64",    "app-386",   "app-s390x",
-                                           "app-pie",      "app-trimpath", "app-extld", "app-extpie"};
+        static const char *const bins[] = { "stdlib-amd64", "app-amd64",    "app-386",   "app-s390x",
+                                            "app-pie",      "app-trimpath", "app-extld", "app-extpie" };
         size_t block = 4093; /* odd block sizes exercise the window's edges */
         for (size_t i = 0; i < ELEMENTSOF(bins); i++) {
                 char path[1200], image[256];
@@ -192,15 +186,15 @@ TEST(go_real_fixtures)
         CHECK_INT(system(cmd), 0);
 }
 
-TEST(go_real_debian_binaries)
-{
+TEST(go_real_debian_binaries) {
         if (!have_go()) {
                 printf("SKIP: no go command\n");
                 exit(77);
         }
-        static const char *const bins[] = {
-                "/usr/sbin/runc",  "/usr/bin/containerd", "/usr/bin/ctr", "/usr/bin/containerd-shim-runc-v2",
-                "/usr/bin/docker", "/usr/sbin/dockerd",   "/usr/bin/go",  "/usr/lib/go/bin/gofmt"};
+        static const char *const bins[] = { "/usr/sbin/runc",  "/usr/bin/containerd",
+                                            "/usr/bin/ctr",    "/usr/bin/containerd-shim-runc-v2",
+                                            "/usr/bin/docker", "/usr/sbin/dockerd",
+                                            "/usr/bin/go",     "/usr/lib/go/bin/gofmt" };
         for (size_t i = 0; i < ELEMENTSOF(bins); i++) {
                 char real[4096];
                 if (!realpath(bins[i], real)) {
