@@ -25,9 +25,11 @@
  * module text's start sentinel (up to its end sentinel), and short runs starting with "go1." or
  * "devel ". Once the pointers are known, only a capture at exactly the pointed-to file offset is used.
  * The string headers are in .data near the blob, which the window still holds, or ahead of it.
+ * Captures are only taken in files that carry Go's build ID note (a PT_NOTE at the start of every Go
+ * binary), so that other ELF files cost no more than a search of their writable data.
  *
- * Memory: the window (WINDOW + CHUNK bytes), at most MAX_MCAPS module-text captures of GO_MODINFO_MAX
- * and MAX_VCANDS short ones, whatever the size of the binary. */
+ * Memory: the window (up to WINDOW + CHUNK bytes, grown as needed), at most MAX_MCAPS module-text
+ * captures of GO_MODINFO_MAX and MAX_VCANDS short ones, whatever the size of the binary. */
 
 #include <string.h>
 
@@ -43,12 +45,17 @@
 #define MAX_VCANDS 256
 #define VCAND_LEN  48
 #define MAX_MCAPS  4
+#define MAX_NOTES  8
+#define NOTES_END  (64 * 1024) /* notes are read only when they end before this offset */
+#define NOTE_MAX   4096
 
 #define PT_LOAD      1
+#define PT_NOTE      4
 #define PT_GNU_RELRO 0x6474e552u
 #define PF_X         1u
 #define PF_W         2u
 
+static const uint8_t elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
 static const uint8_t buildinfo_magic[14] = "\xff Go buildinf:";
 static const uint8_t info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
                                         0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
@@ -88,7 +95,7 @@ struct scan {
         size_t n_capture;
 
         uint8_t *win; /* win[0] is at file offset win_off */
-        size_t win_len;
+        size_t win_len, win_alloc;
         uint64_t win_off;
         bool eof;
 
@@ -256,11 +263,21 @@ static bool fetch_captured(const struct scan *s, uint64_t off, void *out, size_t
 static int advance(struct scan *s) {
         if (s->eof)
                 return 0;
-        if (s->win_len > WINDOW) {
-                size_t keep = WINDOW / 2, drop = s->win_len - keep;
-                memmove(s->win, s->win + drop, keep);
-                s->win_off += drop;
-                s->win_len = keep;
+        if (s->win_len + CHUNK > s->win_alloc) {
+                if (s->win_alloc < WINDOW + CHUNK) {
+                        /* Most files are small or skipped over: grow the window only as it fills. */
+                        size_t a = MIN(2 * s->win_alloc, (size_t) (WINDOW + CHUNK));
+                        uint8_t *p = realloc(s->win, a);
+                        if (!p)
+                                return -ENOMEM;
+                        s->win = p;
+                        s->win_alloc = a;
+                } else {
+                        size_t keep = WINDOW / 2, drop = s->win_len - keep;
+                        memmove(s->win, s->win + drop, keep);
+                        s->win_off += drop;
+                        s->win_len = keep;
+                }
         }
         ssize_t n = entry_reader_read(s->r, s->win + s->win_len, CHUNK);
         if (n < 0)
@@ -331,20 +348,35 @@ static int fetch_vaddr(struct scan *s, uint64_t va, void *out, size_t len) {
 
 /* ---- ELF headers ---- */
 
+/* Whether the notes hold Go's build ID (owner "Go", type 4), which every Go linker writes. */
+static bool has_go_note(const struct scan *s, const uint8_t *p, size_t n) {
+        size_t pos = 0;
+        while (n - pos >= 12) {
+                uint64_t namesz = rd(s, p + pos, 4), descsz = rd(s, p + pos + 4, 4),
+                         type = rd(s, p + pos + 8, 4);
+                uint64_t name_end = pos + 12 + ((namesz + 3) & ~(uint64_t) 3);
+                uint64_t next = name_end + ((descsz + 3) & ~(uint64_t) 3);
+                if (name_end > n || next > n)
+                        return false;
+                if (namesz == 4 && memcmp(p + pos + 12, "Go\0\0", 4) == 0 && type == 4)
+                        return true;
+                pos = (size_t) next;
+        }
+        return false;
+}
+
 static int read_layout(struct scan *s) {
         uint8_t eh[64], ph[56];
-        struct range relro[MAX_LOADS];
-        size_t n_relro = 0;
+        struct range relro[MAX_LOADS], notes[MAX_NOTES];
+        size_t n_relro = 0, n_notes = 0;
+        bool go_note = false;
         int r;
 
         r = fetch(s, 0, eh, 52);
         if (r <= 0)
                 return r;
-        if (memcmp(eh,
-                   "\x7f"
-                   "ELF",
-                   4) != 0 ||
-            (eh[4] != 1 && eh[4] != 2) || (eh[5] != 1 && eh[5] != 2))
+        if (memcmp(eh, elf_magic, sizeof elf_magic) != 0 || (eh[4] != 1 && eh[4] != 2) ||
+            (eh[5] != 1 && eh[5] != 2))
                 return 0;
         s->is64 = eh[4] == 2;
         s->be = eh[5] == 2;
@@ -391,14 +423,25 @@ static int read_layout(struct scan *s) {
                         s->loads[s->n_loads++] = (struct load){ off, vaddr, filesz, flags };
                 } else if (ptype == PT_GNU_RELRO && n_relro < MAX_LOADS && ADD_OK(vaddr, memsz, &end)) {
                         relro[n_relro++] = (struct range){ .start = vaddr, .end = end };
+                } else if (ptype == PT_NOTE && n_notes < MAX_NOTES && filesz >= 12 && filesz <= NOTE_MAX &&
+                           ADD_OK(off, filesz, &end) && end <= NOTES_END) {
+                        notes[n_notes++] = (struct range){ .start = off, .end = end };
                 }
+        }
+        for (size_t i = 0; i < n_notes && !go_note; i++) {
+                uint8_t note[NOTE_MAX];
+                size_t len = (size_t) (notes[i].end - notes[i].start);
+                r = fetch(s, notes[i].start, note, len);
+                if (r < 0)
+                        return r;
+                go_note = r > 0 && has_go_note(s, note, len);
         }
 
         for (size_t i = 0; i < s->n_loads; i++) {
                 const struct load *l = &s->loads[i];
                 struct range g = { l->off, l->off + l->filesz, l->vaddr };
                 if ((l->flags & (PF_W | PF_X)) != PF_W) {
-                        if (!(l->flags & (PF_W | PF_X)))
+                        if (!(l->flags & (PF_W | PF_X)) && go_note)
                                 s->capture[s->n_capture++] = g;
                         continue;
                 }
@@ -626,7 +669,8 @@ int go_buildinfo_read_elf(struct entry_reader *r, struct go_buildinfo *bi) {
         int k;
 
         *bi = (struct go_buildinfo){ 0 };
-        s.win = malloc(WINDOW + CHUNK);
+        s.win_alloc = 2 * CHUNK;
+        s.win = malloc(s.win_alloc);
         if (!s.win)
                 return -ENOMEM;
         s.win_off = entry_reader_offset(r);

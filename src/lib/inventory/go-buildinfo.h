@@ -51,5 +51,6 @@ int go_modinfo_parse(char *text, size_t n, go_module_fn cb, void *userdata, unsi
 /* Maps a Go toolchain version to the semver form vulnerability databases use for the standard library:
  * "go1.19.8" -> "v1.19.8", "go1.20" -> "v1.20.0", "go1.21rc2" -> "v1.21.0-rc.2", "go1.9beta1" ->
  * "v1.9.0-beta.1"; anything after a space (" X:boringcrypto") or after the version proper is dropped;
- * "devel …" -> "(devel)". Returns 0, -EINVAL when v is not a Go version, -ENOBUFS when out is too small. */
+ * "devel …" -> "(devel)". Returns 0, -EINVAL when v is not a Go version, -ENOBUFS when out is too
+ * small. */
 int go_version_to_semver(const char *v, char *out, size_t size);

@@ -45,18 +45,25 @@ struct phdr {
 
 size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap) {
         unsigned ptr = o->is64 ? 8 : 4, ehs = o->is64 ? 64 : 52, phs = o->is64 ? 56 : 32;
-        struct phdr ph[5];
+        struct phdr ph[6];
         unsigned nph = 0;
         size_t vlen = strlen(o->version), mlen = o->modinfo ? strlen(o->modinfo) + 32 : 0;
         size_t pos;
 
-        if (cap < 4096 + vlen + 2 * mlen)
+        if (cap < 4096 + vlen + 2 * mlen + o->gap)
                 return 0;
         memset(buf, 0, cap);
 
-        /* text: the headers and a little code */
-        size_t text_end = 0x180;
+        /* text: the headers, the Go build ID note, a little code */
+        size_t text_end = 0x1f0, note = 0x1b0;
         ph[nph++] = (struct phdr){ 1, 5, 0, text_end };
+        if (!o->no_go_note) {
+                put(buf + note, 4, 4, o->be);
+                put(buf + note + 4, 8, 4, o->be);
+                put(buf + note + 8, 4, 4, o->be);
+                memcpy(buf + note + 12, "Go\0\0buildid!", 12);
+                ph[nph++] = (struct phdr){ 4, 4, note, 24 };
+        }
 
         /* rodata: decoys, the version, the framed module text */
         size_t ro = 0x200, v_off, m_off = 0;
@@ -75,6 +82,7 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap) {
                 memcpy(buf + pos + mlen - 16, info_end, 16);
                 pos += mlen;
         }
+        pos += o->gap;
         ph[nph++] = (struct phdr){ 1, 4, ro, pos - ro };
         pos = align16(pos + 8);
 

@@ -15,6 +15,8 @@ struct elf_craft {
         bool headers_before; /* pointer layout: string headers precede the blob (external linking) */
         bool relro_decoy;    /* a RELRO writable segment first, holding a fake blob to be ignored */
         bool bad_pointers;   /* pointer layout: pointers that map nowhere (as in PIE files) */
+        bool no_go_note;     /* leave out the Go build ID note */
+        size_t gap;          /* zero bytes between the strings and the end of the read-only segment */
         const char *version; /* "go1.16.15" */
         const char *modinfo; /* module text without the framing; NULL: none */
 };

@@ -173,6 +173,46 @@ TEST(go_pointer_layout_unreadable_pointers) {
         free(buf);
 }
 
+TEST(go_pointer_layout_far_behind) {
+        /* The pre-1.18 layout with its strings megabytes before the blob, out of the window's reach: they
+         * are found among the captures taken on the way. Without Go's build ID note nothing is captured:
+         * the strings are lost and a warning says so; the 1.18 layout needs no captures. */
+        size_t cap = 4 * 1024 * 1024;
+        uint8_t *buf = malloc(cap);
+        REQUIRE(buf);
+        for (unsigned bits = 0; bits < 8; bits++) {
+                struct elf_craft o = { .is64 = bits & 1,
+                                       .be = bits & 2,
+                                       .headers_before = bits & 4,
+                                       .gap = 3 * 1024 * 1024,
+                                       .version = "go1.16.15",
+                                       .modinfo = elf_craft_modinfo };
+                size_t n = elf_craft(&o, buf, cap);
+                REQUIRE(n > o.gap);
+                struct layer_ctx *c = run_analyzer_chunked(&analyzer_go, buf, n, 65536 - 3, "usr/bin/app");
+                check_crafted_result(c, "v1.16.15", true);
+                CHECK_INT(layer_ctx_result(c)->warnings.n, 0);
+                layer_ctx_free_standalone(c);
+
+                o.no_go_note = true;
+                n = elf_craft(&o, buf, cap);
+                c = run_analyzer_mem(&analyzer_go, buf, n, "usr/bin/app");
+                REQUIRE(c);
+                CHECK_INT(layer_ctx_result(c)->pkgs.n, 0);
+                CHECK_INT(count_warnings(c, "Go version could not be read"), 1);
+                layer_ctx_free_standalone(c);
+
+                o.inline_strings = true;
+                o.version = "go1.21.0";
+                n = elf_craft(&o, buf, cap);
+                c = run_analyzer_mem(&analyzer_go, buf, n, "usr/bin/app");
+                check_crafted_result(c, "v1.21.0", true);
+                CHECK_INT(layer_ctx_result(c)->warnings.n, 0);
+                layer_ctx_free_standalone(c);
+        }
+        free(buf);
+}
+
 TEST(go_truncated_and_corrupted) {
         uint8_t *buf = malloc(CRAFT_CAP), *copy = malloc(CRAFT_CAP);
         REQUIRE(buf && copy);
