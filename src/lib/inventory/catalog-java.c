@@ -58,7 +58,7 @@ static enum analyzer_mode java_match(const struct layer_file *f) {
         return ANALYZE_STREAM;
 }
 
-static void java_warn(void *userdata, const char *fmt, ...) {
+_printf_(2, 3) static void java_warn(void *userdata, const char *fmt, ...) {
         struct jctx *j = userdata;
         va_list ap;
         char *m = NULL;
@@ -94,7 +94,8 @@ static bool is_group_id(const char *s) {
 /* "commons-io-2.11.0.jar" -> "commons-io", "2.11.0". VERSION is the last "-DIGIT…" part that holds a
  * dot ("foo-2.0-1" -> foo 2.0-1), else the last one made of digits only ("x-20230101"). Either may come
  * back empty. */
-static void split_file_name(const char *file, char *name, size_t name_size, char *version, size_t version_size) {
+static void split_file_name(const char *file, char *name, size_t name_size, char *version,
+                            size_t version_size) {
         size_t n = strlen(file);
         if (java_archive_name(file))
                 n -= 4;
@@ -315,6 +316,7 @@ static int java_on_stream(struct layer_ctx *c, const struct layer_file *f, struc
 const struct analyzer analyzer_java = {
         .name = "java",
         .match = java_match,
-        .sniff = SNIFF_ZIP,
+        /* Not SNIFF_ZIP: executable jars may start with a launch script (java_archive_walk). */
+        .sniff = SNIFF_ANY,
         .on_stream = java_on_stream,
 };

@@ -306,8 +306,9 @@ struct level {
         char *inner_path; /* NULL for the outermost */
         const char *file_name;
         unsigned char *buf;
-        uint64_t in, out; /* bytes fed to libarchive, bytes taken out of members */
-        bool warned;      /* this level's corruption was reported */
+        size_t pend_off, pend_len; /* outermost: bytes of buf still to hand to libarchive first */
+        uint64_t in, out;          /* bytes fed to libarchive, bytes taken out of members */
+        bool warned;               /* this level's corruption was reported */
         bool complete;
         bool have_manifest;
         struct java_manifest manifest;
@@ -382,6 +383,14 @@ static la_ssize_t level_read(struct archive *a, void *userdata, const void **ret
         if (w->error || w->stopped) {
                 archive_set_error(a, ECANCELED, "stopped");
                 return -1;
+        }
+        if (l->pend_len > 0) {
+                /* what java_archive_walk() read to look at the start */
+                n = (ssize_t) l->pend_len;
+                *ret = l->buf + l->pend_off;
+                l->pend_len = 0;
+                l->in += (uint64_t) n;
+                return n;
         }
         if (l->parent)
                 n = member_read(l->parent, l->buf, CHUNK);
@@ -519,7 +528,8 @@ static int walk_level(struct level *l) {
         struct archive_entry *e;
         int r;
 
-        l->buf = malloc(CHUNK);
+        if (!l->buf)
+                l->buf = malloc(CHUNK);
         l->a = archive_read_new();
         if (!l->buf || !l->a)
                 return -ENOMEM;
@@ -584,6 +594,34 @@ static int walk_level(struct level *l) {
         return r < 0 ? r : 0;
 }
 
+/* Reads the first chunk of the outermost archive and finds where the zip starts: at the first byte, or
+ * after a launch script (Spring Boot's "fully executable" jars start with "#!/bin/bash" and a script of
+ * a few KiB). Returns 1, 0 when this is no zip (nothing to report, as for any file that is not one), or
+ * the reader's error. */
+static int read_start(struct level *l) {
+        static const unsigned char local[4] = { 'P', 'K', 3, 4 }, empty[4] = { 'P', 'K', 5, 6 };
+        size_t n = 0;
+        while (n < CHUNK) {
+                ssize_t k = entry_reader_read(l->r, l->buf + n, CHUNK - n);
+                if (k < 0)
+                        return (int) k;
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        if (n >= 4 && (memcmp(l->buf, local, 4) == 0 || memcmp(l->buf, empty, 4) == 0))
+                l->pend_off = 0;
+        else if (n >= 2 && l->buf[0] == '#' && l->buf[1] == '!') {
+                const unsigned char *p = memmem(l->buf, n, local, sizeof local);
+                if (!p)
+                        return 0;
+                l->pend_off = (size_t) (p - l->buf);
+        } else
+                return 0;
+        l->pend_len = n - l->pend_off;
+        return 1;
+}
+
 int java_archive_walk(struct entry_reader *r, const char *name, const struct java_limits *limits,
                       const struct java_walk_ops *ops, void *userdata) {
         struct walk w = { .lim = limits, .ops = ops, .userdata = userdata };
@@ -592,10 +630,15 @@ int java_archive_walk(struct entry_reader *r, const char *name, const struct jav
 
         w.scratch = malloc(CHUNK);
         top.label = strdup(name);
-        if (!w.scratch || !top.label)
+        top.buf = malloc(CHUNK);
+        if (!w.scratch || !top.label || !top.buf) {
                 k = -ENOMEM;
-        else
+                goto out;
+        }
+        k = read_start(&top);
+        if (k > 0)
                 k = walk_level(&top);
+out:
         level_done(&top);
         free(w.scratch);
         return k;

@@ -79,9 +79,11 @@ struct java_walk_ops {
         void (*warn)(void *userdata, const char *fmt, ...) _printf_(2, 3);
 };
 
-/* Reads the archive r delivers (from its first byte). name is the image path of the archive (for
- * messages; its last component is the file name). Returns 0 (problems with the archive were reported
- * through ops->warn), -ENOMEM, the entry_reader's error, or on_archive's negative value. */
+/* Reads the archive r delivers (from its first byte; a launch script in front of the zip, as Spring Boot's
+ * executable jars have, is skipped). name is the image path of the archive (for messages; its last
+ * component is the file name). A file that is no zip at all is silently ignored. Returns 0 (problems with
+ * the archive were reported through ops->warn), -ENOMEM, the entry_reader's error, or on_archive's
+ * negative value. */
 int java_archive_walk(struct entry_reader *r, const char *name, const struct java_limits *limits,
                       const struct java_walk_ops *ops, void *userdata);
 

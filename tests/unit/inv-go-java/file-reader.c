@@ -112,8 +112,8 @@ size_t count_warnings(struct layer_ctx *c, const char *needle) {
         size_t k = 0;
         struct layer_result *res = layer_ctx_result(c);
         VEC_FOREACH(p, &res->pkgs)
-        for (const char **l = p->licenses; l && *l; l++)
-                printf("  license of %s: %s\n", p->name, *l);
+                for (const char **l = p->licenses; l && *l; l++)
+                        printf("  license of %s: %s\n", p->name, *l);
         VEC_FOREACH(w, &res->warnings)
                 if (strstr(*w, needle))
                         k++;
@@ -151,8 +151,8 @@ void dump_result(struct layer_ctx *c) {
                        p->source_version ? p->source_version : "-", p->record_path ? p->record_path : "-",
                        p->inner_path ? p->inner_path : "-", p->go_toolchain ? p->go_toolchain : "-");
         VEC_FOREACH(p, &res->pkgs)
-        for (const char **l = p->licenses; l && *l; l++)
-                printf("  license of %s: %s\n", p->name, *l);
+                for (const char **l = p->licenses; l && *l; l++)
+                        printf("  license of %s: %s\n", p->name, *l);
         VEC_FOREACH(w, &res->warnings)
                 printf("  warning: %s\n", *w);
 }

@@ -100,6 +100,11 @@ pom d7 com.x shaded-app 1.0
 pom d7 com.google.guava guava 31.1-jre
 jar --create --file "$out/shaded-app-1.0.jar" -C d7 .
 
+# 7b. a Spring Boot "fully executable" jar: a launch script in front of the zip; a text file named .jar
+{ printf '#!/bin/bash\n# launch script\nexec java -jar "$0" "$@"\nexit 0\n'; cat "$out/commons-demo-1.4.jar"; } \
+        >"$out/exec-demo-1.4.jar"
+printf 'just text, not an archive\n' >"$out/text-1.0.jar"
+
 python3 - "$out" <<'PY'
 import io, os, sys, zipfile, zlib
 
@@ -129,7 +134,7 @@ S, D = zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED
 inner = build([("META-INF/maven/org.dd/inner/pom.properties", pom("org.dd", "inner", "0.1"), S)], stream=True)
 open(os.path.join(out, "dd-stored-1.0.jar"), "wb").write(build([
     ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\r\n\r\n", S),
-    ("a/Big.class", os.urandom(100000), S),
+    ("a/Big.class", os.urandom(3000), S),
     ("META-INF/maven/org.dd/dd-stored/pom.properties", pom("org.dd", "dd-stored", "1.0"), D),
     ("lib/inner-0.1.jar", inner, S),
     ("META-INF/maven/org.dd/deflated/pom.properties", pom("org.dd", "deflated", "2.0"), D),

@@ -370,6 +370,8 @@ TEST(java_real_archives) {
                       "org.dd:dd-stored@1.0\norg.dd:deflated@2.0\norg.dd:inner@0.1 in lib/inner-0.1.jar\n",
                       NULL);
         check_fixture("dup-1.0.jar", "org.dup:dup@1.0\norg.path:from-path@4.5\n", NULL);
+        check_fixture("exec-demo-1.4.jar", "org.example:commons-demo@1.4\n", NULL);
+        check_fixture("text-1.0.jar", "", NULL);
 
         /* The manifest's licenses, continuation lines joined. */
         struct layer_ctx *c = run_fixture("mylib.jar", 0, NULL);
