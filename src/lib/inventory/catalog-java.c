@@ -200,8 +200,10 @@ static int emit(struct jctx *j, const struct java_archive_info *ai, const char *
         struct layer_ctx *c = j->c;
         int r;
 
-        if (!is_token(name) || !is_token(version) || (ns && !is_group_id(ns)))
+        if (!is_token(name) || !is_token(version))
                 return 0;
+        if (ns && !is_group_id(ns))
+                ns = NULL; /* an unresolved "${project.groupId}" and the like */
         char *key = arena_printf(j->keys, "%s\x1f%s\x1f%s\x1f%s", ns ? ns : "", name, version,
                                  ai->inner_path ? ai->inner_path : "");
         if (!key)

@@ -392,7 +392,9 @@ static int read_layout(struct scan *s) {
         unsigned phentsize = (unsigned) rd(s, eh + (s->is64 ? 54 : 42), 2);
         unsigned phnum = (unsigned) rd(s, eh + (s->is64 ? 56 : 44), 2);
         unsigned need = s->is64 ? 56 : 32;
-        if (phnum == 0 || phnum > MAX_PHNUM || phentsize < need || phentsize > 1024 || phoff < need)
+        uint64_t ph_end;
+        if (phnum == 0 || phnum > MAX_PHNUM || phentsize < need || phentsize > 1024 || phoff < need ||
+            !ADD_OK(phoff, (uint64_t) phnum * phentsize, &ph_end))
                 return 0;
 
         for (unsigned i = 0; i < phnum; i++) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "file-reader.h"
 
@@ -155,4 +156,64 @@ void dump_result(struct layer_ctx *c) {
                         printf("  license of %s: %s\n", p->name, *l);
         VEC_FOREACH(w, &res->warnings)
                 printf("  warning: %s\n", *w);
+}
+
+static void le(uint8_t *p, uint32_t v, int n) {
+        for (int i = 0; i < n; i++)
+                p[i] = (uint8_t) (v >> (8 * i));
+}
+
+size_t zip_craft(const struct zip_member *m, size_t n, bool dd, uint8_t *buf, size_t cap) {
+        size_t pos = 0, cd, offs[16];
+        for (size_t i = 0; i < n && i < 16; i++) {
+                size_t nl = strlen(m[i].name);
+                uint32_t crc = (uint32_t) crc32(0, m[i].data, (uInt) m[i].len);
+                if (pos + 30 + nl + m[i].len + 16 > cap)
+                        abort();
+                offs[i] = pos;
+                uint8_t *h = buf + pos;
+                memset(h, 0, 30);
+                memcpy(h, "PK\3\4", 4);
+                le(h + 4, 10, 2);
+                le(h + 6, dd ? 8 : 0, 2);
+                le(h + 14, dd ? 0 : crc, 4);
+                le(h + 18, dd ? 0 : (uint32_t) m[i].len, 4);
+                le(h + 22, dd ? 0 : (uint32_t) m[i].len, 4);
+                le(h + 26, (uint32_t) nl, 2);
+                memcpy(h + 30, m[i].name, nl);
+                memcpy(h + 30 + nl, m[i].data, m[i].len);
+                pos += 30 + nl + m[i].len;
+                if (dd) {
+                        memcpy(buf + pos, "PK\7\10", 4);
+                        le(buf + pos + 4, crc, 4);
+                        le(buf + pos + 8, (uint32_t) m[i].len, 4);
+                        le(buf + pos + 12, (uint32_t) m[i].len, 4);
+                        pos += 16;
+                }
+        }
+        cd = pos;
+        for (size_t i = 0; i < n && i < 16; i++) {
+                size_t nl = strlen(m[i].name);
+                uint8_t *h = buf + pos;
+                memset(h, 0, 46);
+                memcpy(h, "PK\1\2", 4);
+                le(h + 4, 10, 2);
+                le(h + 6, 10, 2);
+                le(h + 8, dd ? 8 : 0, 2);
+                le(h + 16, (uint32_t) crc32(0, m[i].data, (uInt) m[i].len), 4);
+                le(h + 20, (uint32_t) m[i].len, 4);
+                le(h + 24, (uint32_t) m[i].len, 4);
+                le(h + 28, (uint32_t) nl, 2);
+                le(h + 42, (uint32_t) offs[i], 4);
+                memcpy(h + 46, m[i].name, nl);
+                pos += 46 + nl;
+        }
+        uint8_t *e = buf + pos;
+        memset(e, 0, 22);
+        memcpy(e, "PK\5\6", 4);
+        le(e + 8, (uint32_t) n, 2);
+        le(e + 10, (uint32_t) n, 2);
+        le(e + 12, (uint32_t) (pos - cd), 4);
+        le(e + 16, (uint32_t) cd, 4);
+        return pos + 22;
 }

@@ -38,6 +38,15 @@ struct layer_ctx *run_analyzer_chunked(const struct analyzer *a, const void *dat
 /* Number of warnings containing needle. */
 size_t count_warnings(struct layer_ctx *c, const char *needle);
 
+struct zip_member {
+        const char *name;
+        const void *data;
+        size_t len;
+};
+
+/* A zip of n (at most 16) stored members, with data descriptors if dd, into buf; returns its size. */
+size_t zip_craft(const struct zip_member *m, size_t n, bool dd, uint8_t *buf, size_t cap);
+
 /* Finds a package by name (and version if non-NULL) in the result. */
 const struct pkg *find_pkg(struct layer_ctx *c, const char *name, const char *version);
 void dump_result(struct layer_ctx *c);

@@ -58,7 +58,15 @@ pom d1 org.example commons-demo 1.4
 jar --create --file "$out/commons-demo-1.4.jar" -C d1 .
 
 # 2. manifest only (continuation lines, CRLF as the JDK writes them)
-printf 'Implementation-Title: mylib\nImplementation-Version: 2.3.4\nImplementation-Vendor-Id: org.mylib\nBundle-License: Apache-2.0;link="https://www.apache.org/licen\n ses/LICENSE-2.0.txt", MIT\nImplementation-Vendor: The My\n  Lib Authors\n' >m2.txt
+cat >m2.txt <<'MF'
+Implementation-Title: mylib
+Implementation-Version: 2.3.4
+Implementation-Vendor-Id: org.mylib
+Bundle-License: Apache-2.0;link="https://www.apache.org/licen
+ ses/LICENSE-2.0.txt", MIT
+Implementation-Vendor: The My
+  Lib Authors
+MF
 jar --create --file "$out/mylib.jar" --manifest m2.txt -C d2 .
 
 # 3. file name only (no manifest at all)

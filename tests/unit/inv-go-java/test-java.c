@@ -5,7 +5,6 @@
  * stored and data-descriptor members, corrupt archives, zip bombs and a jar nested ten deep. */
 
 #include <time.h>
-#include <zlib.h>
 
 #include "file-reader.h"
 #include "inventory/java-archive.h"
@@ -86,73 +85,6 @@ TEST(java_pom_properties_parse) {
 
 /* ---- archives made here ---- */
 
-struct member {
-        const char *name;
-        const void *data;
-        size_t len;
-};
-
-static void le(uint8_t *p, uint32_t v, int n) {
-        for (int i = 0; i < n; i++)
-                p[i] = (uint8_t) (v >> (8 * i));
-}
-
-/* A zip of stored members (with data descriptors if dd). Returns its size. */
-static size_t make_zip(const struct member *m, size_t n, bool dd, uint8_t *buf, size_t cap) {
-        size_t pos = 0, cd, offs[16];
-        for (size_t i = 0; i < n && i < 16; i++) {
-                size_t nl = strlen(m[i].name);
-                uint32_t crc = (uint32_t) crc32(0, m[i].data, (uInt) m[i].len);
-                if (pos + 30 + nl + m[i].len + 16 > cap)
-                        abort();
-                offs[i] = pos;
-                uint8_t *h = buf + pos;
-                memset(h, 0, 30);
-                memcpy(h, "PK\3\4", 4);
-                le(h + 4, 10, 2);
-                le(h + 6, dd ? 8 : 0, 2);
-                le(h + 14, dd ? 0 : crc, 4);
-                le(h + 18, dd ? 0 : (uint32_t) m[i].len, 4);
-                le(h + 22, dd ? 0 : (uint32_t) m[i].len, 4);
-                le(h + 26, (uint32_t) nl, 2);
-                memcpy(h + 30, m[i].name, nl);
-                memcpy(h + 30 + nl, m[i].data, m[i].len);
-                pos += 30 + nl + m[i].len;
-                if (dd) {
-                        memcpy(buf + pos, "PK\7\10", 4);
-                        le(buf + pos + 4, crc, 4);
-                        le(buf + pos + 8, (uint32_t) m[i].len, 4);
-                        le(buf + pos + 12, (uint32_t) m[i].len, 4);
-                        pos += 16;
-                }
-        }
-        cd = pos;
-        for (size_t i = 0; i < n && i < 16; i++) {
-                size_t nl = strlen(m[i].name);
-                uint8_t *h = buf + pos;
-                memset(h, 0, 46);
-                memcpy(h, "PK\1\2", 4);
-                le(h + 4, 10, 2);
-                le(h + 6, 10, 2);
-                le(h + 8, dd ? 8 : 0, 2);
-                le(h + 16, (uint32_t) crc32(0, m[i].data, (uInt) m[i].len), 4);
-                le(h + 20, (uint32_t) m[i].len, 4);
-                le(h + 24, (uint32_t) m[i].len, 4);
-                le(h + 28, (uint32_t) nl, 2);
-                le(h + 42, (uint32_t) offs[i], 4);
-                memcpy(h + 46, m[i].name, nl);
-                pos += 46 + nl;
-        }
-        uint8_t *e = buf + pos;
-        memset(e, 0, 22);
-        memcpy(e, "PK\5\6", 4);
-        le(e + 8, (uint32_t) n, 2);
-        le(e + 10, (uint32_t) n, 2);
-        le(e + 12, (uint32_t) (pos - cd), 4);
-        le(e + 16, (uint32_t) cd, 4);
-        return pos + 22;
-}
-
 /* "ns:name@version" or "ns:name@version in INNER", for every package, sorted, '\n'-joined. */
 static char *pkg_list(struct layer_ctx *c) {
         struct layer_result *res = layer_ctx_result(c);
@@ -198,9 +130,9 @@ TEST(java_file_names) {
                 { "plugin-1.0.hpi", ":plugin@1.0\n" },
         };
         static const char text[] = "hello";
-        struct member m[] = { { "README.txt", text, 5 } };
+        struct zip_member m[] = { { "README.txt", text, 5 } };
         uint8_t buf[4096];
-        size_t n = make_zip(m, 1, false, buf, sizeof buf);
+        size_t n = zip_craft(m, 1, false, buf, sizeof buf);
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 struct layer_ctx *c = run_analyzer_mem(&analyzer_java, buf, n, cases[i].file);
                 REQUIRE(c);
@@ -225,7 +157,7 @@ TEST(java_crafted_members) {
         static const char pom3[] = "groupId=org.c\nartifactId=c\nversion=not a version\n";
         static const char mf[] =
                 "Manifest-Version: 1.0\nImplementation-Title: crafted\nImplementation-Version: 9\n";
-        struct member m[] = {
+        struct zip_member m[] = {
                 { "META-INF/MANIFEST.MF", mf, sizeof mf - 1 },
                 { "META-INF/maven/org.a/a/pom.properties", pom1, sizeof pom1 - 1 },
                 { "META-INF/maven/org.a/a/pom.properties", pom1, sizeof pom1 - 1 },
@@ -236,7 +168,7 @@ TEST(java_crafted_members) {
         uint8_t *buf = malloc(65536);
         REQUIRE(buf);
         for (int dd = 0; dd < 2; dd++) {
-                size_t n = make_zip(m, ELEMENTSOF(m), dd, buf, 65536);
+                size_t n = zip_craft(m, ELEMENTSOF(m), dd, buf, 65536);
                 for (size_t block = 1; block < 2000; block = block * 5 + 2) {
                         struct layer_ctx *c =
                                 run_analyzer_chunked(&analyzer_java, buf, n, block, "x/crafted.jar");
@@ -255,9 +187,9 @@ TEST(java_crafted_members) {
 
 TEST(java_dispatch_through_layer_pass) {
         static const char pom[] = "groupId=org.a\nartifactId=a\nversion=1.0\n";
-        struct member m[] = { { "META-INF/maven/org.a/a/pom.properties", pom, sizeof pom - 1 } };
+        struct zip_member m[] = { { "META-INF/maven/org.a/a/pom.properties", pom, sizeof pom - 1 } };
         uint8_t buf[4096];
-        size_t n = make_zip(m, 1, false, buf, sizeof buf);
+        size_t n = zip_craft(m, 1, false, buf, sizeof buf);
         struct layer_options opts = { 0 };
         struct diag d = { 0 };
         struct layer_ctx *c = NULL;
