@@ -213,6 +213,37 @@ TEST(go_pointer_layout_far_behind) {
         free(buf);
 }
 
+TEST(go_far_behind_corrupted) {
+        /* Byte flips in the parts of a large pre-1.18 file that matter (headers, strings, blob): the
+         * captures, not the window, serve the strings, and must stay in bounds. */
+        size_t cap = 2 * 1024 * 1024, gap = 1536 * 1024;
+        uint8_t *buf = malloc(cap), *copy = malloc(cap);
+        REQUIRE(buf && copy);
+        for (unsigned bits = 0; bits < 4; bits++) {
+                struct elf_craft o = { .is64 = bits & 1,
+                                       .headers_before = bits & 2,
+                                       .gap = gap,
+                                       .version = "go1.16.15",
+                                       .modinfo = elf_craft_modinfo };
+                size_t n = elf_craft(&o, buf, cap);
+                REQUIRE(n > gap);
+                unsigned seed = 12345 + bits;
+                for (int i = 0; i < 150; i++) {
+                        seed = seed * 1103515245u + 12345u;
+                        size_t span = n - gap, k = (seed >> 8) % span;
+                        if (k >= 0x200 + 0x200) /* past the strings: into the data segment */
+                                k += gap;
+                        memcpy(copy, buf, n);
+                        copy[k] ^= (uint8_t) (1u << (seed % 8));
+                        struct layer_ctx *c = run_analyzer_chunked(&analyzer_go, copy, n, 65536, "t");
+                        CHECK(c);
+                        layer_ctx_free_standalone(c);
+                }
+        }
+        free(buf);
+        free(copy);
+}
+
 TEST(go_truncated_and_corrupted) {
         uint8_t *buf = malloc(CRAFT_CAP), *copy = malloc(CRAFT_CAP);
         REQUIRE(buf && copy);
