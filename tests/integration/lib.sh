@@ -22,6 +22,7 @@ export STOCKADE STOCKADE_SRCDIR STOCKADE_TEST_CACHE SHARED_DATA
 
 # A private scratch directory per script, removed at exit.
 T=$(mktemp -d "${TMPDIR:-/tmp}/stockade-it.XXXXXX")
+export T
 _cleanups=()
 _run_cleanups() {
         local i

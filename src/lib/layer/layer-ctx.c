@@ -9,7 +9,7 @@
 void layer_limits_default(struct layer_limits *l) {
         *l = (struct layer_limits){
                 .max_tar_bytes = 64 * GiB,
-                .max_ratio = 1000,
+                .max_ratio = 200, /* deflate tops out near 1032:1; real layers are 2-10:1 */
                 .ratio_grace = 256 * MiB,
                 .max_entries = 2000000,
                 .max_arena = 512 * MiB,

@@ -312,7 +312,7 @@ static void check_filesystem(struct ctx *c) {
                 VEC_FREE(&s.setuid);
                 return;
         }
-        qsort(s.setuid.items, s.setuid.n, sizeof *s.setuid.items, cmp_str);
+        qsort_safe(s.setuid.items, s.setuid.n, sizeof *s.setuid.items, cmp_str);
         VEC_FOREACH(p, &s.setuid) {
                 const struct view_entry *e = view_lookup(v, *p);
                 add(c, CHK_SETUID, *p, e ? e->layer : -1, "'/%s' is %s%s%s (mode %04o)", *p,
@@ -358,6 +358,6 @@ int misconfig_check(const struct misconfig_input *in, struct arena *a, struct mi
                 check_filesystem(&c);
         if (c.error)
                 return c.error;
-        qsort(out->items, out->n, sizeof *out->items, cmp_finding);
+        qsort_safe(out->items, out->n, sizeof *out->items, cmp_finding);
         return 0;
 }
