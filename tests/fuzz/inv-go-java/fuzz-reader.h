@@ -6,8 +6,7 @@
 
 #include "layer/layer-internal.h"
 
-/* Strong references: the weak ones of inventory/catalogers.h would not pull the catalogers out of
- * libstockade.a. */
+/* Declared here without inventory/catalogers.h's weak attribute: a fuzz target cannot do without them. */
 extern const struct analyzer analyzer_go;
 extern const struct analyzer analyzer_java;
 

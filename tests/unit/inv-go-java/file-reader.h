@@ -6,8 +6,7 @@
 
 #include "layer/layer-internal.h"
 
-/* Strong references, unlike inventory/catalogers.h's weak ones: a weak undefined symbol does not make
- * the linker take the cataloger's object out of libstockade.a, and the analyzer would read as NULL. */
+/* Declared here without inventory/catalogers.h's weak attribute: the tests need them. */
 extern const struct analyzer analyzer_go;
 extern const struct analyzer analyzer_java;
 

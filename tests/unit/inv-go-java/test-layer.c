@@ -72,7 +72,7 @@ static void check_result(const struct layer_result *res, bool with_runc) {
 }
 
 TEST(layer_pass_finds_go_and_java) {
-        /* These references link the catalogers in (the analyzer table's weak ones would not). */
+        /* The analyzer table holds them only if they are linked in. */
         REQUIRE(analyzer_go.on_stream && analyzer_java.on_stream);
         size_t cap = 64 * 1024;
         uint8_t *elf_new = malloc(cap), *elf_old = malloc(cap), *inner = malloc(cap), *mid = malloc(cap),
