@@ -133,8 +133,8 @@ static int on_module(void *userdata, const struct go_module *m) {
 }
 
 static int go_on_stream(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *r) {
-        _cleanup_(go_buildinfo_done) struct go_buildinfo bi = { 0 };
-        _cleanup_(go_emit_done) struct go_emit e = { .c = c, .f = f };
+        _cleanup_(go_buildinfo_done) struct go_buildinfo bi = {0};
+        _cleanup_(go_emit_done) struct go_emit e = {.c = c, .f = f};
         char semver[64];
         int k;
 

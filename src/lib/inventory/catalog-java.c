@@ -125,7 +125,7 @@ static void split_file_name(const char *file, char *name, size_t name_size, char
 static const char *manifest_name(const struct java_manifest *m, char *buf, size_t size) {
         if (!m)
                 return NULL;
-        const char *cand[] = { m->impl_title, m->bundle_symbolic_name, m->spec_title, m->bundle_name };
+        const char *cand[] = {m->impl_title, m->bundle_symbolic_name, m->spec_title, m->bundle_name};
         for (size_t i = 0; i < ELEMENTSOF(cand); i++) {
                 if (!cand[i])
                         continue;
@@ -144,7 +144,7 @@ static const char *manifest_name(const struct java_manifest *m, char *buf, size_
 static const char *manifest_version(const struct java_manifest *m) {
         if (!m)
                 return NULL;
-        const char *cand[] = { m->impl_version, m->bundle_version, m->spec_version };
+        const char *cand[] = {m->impl_version, m->bundle_version, m->spec_version};
         for (size_t i = 0; i < ELEMENTSOF(cand); i++)
                 if (is_token(cand[i]))
                         return cand[i];
@@ -303,8 +303,8 @@ static int on_archive(void *userdata, const struct java_archive_info *ai) {
 }
 
 static int java_on_stream(struct layer_ctx *c, const struct layer_file *f, struct entry_reader *r) {
-        _cleanup_(jctx_done) struct jctx j = { .c = c, .f = f };
-        static const struct java_walk_ops ops = { .on_archive = on_archive, .warn = java_warn };
+        _cleanup_(jctx_done) struct jctx j = {.c = c, .f = f};
+        static const struct java_walk_ops ops = {.on_archive = on_archive, .warn = java_warn};
         struct java_limits lim;
 
         java_limits_default(&lim);

@@ -55,12 +55,12 @@
 #define PF_X         1u
 #define PF_W         2u
 
-static const uint8_t elf_magic[4] = { 0x7f, 'E', 'L', 'F' };
+static const uint8_t elf_magic[4] = {0x7f, 'E', 'L', 'F'};
 static const uint8_t buildinfo_magic[14] = "\xff Go buildinf:";
-static const uint8_t info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
-                                        0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
-static const uint8_t info_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
-                                      0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
+static const uint8_t info_start[16] = {0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
+                                       0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6};
+static const uint8_t info_end[16] = {0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
+                                     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2};
 
 struct load {
         uint64_t off, vaddr, filesz;
@@ -121,7 +121,7 @@ void go_buildinfo_done(struct go_buildinfo *bi) {
                 return;
         free(bi->version);
         free(bi->modinfo);
-        *bi = (struct go_buildinfo){ 0 };
+        *bi = (struct go_buildinfo){0};
 }
 
 static uint64_t win_end(const struct scan *s) {
@@ -211,7 +211,7 @@ static int capture_scan(struct scan *s) {
                                 size_t avail = (size_t) (end - p);
                                 if (*q == info_start[0] && avail >= sizeof info_start &&
                                     memcmp(q, info_start, sizeof info_start) == 0 && s->n_mc < MAX_MCAPS) {
-                                        s->mc[s->n_mc] = (struct mcap){ .off = p, .b = BUF_INIT(0) };
+                                        s->mc[s->n_mc] = (struct mcap){.off = p, .b = BUF_INIT(0)};
                                         s->active = (int) s->n_mc++;
                                         s->cand_pos = p;
                                         started = true;
@@ -422,12 +422,12 @@ static int read_layout(struct scan *s) {
                                 continue;
                         if (s->n_loads == MAX_LOADS)
                                 return 0;
-                        s->loads[s->n_loads++] = (struct load){ off, vaddr, filesz, flags };
+                        s->loads[s->n_loads++] = (struct load){off, vaddr, filesz, flags};
                 } else if (ptype == PT_GNU_RELRO && n_relro < MAX_LOADS && ADD_OK(vaddr, memsz, &end)) {
-                        relro[n_relro++] = (struct range){ .start = vaddr, .end = end };
+                        relro[n_relro++] = (struct range){.start = vaddr, .end = end};
                 } else if (ptype == PT_NOTE && n_notes < MAX_NOTES && filesz >= 12 && filesz <= NOTE_MAX &&
                            ADD_OK(off, filesz, &end) && end <= NOTES_END) {
-                        notes[n_notes++] = (struct range){ .start = off, .end = end };
+                        notes[n_notes++] = (struct range){.start = off, .end = end};
                 }
         }
         for (size_t i = 0; i < n_notes && !go_note; i++) {
@@ -441,7 +441,7 @@ static int read_layout(struct scan *s) {
 
         for (size_t i = 0; i < s->n_loads; i++) {
                 const struct load *l = &s->loads[i];
-                struct range g = { l->off, l->off + l->filesz, l->vaddr };
+                struct range g = {l->off, l->off + l->filesz, l->vaddr};
                 if ((l->flags & (PF_W | PF_X)) != PF_W) {
                         if (!(l->flags & (PF_W | PF_X)) && go_note)
                                 s->capture[s->n_capture++] = g;
@@ -666,11 +666,11 @@ static int decode(struct scan *s, uint64_t at, struct go_buildinfo *bi) {
 }
 
 int go_buildinfo_read_elf(struct entry_reader *r, struct go_buildinfo *bi) {
-        _cleanup_(scan_done) struct scan s = { .r = r, .active = -1 };
+        _cleanup_(scan_done) struct scan s = {.r = r, .active = -1};
         uint64_t at;
         int k;
 
-        *bi = (struct go_buildinfo){ 0 };
+        *bi = (struct go_buildinfo){0};
         s.win_alloc = 2 * CHUNK;
         s.win = malloc(s.win_alloc);
         if (!s.win)
@@ -725,7 +725,7 @@ static size_t split_tabs(char *line, char **f, size_t max) {
 }
 
 int go_modinfo_parse(char *text, size_t n, go_module_fn cb, void *userdata, unsigned *ret_bad) {
-        struct go_module m = { 0 };
+        struct go_module m = {0};
         bool have = false;
         unsigned bad = 0;
         char *p = text, *end = text + n;
@@ -796,7 +796,7 @@ static const char *parse_num(const char *p, unsigned long *ret) {
 }
 
 int go_version_to_semver(const char *v, char *out, size_t size) {
-        unsigned long num[3] = { 0 }, pre = 0;
+        unsigned long num[3] = {0}, pre = 0;
         const char *tag = NULL;
         size_t n = 0;
         int k;

@@ -42,8 +42,8 @@ void java_limits_default(struct java_limits *l) {
 }
 
 bool java_archive_name(const char *name) {
-        static const char *const ext[] = { ".jar", ".war", ".ear", ".jpi", ".hpi",
-                                           ".par", ".sar", ".kar", ".nar" };
+        static const char *const ext[] = {".jar", ".war", ".ear", ".jpi", ".hpi",
+                                          ".par", ".sar", ".kar", ".nar"};
         size_t n = strlen(name);
         if (n < 5 || name[n - 5] == '/')
                 return false;
@@ -59,18 +59,18 @@ static const struct {
         const char *name;
         size_t off;
 } manifest_attrs[] = {
-        { "Implementation-Title", offsetof(struct java_manifest, impl_title) },
-        { "Implementation-Version", offsetof(struct java_manifest, impl_version) },
-        { "Implementation-Vendor", offsetof(struct java_manifest, impl_vendor) },
-        { "Implementation-Vendor-Id", offsetof(struct java_manifest, impl_vendor_id) },
-        { "Specification-Title", offsetof(struct java_manifest, spec_title) },
-        { "Specification-Version", offsetof(struct java_manifest, spec_version) },
-        { "Specification-Vendor", offsetof(struct java_manifest, spec_vendor) },
-        { "Bundle-Name", offsetof(struct java_manifest, bundle_name) },
-        { "Bundle-SymbolicName", offsetof(struct java_manifest, bundle_symbolic_name) },
-        { "Bundle-Version", offsetof(struct java_manifest, bundle_version) },
-        { "Bundle-License", offsetof(struct java_manifest, bundle_license) },
-        { "Automatic-Module-Name", offsetof(struct java_manifest, automatic_module_name) },
+        {"Implementation-Title", offsetof(struct java_manifest, impl_title)},
+        {"Implementation-Version", offsetof(struct java_manifest, impl_version)},
+        {"Implementation-Vendor", offsetof(struct java_manifest, impl_vendor)},
+        {"Implementation-Vendor-Id", offsetof(struct java_manifest, impl_vendor_id)},
+        {"Specification-Title", offsetof(struct java_manifest, spec_title)},
+        {"Specification-Version", offsetof(struct java_manifest, spec_version)},
+        {"Specification-Vendor", offsetof(struct java_manifest, spec_vendor)},
+        {"Bundle-Name", offsetof(struct java_manifest, bundle_name)},
+        {"Bundle-SymbolicName", offsetof(struct java_manifest, bundle_symbolic_name)},
+        {"Bundle-Version", offsetof(struct java_manifest, bundle_version)},
+        {"Bundle-License", offsetof(struct java_manifest, bundle_license)},
+        {"Automatic-Module-Name", offsetof(struct java_manifest, automatic_module_name)},
 };
 
 void java_manifest_done(struct java_manifest *m) {
@@ -78,7 +78,7 @@ void java_manifest_done(struct java_manifest *m) {
                 return;
         for (size_t i = 0; i < ELEMENTSOF(manifest_attrs); i++)
                 free(*(char **) ((char *) m + manifest_attrs[i].off));
-        *m = (struct java_manifest){ 0 };
+        *m = (struct java_manifest){0};
 }
 
 static char **manifest_slot(struct java_manifest *m, const char *name, size_t len) {
@@ -163,7 +163,7 @@ void java_pom_properties_done(struct java_pom_properties *p) {
         free(p->group_id);
         free(p->artifact_id);
         free(p->version);
-        *p = (struct java_pom_properties){ 0 };
+        *p = (struct java_pom_properties){0};
 }
 
 static bool prop_ws(char c) {
@@ -322,7 +322,7 @@ static void level_done(struct level *l) {
         free(l->label);
         free(l->inner_path);
         java_manifest_done(&l->manifest);
-        VEC_FOREACH(e, &l->poms) {
+        VEC_FOREACH (e, &l->poms) {
                 free((char *) e->path);
                 java_pom_properties_done(&e->props);
         }
@@ -502,7 +502,7 @@ static int handle_member(struct level *l, struct archive_entry *e, const char *n
                 if (l->poms.n >= w->lim->max_poms)
                         return drain(l, e);
                 struct buf b = BUF_INIT(w->lim->max_text);
-                struct java_pom_entry pe = { .path = strdup(name) };
+                struct java_pom_entry pe = {.path = strdup(name)};
                 r = pe.path ? read_text(l, &b) : -ENOMEM;
                 if (r == 0)
                         r = java_pom_properties_parse(b.data ? b.data : "", b.len, &pe.props);
@@ -599,7 +599,7 @@ static int walk_level(struct level *l) {
  * a few KiB). Returns 1, 0 when this is no zip (nothing to report, as for any file that is not one), or
  * the reader's error. */
 static int read_start(struct level *l) {
-        static const unsigned char local[4] = { 'P', 'K', 3, 4 }, empty[4] = { 'P', 'K', 5, 6 };
+        static const unsigned char local[4] = {'P', 'K', 3, 4}, empty[4] = {'P', 'K', 5, 6};
         size_t n = 0;
         while (n < CHUNK) {
                 ssize_t k = entry_reader_read(l->r, l->buf + n, CHUNK - n);
@@ -624,8 +624,8 @@ static int read_start(struct level *l) {
 
 int java_archive_walk(struct entry_reader *r, const char *name, const struct java_limits *limits,
                       const struct java_walk_ops *ops, void *userdata) {
-        struct walk w = { .lim = limits, .ops = ops, .userdata = userdata };
-        struct level top = { .w = &w, .r = r, .depth = 1, .file_name = path_basename(name) };
+        struct walk w = {.lim = limits, .ops = ops, .userdata = userdata};
+        struct level top = {.w = &w, .r = r, .depth = 1, .file_name = path_basename(name)};
         int k;
 
         w.scratch = malloc(CHUNK);

@@ -13,7 +13,10 @@ static int count(void *userdata, const struct go_module *m) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        if (size >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0) {
+        if (size >= 4 && memcmp(data,
+                                "\x7f"
+                                "ELF",
+                                4) == 0) {
                 fuzz_run_stream_analyzer(&analyzer_go, "usr/bin/fuzz", data, size);
                 return 0;
         }

@@ -18,13 +18,13 @@ static int next_block(void *userdata, const void **data, size_t *n, int64_t *off
 }
 
 void fuzz_run_stream_analyzer(const struct analyzer *a, const char *path, const uint8_t *data, size_t size) {
-        static const size_t sizes[] = { 1, 7, 64, 509, 4096, 65536, 1 << 20, 3 };
-        struct layer_options opts = { 0 };
-        struct diag d = { 0 };
+        static const size_t sizes[] = {1, 7, 64, 509, 4096, 65536, 1 << 20, 3};
+        struct layer_options opts = {0};
+        struct diag d = {0};
         struct layer_ctx *c = NULL;
-        struct blocks b = { data, size, 0, sizes[size ? data[size - 1] % 8 : 0] };
-        struct entry_reader r = { .next_block = next_block, .userdata = &b, .size = size, .limit = size };
-        struct layer_file f = { .path = path, .size = size, .mode = 0755, .kind = LF_REG };
+        struct blocks b = {data, size, 0, sizes[size ? data[size - 1] % 8 : 0]};
+        struct entry_reader r = {.next_block = next_block, .userdata = &b, .size = size, .limit = size};
+        struct layer_file f = {.path = path, .size = size, .mode = 0755, .kind = LF_REG};
 
         layer_limits_default(&opts.limits);
         if (layer_ctx_new_standalone(&opts, &d, &c) < 0)

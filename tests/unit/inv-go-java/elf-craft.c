@@ -12,10 +12,10 @@ const char elf_craft_modinfo[] = "path\texample.com/app/cmd/app\n"
                                  "=>\t../libc\t\t\n"
                                  "build\t-compiler=gc\n";
 
-static const uint8_t info_start[16] = { 0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
-                                        0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6 };
-static const uint8_t info_end[16] = { 0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
-                                      0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2 };
+static const uint8_t info_start[16] = {0x30, 0x77, 0xaf, 0x0c, 0x92, 0x74, 0x08, 0x02,
+                                       0x41, 0xe1, 0xc1, 0x07, 0xe6, 0xd6, 0x18, 0xe6};
+static const uint8_t info_end[16] = {0xf9, 0x32, 0x43, 0x31, 0x86, 0x18, 0x20, 0x72,
+                                     0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2};
 
 static void put(uint8_t *p, uint64_t v, unsigned size, bool be) {
         for (unsigned i = 0; i < size; i++)
@@ -56,13 +56,13 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap) {
 
         /* text: the headers, the Go build ID note, a little code */
         size_t text_end = 0x1f0, note = 0x1b0;
-        ph[nph++] = (struct phdr){ 1, 5, 0, text_end };
+        ph[nph++] = (struct phdr){1, 5, 0, text_end};
         if (!o->no_go_note) {
                 put(buf + note, 4, 4, o->be);
                 put(buf + note + 4, 8, 4, o->be);
                 put(buf + note + 8, 4, 4, o->be);
                 memcpy(buf + note + 12, "Go\0\0buildid!", 12);
-                ph[nph++] = (struct phdr){ 4, 4, note, 24 };
+                ph[nph++] = (struct phdr){4, 4, note, 24};
         }
 
         /* rodata: decoys, the version, the framed module text */
@@ -83,7 +83,7 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap) {
                 pos += mlen;
         }
         pos += o->gap;
-        ph[nph++] = (struct phdr){ 1, 4, ro, pos - ro };
+        ph[nph++] = (struct phdr){1, 4, ro, pos - ro};
         pos = align16(pos + 8);
 
         /* optional RELRO segment with a fake blob */
@@ -94,8 +94,8 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap) {
                 buf[d + 16 + 15] = 2;
                 buf[d + 48] = 5;
                 memcpy(buf + d + 49, "bogus", 5);
-                ph[nph++] = (struct phdr){ 1, 6, d, 64 };
-                ph[nph++] = (struct phdr){ 0x6474e552u, 4, d, 64 };
+                ph[nph++] = (struct phdr){1, 6, d, 64};
+                ph[nph++] = (struct phdr){0x6474e552u, 4, d, 64};
                 pos = d + 64;
         }
 
@@ -137,7 +137,7 @@ size_t elf_craft(const struct elf_craft *o, uint8_t *buf, size_t cap) {
                 pos = (blob + 32 > hm + 2 * ptr ? blob + 32 : hm + 2 * ptr);
         }
         pos = align16(pos);
-        ph[nph++] = (struct phdr){ 1, 6, data, pos - data };
+        ph[nph++] = (struct phdr){1, 6, data, pos - data};
 
         /* ELF header and program headers */
         memcpy(buf,

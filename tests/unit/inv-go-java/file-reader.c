@@ -65,7 +65,7 @@ struct layer_ctx *run_analyzer_file(const struct analyzer *a, const char *path, 
         if (!fr)
                 return NULL;
         struct layer_ctx *c = new_ctx();
-        struct layer_file f = { .path = image_path, .size = fr->r.size, .mode = 0755, .kind = LF_REG };
+        struct layer_file f = {.path = image_path, .size = fr->r.size, .mode = 0755, .kind = LF_REG};
         int r = a->on_stream(c, &f, &fr->r);
         file_reader_close(fr);
         if (r < 0) {
@@ -97,7 +97,7 @@ struct entry_reader *chunk_reader_new(const void *data, size_t n, size_t block) 
         if (!r)
                 abort();
         struct chunks *ch = (struct chunks *) (r + 1);
-        *ch = (struct chunks){ data, n, 0, block ? block : 1 };
+        *ch = (struct chunks){data, n, 0, block ? block : 1};
         r->next_block = chunk_next_block;
         r->userdata = ch;
         r->size = r->limit = n;
@@ -112,10 +112,10 @@ struct layer_ctx *run_analyzer_mem(const struct analyzer *a, const void *data, s
 size_t count_warnings(struct layer_ctx *c, const char *needle) {
         size_t k = 0;
         struct layer_result *res = layer_ctx_result(c);
-        VEC_FOREACH(p, &res->pkgs)
+        VEC_FOREACH (p, &res->pkgs)
                 for (const char **l = p->licenses; l && *l; l++)
                         printf("  license of %s: %s\n", p->name, *l);
-        VEC_FOREACH(w, &res->warnings)
+        VEC_FOREACH (w, &res->warnings)
                 if (strstr(*w, needle))
                         k++;
         return k;
@@ -125,7 +125,7 @@ struct layer_ctx *run_analyzer_chunked(const struct analyzer *a, const void *dat
                                        const char *image_path) {
         struct layer_ctx *c = new_ctx();
         struct entry_reader *rd = chunk_reader_new(data, n, block);
-        struct layer_file f = { .path = image_path, .size = n, .mode = 0755, .kind = LF_REG };
+        struct layer_file f = {.path = image_path, .size = n, .mode = 0755, .kind = LF_REG};
         int r = a->on_stream(c, &f, rd);
         free(rd);
         if (r < 0) {
@@ -137,7 +137,7 @@ struct layer_ctx *run_analyzer_chunked(const struct analyzer *a, const void *dat
 
 const struct pkg *find_pkg(struct layer_ctx *c, const char *name, const char *version) {
         struct layer_result *res = layer_ctx_result(c);
-        VEC_FOREACH(p, &res->pkgs)
+        VEC_FOREACH (p, &res->pkgs)
                 if (streq_ptr(p->name, name) && (!version || streq_ptr(p->version, version)))
                         return p;
         return NULL;
@@ -145,16 +145,16 @@ const struct pkg *find_pkg(struct layer_ctx *c, const char *name, const char *ve
 
 void dump_result(struct layer_ctx *c) {
         struct layer_result *res = layer_ctx_result(c);
-        VEC_FOREACH(p, &res->pkgs)
+        VEC_FOREACH (p, &res->pkgs)
                 printf("  pkg %s%s%s %s flags=%u src=%s@%s record=%s inner=%s tc=%s\n",
                        p->namespace_ ? p->namespace_ : "", p->namespace_ ? ":" : "", p->name,
                        p->version ? p->version : "(null)", p->flags, p->source_name ? p->source_name : "-",
                        p->source_version ? p->source_version : "-", p->record_path ? p->record_path : "-",
                        p->inner_path ? p->inner_path : "-", p->go_toolchain ? p->go_toolchain : "-");
-        VEC_FOREACH(p, &res->pkgs)
+        VEC_FOREACH (p, &res->pkgs)
                 for (const char **l = p->licenses; l && *l; l++)
                         printf("  license of %s: %s\n", p->name, *l);
-        VEC_FOREACH(w, &res->warnings)
+        VEC_FOREACH (w, &res->warnings)
                 printf("  warning: %s\n", *w);
 }
 

@@ -52,7 +52,7 @@ static bool read_go_version_m(const char *bin) {
                 return false;
         while (fgets(line, sizeof line, p)) {
                 line[strcspn(line, "\n")] = 0;
-                char *f[5] = { 0 };
+                char *f[5] = {0};
                 size_t nf = 0;
                 if (line[0] != '\t') {
                         const char *v = strstr(line, ": ");
@@ -111,7 +111,7 @@ static void compare(const char *bin, const char *image_path, size_t block) {
                         ok = false;
                 }
         }
-        VEC_FOREACH(p, &res->pkgs) {
+        VEC_FOREACH (p, &res->pkgs) {
                 if (!streq_ptr(p->go_toolchain, toolchain) || !streq_ptr(p->record_path, image_path) ||
                     p->type != PKG_GO)
                         ok = false;
@@ -150,8 +150,8 @@ TEST(go_real_fixtures) {
                 CHECK(false);
                 return;
         }
-        static const char *const bins[] = { "stdlib-amd64", "app-amd64",    "app-386",   "app-s390x",
-                                            "app-pie",      "app-trimpath", "app-extld", "app-extpie" };
+        static const char *const bins[] = {"stdlib-amd64", "app-amd64",    "app-386",   "app-s390x",
+                                           "app-pie",      "app-trimpath", "app-extld", "app-extpie"};
         size_t block = 4093; /* odd block sizes exercise the window's edges */
         for (size_t i = 0; i < ELEMENTSOF(bins); i++) {
                 char path[1200], image[256];
@@ -191,10 +191,9 @@ TEST(go_real_debian_binaries) {
                 printf("SKIP: no go command\n");
                 exit(77);
         }
-        static const char *const bins[] = { "/usr/sbin/runc",  "/usr/bin/containerd",
-                                            "/usr/bin/ctr",    "/usr/bin/containerd-shim-runc-v2",
-                                            "/usr/bin/docker", "/usr/sbin/dockerd",
-                                            "/usr/bin/go",     "/usr/lib/go/bin/gofmt" };
+        static const char *const bins[] = {
+                "/usr/sbin/runc",  "/usr/bin/containerd", "/usr/bin/ctr", "/usr/bin/containerd-shim-runc-v2",
+                "/usr/bin/docker", "/usr/sbin/dockerd",   "/usr/bin/go",  "/usr/lib/go/bin/gofmt"};
         for (size_t i = 0; i < ELEMENTSOF(bins); i++) {
                 char real[4096];
                 if (!realpath(bins[i], real)) {

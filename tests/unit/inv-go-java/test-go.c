@@ -14,25 +14,25 @@ TEST(go_version_to_semver) {
         static const struct {
                 const char *in, *out;
         } ok[] = {
-                { "go1.19.8", "v1.19.8" },
-                { "go1.20", "v1.20.0" },
-                { "go1.22.0", "v1.22.0" },
-                { "go1.21rc2", "v1.21.0-rc.2" },
-                { "go1.9beta1", "v1.9.0-beta.1" },
-                { "go1.8.7rc1", "v1.8.7-rc.1" },
-                { "go1", "v1.0.0" },
-                { "go1.20.5 X:boringcrypto", "v1.20.5" },
-                { "go1.21.5-vendor.3", "v1.21.5" },
-                { "devel +a1b2c3d4 Tue Jan 1 00:00:00 2019 +0000", "(devel)" },
-                { "devel go1.22-abcdef0 Mon Oct 2 2023", "(devel)" },
+                {"go1.19.8", "v1.19.8"},
+                {"go1.20", "v1.20.0"},
+                {"go1.22.0", "v1.22.0"},
+                {"go1.21rc2", "v1.21.0-rc.2"},
+                {"go1.9beta1", "v1.9.0-beta.1"},
+                {"go1.8.7rc1", "v1.8.7-rc.1"},
+                {"go1", "v1.0.0"},
+                {"go1.20.5 X:boringcrypto", "v1.20.5"},
+                {"go1.21.5-vendor.3", "v1.21.5"},
+                {"devel +a1b2c3d4 Tue Jan 1 00:00:00 2019 +0000", "(devel)"},
+                {"devel go1.22-abcdef0 Mon Oct 2 2023", "(devel)"},
         };
         char out[64];
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
                 CHECK_INT(go_version_to_semver(ok[i].in, out, sizeof out), 0);
                 CHECK_STR(out, ok[i].out);
         }
-        static const char *const bad[] = { "",          "go",      "go.1", "1.19.8", "gox", "go1.1234567890",
-                                           "developer", "go1.21rc" };
+        static const char *const bad[] = {"",          "go",      "go.1", "1.19.8", "gox", "go1.1234567890",
+                                          "developer", "go1.21rc"};
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 CHECK_INT(go_version_to_semver(bad[i], out, sizeof out), -EINVAL);
         CHECK_INT(go_version_to_semver("go1.19.8", out, 4), -ENOBUFS);
@@ -70,7 +70,7 @@ TEST(go_modinfo_parse) {
                       "dep\t\tv1.0.0\n"
                       "build\t-ldflags=\"-X main.version=1.2.3\"\n"
                       "dep\texample.com/last\tv9.9.9";
-        struct collected c = { 0 };
+        struct collected c = {0};
         unsigned bad = 0;
         CHECK_INT(go_modinfo_parse(text, strlen(text), collect, &c, &bad), 0);
         CHECK_INT(c.n, 5);
@@ -104,7 +104,7 @@ static void check_crafted_result(struct layer_ctx *c, const char *version_semver
         CHECK(p && streq_ptr(p->source_name, "example.com/libb") && streq_ptr(p->source_version, "v0.4.0"));
         p = find_pkg(c, "example.com/libc", "(devel)");
         CHECK(p && !p->source_name && streq_ptr(p->source_version, "v1.0.0"));
-        VEC_FOREACH(q, &layer_ctx_result(c)->pkgs)
+        VEC_FOREACH (q, &layer_ctx_result(c)->pkgs)
                 CHECK(streq_ptr(q->go_toolchain, "go1.16.15") || streq_ptr(q->go_toolchain, "go1.21.0"));
 }
 
@@ -142,9 +142,7 @@ TEST(go_crafted_without_modules) {
         uint8_t *buf = malloc(CRAFT_CAP);
         REQUIRE(buf);
         for (unsigned bits = 0; bits < 4; bits++) {
-                struct elf_craft o = { .is64 = bits & 1,
-                                       .inline_strings = bits & 2,
-                                       .version = "go1.16.15" };
+                struct elf_craft o = {.is64 = bits & 1, .inline_strings = bits & 2, .version = "go1.16.15"};
                 size_t n = elf_craft(&o, buf, CRAFT_CAP);
                 struct layer_ctx *c = run_analyzer_mem(&analyzer_go, buf, n, "usr/bin/app");
                 check_crafted_result(c, "v1.16.15", false);
@@ -160,8 +158,7 @@ TEST(go_pointer_layout_unreadable_pointers) {
         uint8_t *buf = malloc(CRAFT_CAP);
         REQUIRE(buf);
         struct elf_craft o = {
-                .is64 = true, .bad_pointers = true, .version = "go1.16.15", .modinfo = elf_craft_modinfo
-        };
+                .is64 = true, .bad_pointers = true, .version = "go1.16.15", .modinfo = elf_craft_modinfo};
         size_t n = elf_craft(&o, buf, CRAFT_CAP);
         struct layer_ctx *c = run_analyzer_mem(&analyzer_go, buf, n, "usr/bin/app");
         REQUIRE(c);
@@ -181,12 +178,12 @@ TEST(go_pointer_layout_far_behind) {
         uint8_t *buf = malloc(cap);
         REQUIRE(buf);
         for (unsigned bits = 0; bits < 8; bits++) {
-                struct elf_craft o = { .is64 = bits & 1,
-                                       .be = bits & 2,
-                                       .headers_before = bits & 4,
-                                       .gap = 3 * 1024 * 1024,
-                                       .version = "go1.16.15",
-                                       .modinfo = elf_craft_modinfo };
+                struct elf_craft o = {.is64 = bits & 1,
+                                      .be = bits & 2,
+                                      .headers_before = bits & 4,
+                                      .gap = 3 * 1024 * 1024,
+                                      .version = "go1.16.15",
+                                      .modinfo = elf_craft_modinfo};
                 size_t n = elf_craft(&o, buf, cap);
                 REQUIRE(n > o.gap);
                 struct layer_ctx *c = run_analyzer_chunked(&analyzer_go, buf, n, 65536 - 3, "usr/bin/app");
@@ -220,11 +217,11 @@ TEST(go_far_behind_corrupted) {
         uint8_t *buf = malloc(cap), *copy = malloc(cap);
         REQUIRE(buf && copy);
         for (unsigned bits = 0; bits < 4; bits++) {
-                struct elf_craft o = { .is64 = bits & 1,
-                                       .headers_before = bits & 2,
-                                       .gap = gap,
-                                       .version = "go1.16.15",
-                                       .modinfo = elf_craft_modinfo };
+                struct elf_craft o = {.is64 = bits & 1,
+                                      .headers_before = bits & 2,
+                                      .gap = gap,
+                                      .version = "go1.16.15",
+                                      .modinfo = elf_craft_modinfo};
                 size_t n = elf_craft(&o, buf, cap);
                 REQUIRE(n > gap);
                 unsigned seed = 12345 + bits;
@@ -248,11 +245,11 @@ TEST(go_truncated_and_corrupted) {
         uint8_t *buf = malloc(CRAFT_CAP), *copy = malloc(CRAFT_CAP);
         REQUIRE(buf && copy);
         for (unsigned bits = 0; bits < 8; bits++) {
-                struct elf_craft o = { .is64 = bits & 1,
-                                       .inline_strings = bits & 2,
-                                       .headers_before = bits & 4,
-                                       .version = "go1.16.15",
-                                       .modinfo = elf_craft_modinfo };
+                struct elf_craft o = {.is64 = bits & 1,
+                                      .inline_strings = bits & 2,
+                                      .headers_before = bits & 4,
+                                      .version = "go1.16.15",
+                                      .modinfo = elf_craft_modinfo};
                 size_t n = elf_craft(&o, buf, CRAFT_CAP);
                 /* every prefix */
                 for (size_t k = 0; k < n; k++) {
@@ -295,16 +292,15 @@ TEST(go_dispatch_through_layer_pass) {
         uint8_t *buf = malloc(CRAFT_CAP);
         REQUIRE(buf);
         struct elf_craft o = {
-                .is64 = true, .inline_strings = true, .version = "go1.21.0", .modinfo = elf_craft_modinfo
-        };
+                .is64 = true, .inline_strings = true, .version = "go1.21.0", .modinfo = elf_craft_modinfo};
         size_t n = elf_craft(&o, buf, CRAFT_CAP);
-        struct layer_options opts = { 0 };
-        struct diag d = { 0 };
+        struct layer_options opts = {0};
+        struct diag d = {0};
         struct layer_ctx *c = NULL;
         layer_limits_default(&opts.limits);
         REQUIRE(layer_ctx_new_standalone(&opts, &d, &c) == 0);
-        struct layer_file exec = { .path = "usr/local/bin/app", .size = n, .mode = 0755, .kind = LF_REG };
-        struct layer_file plain = { .path = "usr/share/app.bin", .size = n, .mode = 0644, .kind = LF_REG };
+        struct layer_file exec = {.path = "usr/local/bin/app", .size = n, .mode = 0755, .kind = LF_REG};
+        struct layer_file plain = {.path = "usr/share/app.bin", .size = n, .mode = 0644, .kind = LF_REG};
         CHECK_INT(layer_ctx_feed_file(c, &plain, buf, n), 0);
         CHECK_INT(layer_ctx_result(c)->pkgs.n, 0);
         CHECK_INT(layer_ctx_feed_file(c, &exec, buf, n), 0);

@@ -25,7 +25,7 @@ TEST(java_manifest_parse) {
                                  "\r\n"
                                  "Name: org/demo/\r\n"
                                  "Implementation-Vendor: in a per-entry section\r\n";
-        struct java_manifest m = { 0 };
+        struct java_manifest m = {0};
         CHECK_INT(java_manifest_parse(mf, sizeof mf - 1, &m), 0);
         CHECK_STR(m.impl_title, "demo");
         CHECK_STR(m.impl_version, "1.2.3");
@@ -68,7 +68,7 @@ TEST(java_pom_properties_parse) {
                                  "version 1.0\\u002dbeta\\t\n"
                                  "version=ignored, the first wins\n"
                                  "other=x\\\n";
-        struct java_pom_properties p = { 0 };
+        struct java_pom_properties p = {0};
         CHECK_INT(java_pom_properties_parse(pp, sizeof pp - 1, &p), 0);
         CHECK_STR(p.group_id, "org.example");
         CHECK_STR(p.artifact_id, "my-artifact");
@@ -90,7 +90,7 @@ static char *pkg_list(struct layer_ctx *c) {
         struct layer_result *res = layer_ctx_result(c);
         char **lines = calloc(res->pkgs.n + 1, sizeof *lines);
         size_t n = 0, total = 1;
-        VEC_FOREACH(p, &res->pkgs) {
+        VEC_FOREACH (p, &res->pkgs) {
                 if (asprintf(&lines[n], "%s:%s@%s%s%s", p->namespace_ ? p->namespace_ : "", p->name,
                              p->version, p->inner_path ? " in " : "",
                              p->inner_path ? p->inner_path : "") < 0)
@@ -117,20 +117,20 @@ TEST(java_file_names) {
         static const struct {
                 const char *file, *pkgs;
         } cases[] = {
-                { "commons-io-2.11.0.jar", ":commons-io@2.11.0\n" },
-                { "log4j-1.2-api-2.17.1.jar", ":log4j-1.2-api@2.17.1\n" },
-                { "guava-31.1-jre.jar", ":guava@31.1-jre\n" },
-                { "foo-2.0-1.jar", ":foo@2.0-1\n" },
-                { "x-20230101.JAR", ":x@20230101\n" },
-                { "netty-4.1.94.Final.jar", ":netty@4.1.94.Final\n" },
-                { "bcprov-jdk15on-1.70.jar", ":bcprov-jdk15on@1.70\n" },
-                { "app.jar", "" },
-                { "app-final.jar", "" },
-                { "usr/lib/app-2.jar", ":app@2\n" },
-                { "plugin-1.0.hpi", ":plugin@1.0\n" },
+                {"commons-io-2.11.0.jar", ":commons-io@2.11.0\n"},
+                {"log4j-1.2-api-2.17.1.jar", ":log4j-1.2-api@2.17.1\n"},
+                {"guava-31.1-jre.jar", ":guava@31.1-jre\n"},
+                {"foo-2.0-1.jar", ":foo@2.0-1\n"},
+                {"x-20230101.JAR", ":x@20230101\n"},
+                {"netty-4.1.94.Final.jar", ":netty@4.1.94.Final\n"},
+                {"bcprov-jdk15on-1.70.jar", ":bcprov-jdk15on@1.70\n"},
+                {"app.jar", ""},
+                {"app-final.jar", ""},
+                {"usr/lib/app-2.jar", ":app@2\n"},
+                {"plugin-1.0.hpi", ":plugin@1.0\n"},
         };
         static const char text[] = "hello";
-        struct zip_member m[] = { { "README.txt", text, 5 } };
+        struct zip_member m[] = {{"README.txt", text, 5}};
         uint8_t buf[4096];
         size_t n = zip_craft(m, 1, false, buf, sizeof buf);
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -158,12 +158,12 @@ TEST(java_crafted_members) {
         static const char mf[] =
                 "Manifest-Version: 1.0\nImplementation-Title: crafted\nImplementation-Version: 9\n";
         struct zip_member m[] = {
-                { "META-INF/MANIFEST.MF", mf, sizeof mf - 1 },
-                { "META-INF/maven/org.a/a/pom.properties", pom1, sizeof pom1 - 1 },
-                { "META-INF/maven/org.a/a/pom.properties", pom1, sizeof pom1 - 1 },
-                { "./META-INF/maven/org.b/b/pom.properties", pom2, sizeof pom2 - 1 },
-                { "META-INF/maven/org.c/c/pom.properties", pom3, sizeof pom3 - 1 },
-                { "lib/fake.jar", "not a zip", 9 },
+                {"META-INF/MANIFEST.MF", mf, sizeof mf - 1},
+                {"META-INF/maven/org.a/a/pom.properties", pom1, sizeof pom1 - 1},
+                {"META-INF/maven/org.a/a/pom.properties", pom1, sizeof pom1 - 1},
+                {"./META-INF/maven/org.b/b/pom.properties", pom2, sizeof pom2 - 1},
+                {"META-INF/maven/org.c/c/pom.properties", pom3, sizeof pom3 - 1},
+                {"lib/fake.jar", "not a zip", 9},
         };
         uint8_t *buf = malloc(65536);
         REQUIRE(buf);
@@ -187,18 +187,18 @@ TEST(java_crafted_members) {
 
 TEST(java_dispatch_through_layer_pass) {
         static const char pom[] = "groupId=org.a\nartifactId=a\nversion=1.0\n";
-        struct zip_member m[] = { { "META-INF/maven/org.a/a/pom.properties", pom, sizeof pom - 1 } };
+        struct zip_member m[] = {{"META-INF/maven/org.a/a/pom.properties", pom, sizeof pom - 1}};
         uint8_t buf[4096];
         size_t n = zip_craft(m, 1, false, buf, sizeof buf);
-        struct layer_options opts = { 0 };
-        struct diag d = { 0 };
+        struct layer_options opts = {0};
+        struct diag d = {0};
         struct layer_ctx *c = NULL;
         layer_limits_default(&opts.limits);
         REQUIRE(layer_ctx_new_standalone(&opts, &d, &c) == 0);
         /* An executable jar goes past the Go cataloger (not ELF) to the Java one; a zip with another
          * extension is not a Java archive. */
-        struct layer_file jar = { .path = "opt/app/a.jar", .size = n, .mode = 0755, .kind = LF_REG };
-        struct layer_file zip = { .path = "opt/app/a.zip", .size = n, .mode = 0644, .kind = LF_REG };
+        struct layer_file jar = {.path = "opt/app/a.jar", .size = n, .mode = 0755, .kind = LF_REG};
+        struct layer_file zip = {.path = "opt/app/a.zip", .size = n, .mode = 0644, .kind = LF_REG};
         CHECK_INT(layer_ctx_feed_file(c, &zip, buf, n), 0);
         CHECK_INT(layer_ctx_result(c)->pkgs.n, 0);
         CHECK_INT(layer_ctx_feed_file(c, &jar, buf, n), 0);
@@ -249,7 +249,7 @@ static struct layer_ctx *run_fixture(const char *file, size_t block, double *ret
 }
 
 static void check_fixture(const char *file, const char *expect, const char *warning) {
-        size_t blocks[] = { 0, 1000, 7 };
+        size_t blocks[] = {0, 1000, 7};
         for (size_t i = 0; i < ELEMENTSOF(blocks); i++) {
                 struct layer_ctx *c = run_fixture(file, blocks[i], NULL);
                 REQUIRE(c);
@@ -266,7 +266,7 @@ static void check_fixture(const char *file, const char *expect, const char *warn
                         dump_result(c);
                         CHECK_INT(w, 0);
                 }
-                VEC_FOREACH(p, &layer_ctx_result(c)->pkgs) {
+                VEC_FOREACH (p, &layer_ctx_result(c)->pkgs) {
                         char image[256];
                         snprintf(image, sizeof image, "srv/%s", file);
                         CHECK_STR(p->record_path, image);
@@ -331,9 +331,9 @@ TEST(java_zip_bombs) {
         static const struct {
                 const char *file, *expect, *warning;
         } cases[] = {
-                { "bomb-dd-1.0.jar", ":bomb-dd@1.0\n", "expands more than 100 times" },
-                { "bomb-nested-1.0.jar", ":bomb-nested@1.0\n", "expands more than 100 times" },
-                { "bomb-sized-1.0.jar", "org.bomb:after@1.0\n", NULL },
+                {"bomb-dd-1.0.jar", ":bomb-dd@1.0\n", "expands more than 100 times"},
+                {"bomb-nested-1.0.jar", ":bomb-nested@1.0\n", "expands more than 100 times"},
+                {"bomb-sized-1.0.jar", "org.bomb:after@1.0\n", NULL},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 double secs = 0;

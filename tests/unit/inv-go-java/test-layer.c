@@ -45,7 +45,7 @@ static ssize_t fd_read(void *userdata, void *buf, size_t n) {
 
 static bool has(const struct layer_result *res, const char *name, const char *version, const char *record,
                 const char *inner) {
-        VEC_FOREACH(p, &res->pkgs)
+        VEC_FOREACH (p, &res->pkgs)
                 if (streq_ptr(p->name, name) && streq_ptr(p->version, version) &&
                     streq_ptr(p->record_path, record) && streq_ptr(p->inner_path, inner))
                         return true;
@@ -62,10 +62,10 @@ static void check_result(const struct layer_result *res, bool with_runc) {
         if (with_runc)
                 CHECK(has(res, "stdlib", "v1.19.8", "usr/sbin/runc", NULL));
         /* the copy without execute bits is no program, and plain.txt is nothing */
-        VEC_FOREACH(p, &res->pkgs)
+        VEC_FOREACH (p, &res->pkgs)
                 CHECK(!streq_ptr(p->record_path, "usr/share/doc/not-a-program"));
         if (res->warnings.n) {
-                VEC_FOREACH(w, &res->warnings)
+                VEC_FOREACH (w, &res->warnings)
                         fprintf(stderr, "warning: %s\n", *w);
         }
         CHECK_INT(res->warnings.n, 0);
@@ -79,24 +79,22 @@ TEST(layer_pass_finds_go_and_java) {
                 *war = malloc(cap);
         REQUIRE(elf_new && elf_old && inner && mid && war);
         struct elf_craft o = {
-                .is64 = true, .inline_strings = true, .version = "go1.21.0", .modinfo = elf_craft_modinfo
-        };
+                .is64 = true, .inline_strings = true, .version = "go1.21.0", .modinfo = elf_craft_modinfo};
         size_t n_new = elf_craft(&o, elf_new, cap);
         struct elf_craft o2 = {
-                .is64 = false, .be = true, .version = "go1.16.15", .modinfo = elf_craft_modinfo
-        };
+                .is64 = false, .be = true, .version = "go1.16.15", .modinfo = elf_craft_modinfo};
         size_t n_old = elf_craft(&o2, elf_old, cap);
 
         static const char pa[] = "groupId=g\nartifactId=a\nversion=1.0\n",
                           pb[] = "groupId=g\nartifactId=b\nversion=2.0\n",
                           pl[] = "groupId=g\nartifactId=lib\nversion=3.1\n";
-        struct zip_member mi[] = { { "META-INF/maven/g/lib/pom.properties", pl, sizeof pl - 1 } };
+        struct zip_member mi[] = {{"META-INF/maven/g/lib/pom.properties", pl, sizeof pl - 1}};
         size_t n_inner = zip_craft(mi, 1, false, inner, cap);
-        struct zip_member mm[] = { { "META-INF/maven/g/b/pom.properties", pb, sizeof pb - 1 },
-                                   { "lib/lib-3.1.jar", inner, n_inner } };
+        struct zip_member mm[] = {{"META-INF/maven/g/b/pom.properties", pb, sizeof pb - 1},
+                                  {"lib/lib-3.1.jar", inner, n_inner}};
         size_t n_mid = zip_craft(mm, 2, true, mid, cap);
-        struct zip_member mw[] = { { "WEB-INF/lib/b-2.0.jar", mid, n_mid },
-                                   { "META-INF/maven/g/a/pom.properties", pa, sizeof pa - 1 } };
+        struct zip_member mw[] = {{"WEB-INF/lib/b-2.0.jar", mid, n_mid},
+                                  {"META-INF/maven/g/a/pom.properties", pa, sizeof pa - 1}};
         size_t n_war = zip_craft(mw, 2, false, war, cap);
 
         size_t n_runc = 0;
@@ -108,12 +106,12 @@ TEST(layer_pass_finds_go_and_java) {
                 printf("  /usr/sbin/runc is not installed; the layer holds crafted files only\n");
 
         struct file files[] = {
-                { "usr/local/bin/app", elf_new, n_new, 0755 },
-                { "usr/local/bin/old", elf_old, n_old, 0750 },
-                { "usr/share/doc/not-a-program", elf_new, n_new, 0644 },
-                { "srv/app.war", war, n_war, 0644 },
-                { "srv/plain.txt", "hello\n", 6, 0644 },
-                { "usr/sbin/runc", runc, n_runc, 0755 },
+                {"usr/local/bin/app", elf_new, n_new, 0755},
+                {"usr/local/bin/old", elf_old, n_old, 0750},
+                {"usr/share/doc/not-a-program", elf_new, n_new, 0644},
+                {"srv/app.war", war, n_war, 0644},
+                {"srv/plain.txt", "hello\n", 6, 0644},
+                {"usr/sbin/runc", runc, n_runc, 0755},
         };
         size_t n_files = runc ? ELEMENTSOF(files) : ELEMENTSOF(files) - 1;
         const char *bdir = getenv("STOCKADE_BUILDDIR");
@@ -125,15 +123,15 @@ TEST(layer_pass_finds_go_and_java) {
         write_tar(tar, files, n_files);
 
         /* the tar walker */
-        struct layer_options opts = { 0 };
+        struct layer_options opts = {0};
         struct diag d;
         struct layer_result *res = NULL;
         layer_limits_default(&opts.limits);
         diag_init(&d);
         int fd = open(tar, O_RDONLY | O_CLOEXEC);
         REQUIRE(fd >= 0);
-        struct byte_source src = { fd_read, &fd };
-        struct layer_expect expect = { .index = 0, .name = "test-layer" };
+        struct byte_source src = {fd_read, &fd};
+        struct layer_expect expect = {.index = 0, .name = "test-layer"};
         CHECK_INT(layer_analyze_blob(&src, &expect, &opts, &d, &res), 0);
         close(fd);
         REQUIRE(res);
