@@ -31,7 +31,11 @@ go version -m "$T/fs" >"$T/go-version-m" 2>"$T/go-version-m.err" || true
 awk -F'\t' -v OFS='\t' -v root="$T/fs/" '
         /^[^\t]/ { bin = $0; sub(/: go[0-9.]+.*$/, "", bin); sub("^" root, "", bin)
                    tool = $0; sub(/^.*: /, "", tool)
-                   print bin, "stdlib", tool, "go-stdlib"; next }
+                   # stockade spells the toolchain as a semver, as the Go vulndb and purls do:
+                   # go1.19.8 -> v1.19.8, go1.20 -> v1.20.0 (the raw string is checked as go_toolchain)
+                   v = tool; sub(/^go/, "v", v); sub(/ .*$/, "", v)
+                   if (split(v, parts, ".") == 2) v = v ".0"
+                   print bin, "stdlib", v, "go-stdlib"; next }
         $2 == "mod" { print bin, $3, $4, "go-main" }
         $2 == "dep" { print bin, $3, $4, "dep" }
         $2 == "=>"  { print "replaced module in " bin ": this test does not know what to expect" > "/dev/stderr"; exit 3 }
@@ -51,7 +55,8 @@ expect "go packages per binary (path, module, version, role) == go version -m" \
         same_lines "go" "go version -m" "$T/go.tool" "$T/go.stockade"
 
 # go_toolchain: the version go version -m prints after the binary's name, on every package.
-awk -F'\t' -v OFS='\t' '$4 == "go-stdlib" { print $1, $3 }' "$T/go.tool" >"$T/toolchain.tool"
+awk -F'\t' -v OFS='\t' -v root="$T/fs/" '/^[^\t]/ { bin = $0; sub(/: go[0-9.]+.*$/, "", bin); sub("^" root, "", bin)
+        tool = $0; sub(/^.*: /, "", tool); print bin, tool }' "$T/go-version-m" >"$T/toolchain.tool"
 jq -r '.packages[] | select(.type == "go" and ((.flags // []) | index("go-stdlib"))) | [.path, .go_toolchain // "-"] | @tsv' \
         "$T/sbom.json" >"$T/toolchain.stockade"
 expect "go_toolchain of each binary == go version -m" \

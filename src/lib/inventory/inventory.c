@@ -286,16 +286,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct hashmap *, free_set);
 
 static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         _cleanup_(free_setp) struct hashmap *installed_roots = hashmap_new();
+        _cleanup_(hashmap_freep) struct hashmap *installed = hashmap_new(); /* record path -> pkg */
         char dir[PATH_MAX_IMAGE + 1];
 
-        if (!installed_roots)
+        if (!installed_roots || !installed)
                 return -ENOMEM;
-        VEC_FOREACH (p, pkgs) {
+        VEC_FOREACH(p, pkgs) {
                 if (p->type != PKG_NPM || (p->flags & PKG_F_LOCKFILE))
                         continue;
                 const char *nm = strstr(p->record_path, "node_modules/");
                 if (!nm)
                         continue;
+                if (hashmap_put(installed, p->record_path, p, NULL) < 0)
+                        return -ENOMEM;
                 /* the project root is what precedes the first node_modules/ */
                 size_t n = (size_t) (nm - p->record_path);
                 snprintf(dir, sizeof dir, "%.*s", (int) (n > 0 ? n - 1 : 0), p->record_path);
@@ -311,10 +314,21 @@ static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         for (size_t i = 0; i < pkgs->n; i++) {
                 const struct pkg *p = &pkgs->items[i];
                 if (p->type == PKG_NPM && (p->flags & PKG_F_LOCKFILE)) {
-                        snprintf(dir, sizeof dir, "%.*s", (int) path_dirname_len(p->record_path),
-                                 p->record_path);
-                        if (hashmap_contains(installed_roots, dir))
+                        size_t dl = path_dirname_len(p->record_path);
+                        snprintf(dir, sizeof dir, "%.*s", (int) dl, p->record_path);
+                        if (hashmap_contains(installed_roots, dir)) {
+                                /* The installed copy is reported; it learns from the lockfile whether it is
+                                 * a devDependency (package.json does not say). */
+                                char rec[2 * PATH_MAX_IMAGE + 32];
+                                if ((p->flags & PKG_F_NPM_DEV) && p->inner_path) {
+                                        snprintf(rec, sizeof rec, "%s%s%s/package.json", dir, dl ? "/" : "",
+                                                 p->inner_path);
+                                        struct pkg *q = hashmap_get(installed, rec);
+                                        if (q && streq(q->name, p->name))
+                                                q->flags |= PKG_F_NPM_DEV;
+                                }
                                 continue;
+                        }
                 }
                 pkgs->items[k++] = *p;
         }
