@@ -155,7 +155,7 @@ struct reader {
         int error;
 };
 
-static bool need(struct reader *r, size_t n) {
+static inline bool need(struct reader *r, size_t n) {
         if (r->error)
                 return false;
         if (r->len - r->pos < n) {
@@ -164,19 +164,19 @@ static bool need(struct reader *r, size_t n) {
         }
         return true;
 }
-static uint8_t get_u8(struct reader *r) {
+static inline uint8_t get_u8(struct reader *r) {
         if (!need(r, 1))
                 return 0;
         return r->p[r->pos++];
 }
-static uint32_t get_u32(struct reader *r) {
+static inline uint32_t get_u32(struct reader *r) {
         if (!need(r, 4))
                 return 0;
         const uint8_t *b = r->p + r->pos;
         r->pos += 4;
         return (uint32_t) b[0] | (uint32_t) b[1] << 8 | (uint32_t) b[2] << 16 | (uint32_t) b[3] << 24;
 }
-static uint64_t get_u64(struct reader *r) {
+static inline uint64_t get_u64(struct reader *r) {
         uint64_t lo = get_u32(r);
         return lo | (uint64_t) get_u32(r) << 32;
 }
