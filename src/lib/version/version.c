@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Scheme dispatch, ecosystem names, the OSV range check, and the helpers the schemes share. */
+
+#include <strings.h>
+
+#include "version-internal.h"
+
+size_t v_digits_span(const char *s)
+{
+        size_t n = 0;
+        while (v_isdigit(s[n]))
+                n++;
+        return n;
+}
+
+bool v_digits_zero(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (s[i] != '0')
+                        return false;
+        return true;
+}
+
+int v_digits_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+        while (an > 0 && *a == '0')
+                a++, an--;
+        while (bn > 0 && *b == '0')
+                b++, bn--;
+        if (an != bn)
+                return an < bn ? -1 : 1;
+        if (an == 0)
+                return 0;
+        return v_sign(memcmp(a, b, an));
+}
+
+int v_bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+        size_t n = MIN(an, bn);
+        int r = n > 0 ? memcmp(a, b, n) : 0;
+        if (r)
+                return v_sign(r);
+        return an == bn ? 0 : an < bn ? -1 : 1;
+}
+
+static const struct scheme {
+        const char *name;
+        int (*compare)(const char *a, const char *b, int *ret);
+        bool (*valid)(const char *v);
+} schemes[_VS_MAX] = {
+        [VS_DPKG] = {"dpkg", version_dpkg_compare, version_dpkg_valid},
+        [VS_APK] = {"apk", version_apk_compare, version_apk_valid},
+        [VS_RPM] = {"rpm", version_rpm_compare, version_rpm_valid},
+        [VS_SEMVER] = {"semver", version_semver_compare, version_semver_valid},
+        [VS_GO] = {"go", version_go_compare, version_go_valid},
+        [VS_PEP440] = {"pep440", version_pep440_compare, version_pep440_valid},
+        [VS_MAVEN] = {"maven", version_maven_compare, version_maven_valid},
+        [VS_GEM] = {"gem", version_gem_compare, version_gem_valid},
+        [VS_NUGET] = {"nuget", version_nuget_compare, version_nuget_valid},
+        [VS_GENERIC] = {"generic", version_generic_compare, version_generic_valid},
+};
+
+const char *version_scheme_to_string(enum version_scheme s)
+{
+        if ((unsigned) s >= _VS_MAX)
+                return NULL;
+        return schemes[s].name;
+}
+
+int version_scheme_from_string(const char *name)
+{
+        if (!name)
+                return -EINVAL;
+        for (int i = 0; i < _VS_MAX; i++)
+                if (streq(name, schemes[i].name))
+                        return i;
+        return -EINVAL;
+}
+
+/* OSV ecosystem names (https://ossf.github.io/osv-schema/#defined-ecosystems), the part before ':'. */
+static const struct {
+        const char *name;
+        int scheme;
+} ecosystems[] = {
+        {"Debian", VS_DPKG},
+        {"Ubuntu", VS_DPKG},
+        {"opam", VS_DPKG}, /* opam orders versions as Debian does */
+        {"Alpine", VS_APK},
+        {"Wolfi", VS_APK},
+        {"Chainguard", VS_APK},
+        {"MinimOS", VS_APK},
+        {"Alpaquita", VS_APK},
+        {"BellSoft Hardened Containers", VS_APK},
+        {"AlmaLinux", VS_RPM},
+        {"Rocky Linux", VS_RPM},
+        {"Red Hat", VS_RPM},
+        {"SUSE", VS_RPM},
+        {"openSUSE", VS_RPM},
+        {"Photon OS", VS_RPM},
+        {"Mageia", VS_RPM},
+        {"openEuler", VS_RPM},
+        {"Azure Linux", VS_RPM},
+        {"Oracle Linux", VS_RPM},
+        {"CentOS", VS_RPM},
+        {"Fedora", VS_RPM},
+        {"Amazon Linux", VS_RPM},
+        {"PyPI", VS_PEP440},
+        {"npm", VS_SEMVER},
+        {"crates.io", VS_SEMVER},
+        {"Hex", VS_SEMVER},
+        {"Pub", VS_SEMVER},
+        {"SwiftURL", VS_SEMVER},
+        {"Bitnami", VS_SEMVER},
+        {"Go", VS_GO},
+        {"Maven", VS_MAVEN},
+        {"RubyGems", VS_GEM},
+        {"NuGet", VS_NUGET},
+        {"Packagist", VS_GENERIC},
+        {"Hackage", VS_GENERIC},
+        {"CRAN", VS_GENERIC},
+        {"Bioconductor", VS_GENERIC},
+        {"GitHub Actions", VS_GENERIC},
+        {"ConanCenter", VS_GENERIC},
+        {"Julia", VS_SEMVER},
+        {"Linux", VS_GENERIC},
+        {"Android", VS_GENERIC},
+        {"OSS-Fuzz", VS_GENERIC},
+};
+
+int version_scheme_for_ecosystem(const char *osv_ecosystem)
+{
+        if (!osv_ecosystem)
+                return -EINVAL;
+        const char *colon = strchr(osv_ecosystem, ':');
+        size_t n = colon ? (size_t) (colon - osv_ecosystem) : strlen(osv_ecosystem);
+        for (size_t i = 0; i < ELEMENTSOF(ecosystems); i++)
+                if (strlen(ecosystems[i].name) == n &&
+                    strncasecmp(ecosystems[i].name, osv_ecosystem, n) == 0)
+                        return ecosystems[i].scheme;
+        return -EINVAL;
+}
+
+int version_scheme_for_purl_type(const char *purl_type)
+{
+        static const struct {
+                const char *type;
+                int scheme;
+        } types[] = {
+                {"deb", VS_DPKG},        {"apk", VS_APK},         {"alpm", VS_GENERIC},
+                {"rpm", VS_RPM},         {"pypi", VS_PEP440},     {"npm", VS_SEMVER},
+                {"cargo", VS_SEMVER},    {"hex", VS_SEMVER},      {"pub", VS_SEMVER},
+                {"swift", VS_SEMVER},    {"golang", VS_GO},       {"maven", VS_MAVEN},
+                {"gem", VS_GEM},         {"nuget", VS_NUGET},     {"composer", VS_GENERIC},
+                {"hackage", VS_GENERIC}, {"cran", VS_GENERIC},    {"conan", VS_GENERIC},
+                {"github", VS_GENERIC},  {"generic", VS_GENERIC}, {"opam", VS_DPKG},
+                {"bitnami", VS_SEMVER},
+        };
+        if (!purl_type)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (strcasecmp(types[i].type, purl_type) == 0)
+                        return types[i].scheme;
+        return -EINVAL;
+}
+
+int version_compare(enum version_scheme s, const char *a, const char *b, int *ret)
+{
+        if ((unsigned) s >= _VS_MAX || !a || !b || !ret)
+                return -EINVAL;
+        return schemes[s].compare(a, b, ret);
+}
+
+bool version_valid(enum version_scheme s, const char *v)
+{
+        if ((unsigned) s >= _VS_MAX || !v)
+                return false;
+        return schemes[s].valid(v);
+}
+
+/* The OSV algorithm walks the events sorted by version and lets each event that applies to v set the
+ * state: introduced (v >= it) to affected, fixed (v >= it) and last_affected (v > it) to not affected.
+ * The events that apply are exactly those at or below v, so the state at the end is that of the greatest
+ * applying event: no sort is needed, one pass finds it. Among events of equal version the later in sort
+ * order wins; the order is introduced, fixed, last_affected. */
+static int event_rank(enum version_event_kind k)
+{
+        switch (k) {
+        case EV_INTRODUCED: return 0;
+        case EV_FIXED: return 1;
+        case EV_LAST_AFFECTED: return 2;
+        default: return -1;
+        }
+}
+
+static bool is_zero_introduced(const struct version_event *e)
+{
+        return e->kind == EV_INTRODUCED && streq(e->version, "0");
+}
+
+int version_in_range(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
+                     bool *ret)
+{
+        const struct version_event *best = NULL;
+        bool have_limit = false, below_limit = false;
+        int r, c;
+
+        if ((unsigned) s >= _VS_MAX || !v || (n > 0 && !ev) || !ret)
+                return -EINVAL;
+        if (!schemes[s].valid(v))
+                return -EINVAL;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct version_event *e = &ev[i];
+                if (!e->version)
+                        return -EINVAL;
+
+                if (e->kind == EV_LIMIT) {
+                        have_limit = true;
+                        if (strchr(e->version, '*'))
+                                below_limit = true;
+                        else {
+                                r = schemes[s].compare(v, e->version, &c);
+                                if (r < 0)
+                                        return r;
+                                if (c < 0)
+                                        below_limit = true;
+                        }
+                        continue;
+                }
+                if (event_rank(e->kind) < 0)
+                        return -EINVAL;
+
+                /* Does the event apply to v? */
+                if (is_zero_introduced(e))
+                        c = 1;
+                else {
+                        r = schemes[s].compare(v, e->version, &c);
+                        if (r < 0)
+                                return r;
+                }
+                if (!(e->kind == EV_LAST_AFFECTED ? c > 0 : c >= 0))
+                        continue;
+
+                /* Is it later in sort order than the best so far? */
+                if (!best)
+                        best = e;
+                else {
+                        bool zb = is_zero_introduced(best), ze = is_zero_introduced(e);
+                        if (zb || ze)
+                                c = zb && ze ? 0 : zb ? -1 : 1; /* "0" sorts first */
+                        else {
+                                r = schemes[s].compare(best->version, e->version, &c);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (c < 0 || (c == 0 && event_rank(e->kind) >= event_rank(best->kind)))
+                                best = e;
+                }
+        }
+
+        *ret = (!have_limit || below_limit) && best && best->kind == EV_INTRODUCED;
+        return 0;
+}
