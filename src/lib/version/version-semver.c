@@ -4,7 +4,8 @@
  * VS_SEMVER (npm, crates.io, …) parses as node-semver's loose mode, which accepts every strict SemVer
  * version and what npm tolerates besides: surrounding whitespace and any run of 'v', '=' and whitespace
  * before the version ("v1.2.3", "=1.2.3", "= v 1.2.3"), numbers with leading zeros (compared by value),
- * and a prerelease without its hyphen ("1.2.3beta" is 1.2.3-beta). Unlike node-semver, numbers of any size
+ * and a prerelease without its hyphen ("1.2.3beta" is 1.2.3-beta; and, as the loose regex backtracks,
+ * "1.2.10.5" is 1.2.1-0.5 while "1.2.3.4" is invalid). Unlike node-semver, numbers of any size
  * and versions longer than 256 bytes are accepted and compared exactly (node-semver refuses them, or
  * compares identifiers above 2^53 as floating point), and only ASCII whitespace counts as whitespace.
  *
@@ -80,22 +81,11 @@ static bool parse_number(const char **p, struct span *ret, bool go_rules)
         return true;
 }
 
-static int semver_parse(const char *s, struct semver *ret)
+/* What follows the patch number: node-semver's -?(ident(.ident)*) then (+ident(.ident)*)?, to end. With
+ * the hyphen when that parses, else the hyphen is part of the first identifier ("1.2.3-" has the
+ * prerelease "-"). */
+static int semver_parse_rest(const char *s, const char *end, struct semver *ret)
 {
-        const char *end = s + strlen(s);
-
-        *ret = (struct semver){};
-        while (is_ascii_space(*s) || *s == 'v' || *s == '=')
-                s++;
-        while (end > s && is_ascii_space(end[-1]))
-                end--;
-
-        if (!parse_number(&s, &ret->major, false) || *s++ != '.' || !parse_number(&s, &ret->minor, false) ||
-            *s++ != '.' || !parse_number(&s, &ret->patch, false))
-                return -EINVAL;
-
-        /* node-semver's -?(ident(.ident)*): with the hyphen when that parses, else the hyphen is part of
-         * the first identifier ("1.2.3-" has the prerelease "-"). */
         if (s < end && *s != '+') {
                 const char *q = s + (*s == '-');
                 ret->pre = parse_idents(&q, false);
@@ -114,6 +104,32 @@ static int semver_parse(const char *s, struct semver *ret)
                         return -EINVAL;
         }
         return s == end ? 0 : -EINVAL;
+}
+
+static int semver_parse(const char *s, struct semver *ret)
+{
+        const char *end = s + strlen(s);
+
+        *ret = (struct semver){};
+        while (is_ascii_space(*s) || *s == 'v' || *s == '=')
+                s++;
+        while (end > s && is_ascii_space(end[-1]))
+                end--;
+
+        if (!parse_number(&s, &ret->major, false) || *s++ != '.' || !parse_number(&s, &ret->minor, false) ||
+            *s++ != '.' || !parse_number(&s, &ret->patch, false))
+                return -EINVAL;
+        if (semver_parse_rest(s, end, ret) == 0)
+                return 0;
+
+        /* The loose regex backtracks into the patch digits when the rest does not parse: "1.2.10.5" is
+         * 1.2.1-0.5. Every shorter patch leaves the same rest after the first prerelease identifier, so
+         * only the longest (one digit less) needs trying. */
+        if (ret->patch.n < 2)
+                return -EINVAL;
+        ret->patch.n--;
+        ret->has_pre = false;
+        return semver_parse_rest(ret->patch.p + ret->patch.n, end, ret);
 }
 
 /* Toolchain versions, mapped as the Go vulndb's GoTagToSemver() maps them: the first whitespace-separated
