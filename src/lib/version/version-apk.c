@@ -197,32 +197,44 @@ static int token_cmp(const struct token *a, const struct token *b)
 }
 
 /* apk_version_compare() itself, which also orders invalid versions: tokens are compared up to the first
- * invalid one, and an invalid token sorts below everything (it is the last token kind). */
-int version_apk_compare_any(const char *a, const char *b)
+ * invalid one, and an invalid token sorts below everything (it is the last token kind). The token
+ * states where the comparison stopped are left in *ta, *tb (and the readers in *pa, *pb). */
+static int apk_cmp(const char **pa, const char **pb, struct token *ta, struct token *tb)
 {
-        struct token ta, tb;
-        const char *pa = a, *pb = b;
-
-        for (token_first(&ta, &pa), token_first(&tb, &pb); ta.kind == tb.kind && ta.kind < T_END;
-             token_next(&ta, &pa), token_next(&tb, &pb)) {
-                int r = token_cmp(&ta, &tb);
+        for (token_first(ta, pa), token_first(tb, pb); ta->kind == tb->kind && ta->kind < T_END;
+             token_next(ta, pa), token_next(tb, pb)) {
+                int r = token_cmp(ta, tb);
                 if (r != 0)
                         return r;
         }
 
-        if (ta.kind == tb.kind)
+        if (ta->kind == tb->kind)
                 return 0;
-        if (ta.kind == T_SUFFIX && ta.suffix < S_NONE)
+        if (ta->kind == T_SUFFIX && ta->suffix < S_NONE)
                 return -1;
-        if (tb.kind == T_SUFFIX && tb.suffix < S_NONE)
+        if (tb->kind == T_SUFFIX && tb->suffix < S_NONE)
                 return 1;
-        return ta.kind > tb.kind ? -1 : 1;
+        return ta->kind > tb->kind ? -1 : 1;
+}
+
+int version_apk_compare_any(const char *a, const char *b)
+{
+        struct token ta, tb;
+        return apk_cmp(&a, &b, &ta, &tb);
 }
 
 int version_apk_compare(const char *a, const char *b, int *ret)
 {
-        if (!version_apk_valid(a) || !version_apk_valid(b))
+        struct token ta, tb;
+        int r = apk_cmp(&a, &b, &ta, &tb);
+
+        /* Validate what the comparison did not read: the same walk as version_apk_valid(). */
+        while (ta.kind < T_END)
+                token_next(&ta, &a);
+        while (tb.kind < T_END)
+                token_next(&tb, &b);
+        if (ta.kind != T_END || tb.kind != T_END)
                 return -EINVAL;
-        *ret = version_apk_compare_any(a, b);
+        *ret = r;
         return 0;
 }

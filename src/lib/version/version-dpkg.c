@@ -40,15 +40,19 @@ static int dpkg_parse(const char *s, struct dpkg_version *ret)
         if (!*s)
                 return -EINVAL; /* empty */
 
-        const char *end = s;
-        while (*end && !is_blank(*end))
-                end++;
+        /* One pass: the end of the version (first blank), its first colon and last hyphen. */
+        const char *end = s, *colon = NULL, *hyphen = NULL;
+        for (; *end && !is_blank(*end); end++) {
+                if (*end == ':' && !colon)
+                        colon = end;
+                else if (*end == '-')
+                        hyphen = end;
+        }
         for (const char *p = end; *p; p++)
                 if (!is_blank(*p))
                         return -EINVAL; /* embedded blanks */
 
         unsigned epoch = 0;
-        const char *colon = memchr(s, ':', (size_t) (end - s));
         if (colon) {
                 /* strtol(s, &e, 10) must consume exactly [s, colon). */
                 const char *p = s;
@@ -79,10 +83,8 @@ static int dpkg_parse(const char *s, struct dpkg_version *ret)
                         return -EINVAL; /* nothing after the colon */
         }
 
-        const char *hyphen = NULL;
-        for (const char *p = s; p < end; p++)
-                if (*p == '-')
-                        hyphen = p;
+        if (hyphen && hyphen < s)
+                hyphen = NULL; /* it was in the epoch */
         const char *up_end = end;
         ret->revision = "";
         ret->revision_len = 0;

@@ -122,16 +122,6 @@ static struct tok raw_next(struct raw *r)
         return t;
 }
 
-static bool word_eq(const char *s, size_t n, const char *word)
-{
-        if (strlen(word) != n)
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (v_tolower(s[i]) != word[i])
-                        return false;
-        return true;
-}
-
 /* Index of a qualifier in alpha, beta, milestone, rc, snapshot, "", sp; 7 for any other. */
 static int qualifier_index(const struct tok *t)
 {
@@ -142,16 +132,22 @@ static int qualifier_index(const struct tok *t)
                 {"alpha", 0},    {"beta", 1}, {"milestone", 2}, {"rc", 3},      {"cr", 3},
                 {"snapshot", 4}, {"ga", 5},   {"final", 5},     {"release", 5}, {"sp", 6},
         };
+        char low[10];
 
+        if (t->n == 0 || t->n > sizeof low)
+                return 7;
+        for (size_t i = 0; i < t->n; i++)
+                low[i] = v_tolower(t->p[i]);
         if (t->followed_by_digit && t->n == 1)
-                switch (v_tolower(t->p[0])) {
+                switch (low[0]) {
                 case 'a': return 0;
                 case 'b': return 1;
                 case 'm': return 2;
                 default: break;
                 }
         for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (word_eq(t->p, t->n, table[i].word))
+                if (table[i].word[0] == low[0] && strlen(table[i].word) == t->n &&
+                    memcmp(table[i].word, low, t->n) == 0)
                         return table[i].index;
         return 7;
 }
