@@ -177,31 +177,99 @@ bool version_valid(enum version_scheme s, const char *v)
         return schemes[s].valid(v);
 }
 
-/* The OSV algorithm walks the events sorted by version and lets each event that applies to v set the
- * state: introduced (v >= it) to affected, fixed (v >= it) and last_affected (v > it) to not affected.
- * The events that apply are exactly those at or below v, so the state at the end is that of the greatest
- * applying event: no sort is needed, one pass finds it. Among events of equal version the later in sort
- * order wins; the order is introduced, fixed, last_affected. */
-static int event_rank(enum version_event_kind k)
-{
-        switch (k) {
-        case EV_INTRODUCED: return 0;
-        case EV_FIXED: return 1;
-        case EV_LAST_AFFECTED: return 2;
-        default: return -1;
-        }
-}
-
+/* OSV range evaluation.
+ *
+ * The specification's algorithm walks the events sorted by version and lets each event that applies to
+ * v set the state: introduced (v >= it) to affected, fixed (v >= it) and last_affected (v > it) to not
+ * affected. The events that apply are exactly those at or below v, so the final state is that of the
+ * greatest applying event: one pass finds it, no sort is needed (sorted_affected()).
+ *
+ * Two refinements, both following what OSV.dev itself computes for a record's "versions" list:
+ *
+ * - A list that alternates introduced and closing (fixed or last_affected) events, as nearly every
+ *   record's does, means the union of its intervals [introduced, fixed) / [introduced, last_affected],
+ *   a final lone introduced being open-ended (union_affected()). That is the specification's answer
+ *   whenever the intervals are disjoint, and the right one where a record's intervals overlap, which the
+ *   sorted walk gets wrong: PYSEC-2021-114 has [2.11, 2.11.7) and [0, 2.11.6), and 2.11.6 is vulnerable.
+ *
+ * - In the sorted walk, the specification leaves the order of equal versions open, and records need both
+ *   orders: "introduced X, fixed X" written as a pair is an empty range (RUSTSEC-2024-0399), while a fixed
+ *   X ending one range and an introduced X starting another mean X is affected (PYSEC-2022-236). So among
+ *   equal versions, an introduced event directly followed in the list by a closing event of the same
+ *   version applies first, then closing events, then other introduced events. */
 static bool is_zero_introduced(const struct version_event *e)
 {
         return e->kind == EV_INTRODUCED && streq(e->version, "0");
 }
 
+static bool is_closing(enum version_event_kind k)
+{
+        return k == EV_FIXED || k == EV_LAST_AFFECTED;
+}
+
+/* compare(v, e) with "0" as introduced below everything. */
+static int event_cmp(enum version_scheme s, const char *v, const struct version_event *e, int *ret)
+{
+        if (is_zero_introduced(e)) {
+                *ret = 1;
+                return 0;
+        }
+        return schemes[s].compare(v, e->version, ret);
+}
+
+static int event_rank(enum version_scheme s, const struct version_event *ev, size_t n, size_t i)
+{
+        size_t j = i + 1;
+        int c;
+
+        if (is_closing(ev[i].kind))
+                return 1;
+        while (j < n && ev[j].kind == EV_LIMIT)
+                j++;
+        if (j < n && is_closing(ev[j].kind) && schemes[s].compare(ev[i].version, ev[j].version, &c) == 0 &&
+            c == 0)
+                return 0;
+        return 2;
+}
+
+static int sorted_affected(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
+                           bool *ret)
+{
+        const struct version_event *best = NULL;
+        int best_rank = -1, r, c;
+
+        for (size_t i = 0; i < n; i++) {
+                const struct version_event *e = &ev[i];
+                if (e->kind == EV_LIMIT)
+                        continue;
+                if ((r = event_cmp(s, v, e, &c)) < 0)
+                        return r;
+                if (!(e->kind == EV_LAST_AFFECTED ? c > 0 : c >= 0))
+                        continue; /* does not apply to v */
+
+                int rank = event_rank(s, ev, n, i);
+                if (best) {
+                        /* Only a later event in sort order replaces the best so far. */
+                        bool zb = is_zero_introduced(best), ze = is_zero_introduced(e);
+                        if (zb || ze)
+                                c = zb && ze ? 0 : zb ? -1 : 1; /* "0" sorts first */
+                        else if ((r = schemes[s].compare(best->version, e->version, &c)) < 0)
+                                return r;
+                        if (c > 0 || (c == 0 && rank < best_rank))
+                                continue;
+                }
+                best = e;
+                best_rank = rank;
+        }
+        *ret = best && best->kind == EV_INTRODUCED;
+        return 0;
+}
+
 int version_in_range(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
                      bool *ret)
 {
-        const struct version_event *best = NULL;
         bool have_limit = false, below_limit = false;
+        bool alternating = true, open = false, open_applies = false, in_union = false;
         int r, c;
 
         if ((unsigned) s >= _VS_MAX || !v || (n > 0 && !ev) || !ret)
@@ -209,6 +277,8 @@ int version_in_range(enum version_scheme s, const char *v, const struct version_
         if (!schemes[s].valid(v))
                 return -EINVAL;
 
+        /* One pass validates every event, checks the limits and evaluates the list as a union of
+         * intervals, noting whether it alternates as that needs. */
         for (size_t i = 0; i < n; i++) {
                 const struct version_event *e = &ev[i];
                 if (!e->version)
@@ -219,45 +289,34 @@ int version_in_range(enum version_scheme s, const char *v, const struct version_
                         if (strchr(e->version, '*'))
                                 below_limit = true;
                         else {
-                                r = schemes[s].compare(v, e->version, &c);
-                                if (r < 0)
+                                if ((r = schemes[s].compare(v, e->version, &c)) < 0)
                                         return r;
-                                if (c < 0)
-                                        below_limit = true;
+                                below_limit = below_limit || c < 0;
                         }
                         continue;
                 }
-                if (event_rank(e->kind) < 0)
+                if (e->kind != EV_INTRODUCED && !is_closing(e->kind))
                         return -EINVAL;
+                if ((r = event_cmp(s, v, e, &c)) < 0)
+                        return r;
 
-                /* Does the event apply to v? */
-                if (is_zero_introduced(e))
-                        c = 1;
-                else {
-                        r = schemes[s].compare(v, e->version, &c);
-                        if (r < 0)
-                                return r;
-                }
-                if (!(e->kind == EV_LAST_AFFECTED ? c > 0 : c >= 0))
-                        continue;
-
-                /* Is it later in sort order than the best so far? */
-                if (!best)
-                        best = e;
-                else {
-                        bool zb = is_zero_introduced(best), ze = is_zero_introduced(e);
-                        if (zb || ze)
-                                c = zb && ze ? 0 : zb ? -1 : 1; /* "0" sorts first */
-                        else {
-                                r = schemes[s].compare(best->version, e->version, &c);
-                                if (r < 0)
-                                        return r;
-                        }
-                        if (c < 0 || (c == 0 && event_rank(e->kind) >= event_rank(best->kind)))
-                                best = e;
+                if (e->kind == EV_INTRODUCED) {
+                        alternating = alternating && !open;
+                        open = true;
+                        open_applies = c >= 0;
+                } else {
+                        alternating = alternating && open;
+                        if (open && open_applies && (e->kind == EV_FIXED ? c < 0 : c <= 0))
+                                in_union = true;
+                        open = false;
                 }
         }
+        if (open && open_applies)
+                in_union = true;
 
-        *ret = (!have_limit || below_limit) && best && best->kind == EV_INTRODUCED;
+        bool affected = in_union;
+        if (!alternating && (r = sorted_affected(s, v, ev, n, &affected)) < 0)
+                return r;
+        *ret = affected && (!have_limit || below_limit);
         return 0;
 }

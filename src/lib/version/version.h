@@ -86,11 +86,18 @@ bool version_valid(enum version_scheme s, const char *v);
 
 /* OSV range evaluation (https://ossf.github.io/osv-schema/#evaluation) for ECOSYSTEM and SEMVER ranges:
  * the events of one range, in any order. "0" as introduced sorts before every version; a limit
- * containing '*' is infinity; without limit events there is no limit. Events of equal version apply in
- * the order introduced, then fixed and last_affected, so introduced X + fixed X is an empty range.
+ * containing '*' is infinity; without limit events there is no limit. Where the specification's sorted
+ * walk is ambiguous or wrong, the answer is what OSV.dev computes for a record's affected versions:
+ *   - a list alternating introduced and fixed/last_affected events (nearly every record) is the union of
+ *     its intervals, which is the sorted walk's answer when they do not overlap and the intended one when
+ *     they do (PYSEC-2021-114: [2.11, 2.11.7) and [0, 2.11.6) make 2.11.6 affected);
+ *   - otherwise the sorted walk, where among equal versions an introduced directly followed by a closing
+ *     event of that version applies first (so "introduced X, fixed X" is empty), then fixed and
+ *     last_affected, then other introduced events (a range ending at X and one starting at X make X
+ *     affected).
  * *ret is set to whether v is affected. Returns 0, or -EINVAL if v or any event's version is invalid in s
  * or an event kind is unknown (*ret untouched): the caller decides whether to fall back to another scheme
- * or to skip the advisory. */
+ * or to skip the advisory. At most 2n comparisons. */
 enum version_event_kind {
         EV_INTRODUCED,
         EV_FIXED,

@@ -311,27 +311,62 @@ TEST(osv_range_zero_and_ties)
         RANGE(VS_GEM, "0.a", zero, 1);
         RANGE(VS_MAVEN, "0-alpha", zero, 1);
 
-        /* introduced X + fixed X is empty, in either order. */
+        /* introduced X + fixed X written as a pair is empty (RUSTSEC-2024-0399); a fixed X before an
+         * introduced X ends nothing, the introduced opens a range. */
         const struct version_event empty1[] = {EV(INTRODUCED, "1.0"), EV(FIXED, "1.0")};
         const struct version_event empty2[] = {EV(FIXED, "1.0"), EV(INTRODUCED, "1.0")};
+        const struct version_event empty3[] = {EV(INTRODUCED, "0.1"), EV(FIXED, "0.2"),
+                                               EV(INTRODUCED, "1.0"), EV(FIXED, "1.0")};
+        const struct version_event empty4[] = {EV(FIXED, "0.2"), EV(INTRODUCED, "1.0"), EV(FIXED, "1.0"),
+                                               EV(INTRODUCED, "0.1")};
         RANGE(VS_MAVEN, "1.0", empty1, 0);
-        RANGE(VS_MAVEN, "1.0", empty2, 0);
-        RANGE(VS_MAVEN, "1.0.0", empty2, 0);
+        RANGE(VS_MAVEN, "2.0", empty1, 0);
+        RANGE(VS_MAVEN, "0.9", empty2, 0);
+        RANGE(VS_MAVEN, "1.0", empty2, 1);
+        RANGE(VS_MAVEN, "0.1.5", empty3, 1);
+        RANGE(VS_MAVEN, "1.0", empty3, 0);
+        RANGE(VS_MAVEN, "1.0.1", empty3, 0);
+        RANGE(VS_MAVEN, "0.1.5", empty4, 1); /* not alternating: the sorted walk, same answers */
+        RANGE(VS_MAVEN, "1.0", empty4, 0);
+        RANGE(VS_MAVEN, "1.0.1", empty4, 0);
 
-        /* introduced X + last_affected X is just X; equal spellings count as equal. */
-        const struct version_event just[] = {EV(LAST_AFFECTED, "1.0"), EV(INTRODUCED, "1.0")};
+        /* introduced X + last_affected X is just X; equal spellings count as equal. Reversed, the
+         * last_affected closes nothing and the introduced opens a range. */
+        const struct version_event just[] = {EV(INTRODUCED, "1.0"), EV(LAST_AFFECTED, "1.0")};
+        const struct version_event just2[] = {EV(LAST_AFFECTED, "1.0"), EV(INTRODUCED, "1.0")};
         RANGE(VS_MAVEN, "1-rc1", just, 0);
         RANGE(VS_MAVEN, "1", just, 1);
         RANGE(VS_MAVEN, "1.0.0.ga", just, 1);
         RANGE(VS_MAVEN, "1.0-sp1", just, 0);
+        RANGE(VS_MAVEN, "1-rc1", just2, 0);
+        RANGE(VS_MAVEN, "1", just2, 1);
+        RANGE(VS_MAVEN, "1.0-sp1", just2, 1);
 
-        /* A fix and a re-introduction at the same version: introduced sorts before fixed among equal
-         * versions, so the fix wins and the range ends there. */
-        const struct version_event reintro[] = {EV(INTRODUCED, "0"), EV(FIXED, "2.0"),
-                                                EV(INTRODUCED, "2.0")};
-        RANGE(VS_GEM, "1.9", reintro, 1);
-        RANGE(VS_GEM, "2.0", reintro, 0);
-        RANGE(VS_GEM, "2.1", reintro, 0);
+        /* A range ending at X and another starting at X: X is affected (PYSEC-2022-236), whether the
+         * list alternates or not. */
+        const struct version_event adjacent[] = {EV(INTRODUCED, "0"),     EV(FIXED, "3.1.1"),
+                                                 EV(INTRODUCED, "3.2.0"), EV(FIXED, "3.2.2"),
+                                                 EV(INTRODUCED, "3.1.1"), EV(FIXED, "3.1.3")};
+        const struct version_event adjacent2[] = {EV(FIXED, "3.1.1"), EV(INTRODUCED, "0"),
+                                                  EV(INTRODUCED, "3.1.1"), EV(FIXED, "3.1.3")};
+        RANGE(VS_GEM, "3.1.0", adjacent, 1);
+        RANGE(VS_GEM, "3.1.1", adjacent, 1);
+        RANGE(VS_GEM, "3.1.2", adjacent, 1);
+        RANGE(VS_GEM, "3.1.3", adjacent, 0);
+        RANGE(VS_GEM, "3.2.1", adjacent, 1);
+        RANGE(VS_GEM, "3.1.1", adjacent2, 1);
+        RANGE(VS_GEM, "3.1.2", adjacent2, 1);
+        RANGE(VS_GEM, "3.1.3", adjacent2, 0);
+
+        /* Overlapping intervals in one list (PYSEC-2021-114, wagtail): their union. */
+        const struct version_event overlap[] = {EV(INTRODUCED, "2.11"), EV(FIXED, "2.11.7"),
+                                                EV(INTRODUCED, "0"),    EV(FIXED, "2.11.6"),
+                                                EV(INTRODUCED, "2.12"), EV(FIXED, "2.12.4")};
+        RANGE(VS_PEP440, "2.10", overlap, 1);
+        RANGE(VS_PEP440, "2.11.6", overlap, 1);
+        RANGE(VS_PEP440, "2.11.7", overlap, 0);
+        RANGE(VS_PEP440, "2.12.3", overlap, 1);
+        RANGE(VS_PEP440, "2.12.4", overlap, 0);
 }
 
 TEST(osv_range_limit)
@@ -384,6 +419,82 @@ TEST(osv_range_go_stdlib)
         RANGE(VS_GO, "go1.19.1", ev, 0);
         RANGE(VS_GO, "go1.20.5 X:boringcrypto", ev, 0);
         RANGE(VS_GO, "v1.19.0", ev, 1);
+}
+
+/* Real advisories: every version OSV.dev lists as affected must be inside one of the entry's ranges
+ * (corpus/pypi-ranges.txt, a fifth of the PyPA database; $STOCKADE_OSV_RANGES may name the full
+ * extraction). Listed versions that are not PEP 440 (packaging refuses them too) are counted apart. */
+TEST(osv_range_pypa_advisories)
+{
+        const char *env = getenv("STOCKADE_OSV_RANGES");
+        char *text =
+                test_read_file(env ? env : test_srcpath("tests/unit/version/corpus/pypi-ranges.txt"), NULL);
+        struct version_event ev[64];
+        size_t range_start[16], n_ranges = 0, n_ev = 0;
+        const char *id = "";
+        size_t entries = 0, listed = 0, inside = 0, invalid = 0, outside = 0;
+
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+                if (line[0] == '#')
+                        continue;
+                char *tab = strchr(line, '\t');
+                switch (line[0]) {
+                case 'A':
+                        id = tab ? tab + 1 : "";
+                        n_ranges = n_ev = 0;
+                        entries++;
+                        break;
+                case 'R':
+                        if (n_ranges < ELEMENTSOF(range_start))
+                                range_start[n_ranges++] = n_ev;
+                        break;
+                case 'I':
+                case 'F':
+                case 'L':
+                case 'M':
+                        if (tab && n_ev < ELEMENTSOF(ev))
+                                ev[n_ev++] = (struct version_event){line[0] == 'I'   ? EV_INTRODUCED
+                                                                    : line[0] == 'F' ? EV_FIXED
+                                                                    : line[0] == 'L' ? EV_LAST_AFFECTED
+                                                                                     : EV_LIMIT,
+                                                                    tab + 1};
+                        break;
+                case 'V':
+                        for (char *s2 = NULL, *v = strtok_r(tab + 1, "\t", &s2); v;
+                             v = strtok_r(NULL, "\t", &s2)) {
+                                bool any = false, bad = !version_valid(VS_PEP440, v);
+                                listed++;
+                                for (size_t r = 0; r < n_ranges && !bad; r++) {
+                                        size_t end = r + 1 < n_ranges ? range_start[r + 1] : n_ev;
+                                        bool in = false;
+                                        int k = version_in_range(VS_PEP440, v, ev + range_start[r],
+                                                                 end - range_start[r], &in);
+                                        if (k < 0)
+                                                bad = true;
+                                        any = any || in;
+                                }
+                                if (bad)
+                                        invalid++;
+                                else if (any)
+                                        inside++;
+                                else if (outside++ < 10)
+                                        fprintf(stderr,
+                                                "%s: \"%s\" is listed as affected but is outside the "
+                                                "ranges\n",
+                                                id, v);
+                        }
+                        break;
+                default: break;
+                }
+        }
+        free(text);
+        printf("  %zu advisory entries, %zu listed versions: %zu inside their ranges, %zu not PEP 440 (or "
+               "an "
+               "event is not), %zu outside\n",
+               entries, listed, inside, invalid, outside);
+        CHECK_INT(outside, 0);
+        CHECK(inside > 0);
 }
 
 /* --- hostile inputs ------------------------------------------------------------------------------------ */
