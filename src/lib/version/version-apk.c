@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Alpine (apk-tools) versions: digit{.digit}...[letter]{_suffix[number]}...[~hash][-rN], ordered as
- * apk-tools 3 orders them (apk_version_compare()); apk-tools 2 orders every version both accept the same
- * way, the differences being versions 2 rejects (commit hashes) or mis-parses (suffixes it matched by
- * prefix).
+ * apk-tools 3 orders them (apk_version_compare()). apk-tools 2, still in many releases, orders the versions
+ * both accept the same way, except where a component after the first is written with leading zeros and
+ * the other version's is not zero-padded alike (2.0 vs 2.007: apk-tools 3 compares such components as
+ * strings, apk-tools 2 by a rule of its own); it refuses commit hashes.
  *
  * A version is a sequence of tokens, each allowed only after certain others:
  *   initial number   required

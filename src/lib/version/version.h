@@ -20,9 +20,9 @@
  *              what dpkg only warns about (upstream not starting with a digit, odd characters) compares
  *              as dpkg compares it. Bytes >= 0x80 order as dpkg built with a signed char (amd64, i386)
  *              orders them.
- *   VS_APK     Alpine, Wolfi, Chainguard: apk-tools 3 (same order as apk-tools 2 for every version
- *              both accept): digit{.digit}[letter]{_suffix[N]}[~hash][-rN]. Invalid versions (as
- *              apk_version_validate() decides) are -EINVAL.
+ *   VS_APK     Alpine, Wolfi, Chainguard: apk-tools 3 (apk-tools 2 differs only on zero-padded
+ *              components such as 2.0 vs 2.007): digit{.digit}[letter]{_suffix[N]}[~hash][-rN]. Invalid
+ *              versions (as apk_version_validate() decides) are -EINVAL.
  *   VS_RPM     Red Hat family, SUSE, …: [epoch:]version[-release], rpmvercmp() on each part with `~`
  *              and `^`; a missing epoch is 0, a missing release sorts before any release (rpm 4.18's
  *              rpmverCmp(), which `rpm.vercmp()` uses). Only the empty string is invalid.
