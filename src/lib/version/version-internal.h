@@ -71,5 +71,5 @@ bool version_generic_valid(const char *v);
 
 /* apk_version_compare(), which orders invalid versions too (by their valid prefix); -1, 0 or 1. */
 int version_apk_compare_any(const char *a, const char *b);
-/* rpmvercmp() on two byte ranges (not NUL-terminated); -1, 0 or 1. Exposed for the EVR helpers. */
-int version_rpmvercmp(const char *a, size_t an, const char *b, size_t bn);
+/* rpmvercmp() on two byte ranges (not NUL-terminated); -1, 0 or 1. */
+int v_rpmvercmp(const char *a, size_t an, const char *b, size_t bn);

@@ -15,7 +15,7 @@
 
 #include "version-internal.h"
 
-int version_rpmvercmp(const char *a, size_t an, const char *b, size_t bn)
+int v_rpmvercmp(const char *a, size_t an, const char *b, size_t bn)
 {
         size_t i = 0, j = 0;
 
@@ -129,10 +129,10 @@ int version_rpm_compare(const char *a, const char *b, int *ret)
         /* Epochs are digit strings; rpmvercmp() of two of them is their numeric order, "" being 0. */
         r = v_digits_cmp(x.e, x.el, y.e, y.el);
         if (r == 0)
-                r = version_rpmvercmp(x.v, x.vl, y.v, y.vl);
+                r = v_rpmvercmp(x.v, x.vl, y.v, y.vl);
         if (r == 0) {
                 if (x.has_r && y.has_r)
-                        r = version_rpmvercmp(x.r, x.rl, y.r, y.rl);
+                        r = v_rpmvercmp(x.r, x.rl, y.r, y.rl);
                 else
                         r = (int) x.has_r - (int) y.has_r;
         }
@@ -143,4 +143,33 @@ int version_rpm_compare(const char *a, const char *b, int *ret)
 bool version_rpm_valid(const char *v)
 {
         return *v != 0;
+}
+
+int version_rpmvercmp(const char *a, const char *b)
+{
+        return v_rpmvercmp(a, strlen(a), b, strlen(b));
+}
+
+int version_rpm_evr_compare(const char *epoch_a, const char *version_a, const char *release_a,
+                            const char *epoch_b, const char *version_b, const char *release_b, int *ret)
+{
+        if (!version_a || !version_b || !ret)
+                return -EINVAL;
+        /* An epoch is digits; missing or empty is 0. */
+        const char *ea = epoch_a ? epoch_a : "", *eb = epoch_b ? epoch_b : "";
+        size_t ean = strlen(ea), ebn = strlen(eb);
+        if (v_digits_span(ea) != ean || v_digits_span(eb) != ebn)
+                return -EINVAL;
+
+        int r = v_digits_cmp(ea, ean, eb, ebn);
+        if (r == 0)
+                r = version_rpmvercmp(version_a, version_b);
+        if (r == 0) {
+                if (release_a && release_b)
+                        r = version_rpmvercmp(release_a, release_b);
+                else
+                        r = (int) !!release_a - (int) !!release_b;
+        }
+        *ret = r;
+        return 0;
 }

@@ -219,15 +219,12 @@ static int event_cmp(enum version_scheme s, const char *v, const struct version_
 
 static int event_rank(enum version_scheme s, const struct version_event *ev, size_t n, size_t i)
 {
-        size_t j = i + 1;
         int c;
 
         if (is_closing(ev[i].kind))
                 return 1;
-        while (j < n && ev[j].kind == EV_LIMIT)
-                j++;
-        if (j < n && is_closing(ev[j].kind) && schemes[s].compare(ev[i].version, ev[j].version, &c) == 0 &&
-            c == 0)
+        if (i + 1 < n && is_closing(ev[i + 1].kind) &&
+            schemes[s].compare(ev[i].version, ev[i + 1].version, &c) == 0 && c == 0)
                 return 0;
         return 2;
 }

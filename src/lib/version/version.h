@@ -84,6 +84,14 @@ int version_compare(enum version_scheme s, const char *a, const char *b, int *re
 /* Whether v is accepted by version_compare() in scheme s. */
 bool version_valid(enum version_scheme s, const char *v);
 
+/* RPM helpers for callers that hold the parts separately (an rpmdb header): rpm's rpmvercmp() of two
+ * strings (-1, 0, 1; no EVR splitting), and an EVR comparison from parts, as VS_RPM orders
+ * "epoch:version-release": a NULL or empty epoch is 0 (epochs must be digits, else -EINVAL), a NULL
+ * release sorts before any release. */
+int version_rpmvercmp(const char *a, const char *b);
+int version_rpm_evr_compare(const char *epoch_a, const char *version_a, const char *release_a,
+                            const char *epoch_b, const char *version_b, const char *release_b, int *ret);
+
 /* OSV range evaluation (https://ossf.github.io/osv-schema/#evaluation) for ECOSYSTEM and SEMVER ranges:
  * the events of one range, in any order. "0" as introduced sorts before every version; a limit
  * containing '*' is infinity; without limit events there is no limit. Where the specification's sorted

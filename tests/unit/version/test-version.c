@@ -230,6 +230,44 @@ TEST(ecosystem_names)
         CHECK(!version_valid(VS_MAVEN, NULL));
 }
 
+TEST(rpm_helpers)
+{
+        int r = 7;
+        CHECK_INT(version_rpmvercmp("1.0~rc1", "1.0"), -1);
+        CHECK_INT(version_rpmvercmp("1.0^git1", "1.0"), 1);
+        CHECK_INT(version_rpmvercmp("1.0", "1_0"), 0);
+        CHECK_INT(version_rpmvercmp("1:1", "2"), -1); /* no EVR splitting: "1" < "2" first */
+        CHECK_INT(version_rpm_evr_compare(NULL, "1.0", "1.el9", "0", "1.0", "1.el9", &r), 0);
+        CHECK_INT(r, 0);
+        CHECK_INT(version_rpm_evr_compare("1", "1.0", "1", "", "9.9", "9", &r), 0);
+        CHECK_INT(r, 1);
+        CHECK_INT(version_rpm_evr_compare(NULL, "1.0", NULL, NULL, "1.0", "0", &r), 0);
+        CHECK_INT(r, -1);
+        CHECK_INT(version_rpm_evr_compare(NULL, "1.0", "1.el9_3", NULL, "1.0", "1.el9", &r), 0);
+        CHECK_INT(r, 1);
+        CHECK_INT(version_rpm_evr_compare("x", "1.0", NULL, NULL, "1.0", NULL, &r), -EINVAL);
+        CHECK_INT(version_rpm_evr_compare(NULL, NULL, NULL, NULL, "1.0", NULL, &r), -EINVAL);
+        /* The same as VS_RPM on the joined string. */
+        static const char *const evr[][3] = {
+                {"2", "1.0", "3"},  {NULL, "1.0~beta", "1"}, {"0", "1.0", NULL},
+                {NULL, "1.0", "1"}, {"1", "0.1", NULL},
+        };
+        for (size_t i = 0; i < ELEMENTSOF(evr); i++)
+                for (size_t j = 0; j < ELEMENTSOF(evr); j++) {
+                        char a[64], b[64];
+                        int x = 7, y = 9;
+                        snprintf(a, sizeof a, "%s%s%s%s%s", evr[i][0] ? evr[i][0] : "", evr[i][0] ? ":" : "",
+                                 evr[i][1], evr[i][2] ? "-" : "", evr[i][2] ? evr[i][2] : "");
+                        snprintf(b, sizeof b, "%s%s%s%s%s", evr[j][0] ? evr[j][0] : "", evr[j][0] ? ":" : "",
+                                 evr[j][1], evr[j][2] ? "-" : "", evr[j][2] ? evr[j][2] : "");
+                        CHECK_INT(version_compare(VS_RPM, a, b, &x), 0);
+                        CHECK_INT(version_rpm_evr_compare(evr[i][0], evr[i][1], evr[i][2], evr[j][0],
+                                                          evr[j][1], evr[j][2], &y),
+                                  0);
+                        CHECK_INT(v_sign(x), v_sign(y));
+                }
+}
+
 /* --- OSV ranges ---------------------------------------------------------------------------------------- */
 
 #define EV(k, v) ((struct version_event){EV_##k, (v)})
@@ -544,6 +582,27 @@ TEST(hostile_long_inputs)
         }
         free(a);
         free(b);
+}
+
+/* A hostile event list: 200000 events, irregular (so the sorted walk runs too), all at a few versions. */
+TEST(hostile_event_list)
+{
+        enum { N = 200 * 1000 };
+        static const char *const versions[] = {"1.0", "1.0", "2.0", "0", "1.5", "3.0"};
+        struct version_event *ev = calloc(N, sizeof *ev);
+        REQUIRE(ev);
+        for (size_t i = 0; i < N; i++)
+                ev[i] = (struct version_event){(enum version_event_kind)(i * 7 % 4), versions[i * 5 % 6]};
+        double t0 = now();
+        bool affected = false;
+        int r = version_in_range(VS_SEMVER, "1.0.0", ev, N, &affected);
+        CHECK_INT(r, -EINVAL); /* "1.0" is not semver */
+        r = version_in_range(VS_PEP440, "1.0", ev, N, &affected);
+        CHECK_INT(r, 0);
+        double dt = now() - t0;
+        printf("  %d events evaluated in %.3f s\n", N, dt);
+        CHECK(dt < 2.0);
+        free(ev);
 }
 
 /* --- order properties on generated versions ----------------------------------------------------------- */
