@@ -11,8 +11,9 @@
  *   go      golang.org/x/mod/semver (xcheck/cmp-go.go, built in GOPATH mode)
  *   maven   ComparableVersion from Maven's maven-artifact jar (xcheck/CmpMaven.java)
  *   gem     Gem::Version (xcheck/cmp-gem.rb)
- * apk-tools and NuGet have no implementation installable here (not in Debian); their vectors are in
- * test-version.c.
+ * apk-tools and NuGet have no implementation installable here (not in Debian): test-version.c checks
+ * their vectors, and vectors/apk-recorded.vec holds apk-tools' own answers on 2809 pairs, recorded from
+ * an unchanged build of its src/version.c.
  *
  * Version sets: the versions in vectors/, tests/unit/version/corpus/ (real versions from advisory
  * feeds and registries, see each file's header), this machine's dpkg status and apt package indices, and

@@ -160,6 +160,11 @@ static void run_vectors(enum version_scheme s, const char *name, struct vec_stat
 
 VECTOR_TEST(VS_DPKG, "dpkg.vec")
 VECTOR_TEST(VS_APK, "apk.vec")
+TEST(vectors_apk_recorded)
+{
+        struct vec_stats st;
+        run_vectors(VS_APK, "apk-recorded.vec", &st);
+}
 VECTOR_TEST(VS_RPM, "rpm.vec")
 VECTOR_TEST(VS_SEMVER, "semver.vec")
 VECTOR_TEST(VS_GO, "go.vec")
