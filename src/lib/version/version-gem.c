@@ -40,6 +40,43 @@ static bool is_zrun(char c)
         return c == '.' || c == '0';
 }
 
+/* The rule-2 walk of gem_parse(): sets [*from, *to) to the original bytes whose zeros the first match
+ * removes (nothing if there is no match). */
+static void find_zero_run(const char *s, size_t n, size_t *from, size_t *to)
+{
+        bool in_run = false, at_start = false, seen_dot = false, nonempty = false;
+        size_t vpos = 0, rm = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                /* The characters RubyGems sees for s[i]. */
+                const char *chars = s[i] == '-' ? ".pre." : (const char[]){s[i], 0};
+                for (const char *c = chars; *c; c++, vpos++) {
+                        if (*c == '.' || *c == '0') {
+                                if (!in_run) {
+                                        in_run = true;
+                                        at_start = vpos == 0;
+                                        seen_dot = false;
+                                        nonempty = false;
+                                        rm = i;
+                                }
+                                if (at_start || seen_dot)
+                                        nonempty = true; /* the match may start before this character */
+                                if (*c == '.' && !at_start && !seen_dot) {
+                                        seen_dot = true;
+                                        rm = i + 1;
+                                }
+                                continue;
+                        }
+                        if (in_run && v_isalpha(*c) && nonempty) {
+                                *from = rm;
+                                *to = i;
+                                return;
+                        }
+                        in_run = false;
+                }
+        }
+}
+
 static int gem_parse(const char *str, struct gem *ret)
 {
         const char *s = str, *e = str + strlen(str);
@@ -104,31 +141,13 @@ static int gem_parse(const char *str, struct gem *ret)
         }
 
         /* sub(/(?<=\.|\A)[0.]+(?=[a-zA-Z])/, "") on what is left, for a prerelease: the first run of dots
-         * and zeros followed by a letter (or a '-', which starts ".pre"), from its start if it starts the
-         * version or follows a '-' (".pre." ends with a dot), else from after its first dot. */
+         * and zeros that is followed by a letter and has something after its first dot (or starts the
+         * version) loses that part. This is a walk over the string as RubyGems sees it, with every '-'
+         * read as ".pre.", because the dots of those count: in "1--00.a" (1.pre..pre.00.a) the first
+         * such run is the ".." between the two "pre", whose removal changes no segment. */
         size_t rm_from = 0, rm_to = 0;
-        for (size_t r = 0; prerelease && r < cut;) {
-                if (!is_zrun(s[r])) {
-                        r++;
-                        continue;
-                }
-                size_t k = r;
-                while (k < cut && is_zrun(s[k]))
-                        k++;
-                if (k < cut && (v_isalpha(s[k]) || s[k] == '-')) {
-                        if (r == 0 || s[r - 1] == '-') {
-                                rm_from = r, rm_to = k;
-                                break;
-                        }
-                        const char *dot = memchr(s + r, '.', k - r);
-                        if (dot && ((size_t) (dot - s) + 1 < k || s[k] == '-')) {
-                                rm_from = (size_t) (dot - s) + 1, rm_to = k;
-                                break;
-                        }
-                }
-                r = k;
-        }
-
+        if (prerelease)
+                find_zero_run(s, cut, &rm_from, &rm_to);
         ret->s = s;
         ret->n = n;
         ret->cut = cut;

@@ -725,12 +725,13 @@ TEST(xcheck_maven)
 /* --- RubyGems ------------------------------------------------------------------------------------------ */
 
 /* RubyGems before 3.5 kept zero segments after the first letter that 3.5 drops (version-gem.c): skip
- * versions with one when the installed RubyGems is older. */
+ * versions with one when the installed RubyGems is older ($STOCKADE_GEM_VERSION_RB can load a newer
+ * lib/rubygems/version.rb over it; see xcheck/cmp-gem.rb). */
 static bool gem_excluded(const char *v, const char *tool_version)
 {
         int major = 0, minor = 0;
-        if (sscanf(tool_version, "%d.%d", &major, &minor) == 2 && (major > 3 || (major == 3 && minor >= 5)))
-                return false;
+        if (sscanf(tool_version, "%d.%d", &major, &minor) != 2 || major > 3 || (major == 3 && minor >= 5))
+                return false; /* RubyGems 3.5 or later, or a version.rb of one */
         const char *letter = strpbrk(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-");
         if (!letter)
                 return false;

@@ -171,6 +171,11 @@ VECTOR_TEST(VS_GO, "go.vec")
 VECTOR_TEST(VS_PEP440, "pep440.vec")
 VECTOR_TEST(VS_MAVEN, "maven.vec")
 VECTOR_TEST(VS_GEM, "gem.vec")
+TEST(vectors_gem_recorded)
+{
+        struct vec_stats st;
+        run_vectors(VS_GEM, "gem-recorded.vec", &st);
+}
 VECTOR_TEST(VS_NUGET, "nuget.vec")
 VECTOR_TEST(VS_GENERIC, "generic.vec")
 
