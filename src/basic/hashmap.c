@@ -54,12 +54,12 @@ uint64_t hash_bytes(const void *p, size_t n) {
                 v0 ^= m;
         }
         switch (n & 7) {
-        case 7: b |= (uint64_t) in[6] << 48; /* fallthrough */
-        case 6: b |= (uint64_t) in[5] << 40; /* fallthrough */
-        case 5: b |= (uint64_t) in[4] << 32; /* fallthrough */
-        case 4: b |= (uint64_t) in[3] << 24; /* fallthrough */
-        case 3: b |= (uint64_t) in[2] << 16; /* fallthrough */
-        case 2: b |= (uint64_t) in[1] << 8;  /* fallthrough */
+        case 7: b |= (uint64_t) in[6] << 48; _fallthrough_;
+        case 6: b |= (uint64_t) in[5] << 40; _fallthrough_;
+        case 5: b |= (uint64_t) in[4] << 32; _fallthrough_;
+        case 4: b |= (uint64_t) in[3] << 24; _fallthrough_;
+        case 3: b |= (uint64_t) in[2] << 16; _fallthrough_;
+        case 2: b |= (uint64_t) in[1] << 8;  _fallthrough_;
         case 1: b |= (uint64_t) in[0]; break;
         default: break;
         }

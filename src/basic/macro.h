@@ -22,6 +22,7 @@
 #define _unlikely_(x)   (__builtin_expect(!!(x), 0))
 #define _warn_unused_   __attribute__((warn_unused_result))
 #define _malloc_        __attribute__((malloc))
+#define _fallthrough_   __attribute__((fallthrough))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
@@ -92,6 +93,12 @@ static inline void fclosep(FILE **f) {
                 if (*p)                                                                                       \
                         func(*p);                                                                             \
         }
+
+/* qsort() that accepts an empty (NULL) array, which plain qsort() does not (UBSan flags it). */
+static inline void qsort_safe(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+        if (n > 1)
+                qsort(base, n, size, cmp);
+}
 
 /* Returns -errno, never 0, even if errno was somehow left at 0. */
 static inline int negative_errno(void) {

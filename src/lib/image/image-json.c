@@ -44,7 +44,7 @@ static void sort_strv(const char **v) {
                 return;
         while (v[n])
                 n++;
-        qsort(v, n, sizeof *v, cmp_str);
+        qsort_safe(v, n, sizeof *v, cmp_str);
 }
 
 static int cmp_kv(const void *a, const void *b) {
@@ -115,7 +115,7 @@ int image_parse_config(struct image_source *s, const char *data, size_t len, con
                                 c->labels[c->n_labels++] = (struct image_kv){
                                         arena_strdup(a, key), arena_strdup(a, json_string_value(val)) };
                         }
-                        qsort(c->labels, c->n_labels, sizeof *c->labels, cmp_kv);
+                        qsort_safe(c->labels, c->n_labels, sizeof *c->labels, cmp_kv);
                 }
         }
 

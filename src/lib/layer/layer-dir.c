@@ -79,7 +79,7 @@ static int walk_dir(struct walk_state *w, int dfd, char *path, size_t plen, unsi
                 }
                 n++;
         }
-        qsort(names, n, sizeof *names, cmp_names);
+        qsort_safe(names, n, sizeof *names, cmp_names);
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 const char *name = names[i];

@@ -41,3 +41,6 @@ int report_write_json(FILE *f, const struct scan_result *r, const struct report_
 int report_write_sarif(FILE *f, const struct scan_result *r, const struct report_options *o);
 int report_write_cyclonedx(FILE *f, const struct scan_result *r, const struct report_options *o);
 int report_write_spdx(FILE *f, const struct scan_result *r, const struct report_options *o);
+
+/* Thread-safety: the writers keep no state between calls (the embedded SPDX License List is loaded once,
+ * under pthread_once()), so several reports may be written at the same time from different threads. */

@@ -642,7 +642,7 @@ int scan_run(const char *target, const struct scan_options *o, struct diag *d, s
                         if (r < 0)
                                 goto out;
                 }
-                qsort(res->secrets.items, res->secrets.n, sizeof *res->secrets.items, cmp_secret);
+                qsort_safe(res->secrets.items, res->secrets.n, sizeof *res->secrets.items, cmp_secret);
         }
 
         if (o->misconfig) {
