@@ -60,8 +60,7 @@ struct token {
         size_t len;
 };
 
-static int suffix_rank(const char *s, size_t n)
-{
+static int suffix_rank(const char *s, size_t n) {
         static const struct {
                 const char *name;
                 int rank;
@@ -75,13 +74,11 @@ static int suffix_rank(const char *s, size_t n)
         return S_INVALID;
 }
 
-static bool is_hex(char c)
-{
+static bool is_hex(char c) {
         return v_isdigit(c) || (c >= 'a' && c <= 'f');
 }
 
-static void take_digits(struct token *t, const char **p)
-{
+static void take_digits(struct token *t, const char **p) {
         t->value = *p;
         t->len = v_digits_span(*p);
         *p += t->len;
@@ -89,16 +86,14 @@ static void take_digits(struct token *t, const char **p)
                 t->kind = T_INVALID;
 }
 
-static void token_first(struct token *t, const char **p)
-{
+static void token_first(struct token *t, const char **p) {
         t->kind = T_INITIAL_DIGIT;
         t->suffix = S_INVALID;
         take_digits(t, p);
 }
 
 /* Reads the token at *p into t, given the previous token's kind in t->kind. */
-static void token_next(struct token *t, const char **p)
-{
+static void token_next(struct token *t, const char **p) {
         const char *s = *p;
 
         switch (*s) {
@@ -170,8 +165,7 @@ static void token_next(struct token *t, const char **p)
         t->kind = T_INVALID;
 }
 
-bool version_apk_valid(const char *v)
-{
+bool version_apk_valid(const char *v) {
         struct token t;
         const char *p = v;
 
@@ -180,8 +174,7 @@ bool version_apk_valid(const char *v)
         return t.kind == T_END;
 }
 
-static int token_cmp(const struct token *a, const struct token *b)
-{
+static int token_cmp(const struct token *a, const struct token *b) {
         switch (a->kind) {
         case T_DIGIT:
                 /* A leading zero on either side: compare as strings, as Gentoo does (1.01 < 1.1). */
@@ -200,8 +193,7 @@ static int token_cmp(const struct token *a, const struct token *b)
 /* apk_version_compare() itself, which also orders invalid versions: tokens are compared up to the first
  * invalid one, and an invalid token sorts below everything (it is the last token kind). The token
  * states where the comparison stopped are left in *ta, *tb (and the readers in *pa, *pb). */
-static int apk_cmp(const char **pa, const char **pb, struct token *ta, struct token *tb)
-{
+static int apk_cmp(const char **pa, const char **pb, struct token *ta, struct token *tb) {
         for (token_first(ta, pa), token_first(tb, pb); ta->kind == tb->kind && ta->kind < T_END;
              token_next(ta, pa), token_next(tb, pb)) {
                 int r = token_cmp(ta, tb);
@@ -218,14 +210,12 @@ static int apk_cmp(const char **pa, const char **pb, struct token *ta, struct to
         return ta->kind > tb->kind ? -1 : 1;
 }
 
-int version_apk_compare_any(const char *a, const char *b)
-{
+int version_apk_compare_any(const char *a, const char *b) {
         struct token ta, tb;
         return apk_cmp(&a, &b, &ta, &tb);
 }
 
-int version_apk_compare(const char *a, const char *b, int *ret)
-{
+int version_apk_compare(const char *a, const char *b, int *ret) {
         struct token ta, tb;
         int r = apk_cmp(&a, &b, &ta, &tb);
 

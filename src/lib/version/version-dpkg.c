@@ -22,19 +22,16 @@ struct dpkg_version {
         size_t revision_len;
 };
 
-static bool is_blank(char c)
-{
+static bool is_blank(char c) {
         return c == ' ' || c == '\t';
 }
 
 /* isspace() of the C locale, which strtol() skips before the epoch. */
-static bool is_cspace(char c)
-{
+static bool is_cspace(char c) {
         return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static int dpkg_parse(const char *s, struct dpkg_version *ret)
-{
+static int dpkg_parse(const char *s, struct dpkg_version *ret) {
         while (is_blank(*s))
                 s++;
         if (!*s)
@@ -107,8 +104,7 @@ static int dpkg_parse(const char *s, struct dpkg_version *ret)
 /* dpkg's order(): '~' < end = digits < letters < other bytes. dpkg indexes with a plain char, which is
  * signed on the architectures that matter (amd64, i386): a byte >= 0x80 then weighs (b - 256) + 256 = b,
  * between the letters and ASCII punctuation. */
-static int order(unsigned char c)
-{
+static int order(unsigned char c) {
         if (v_isdigit((char) c) || c == 0)
                 return 0;
         if (v_isalpha((char) c))
@@ -120,8 +116,7 @@ static int order(unsigned char c)
         return c + 256;
 }
 
-static int verrevcmp(const char *a, size_t an, const char *b, size_t bn)
-{
+static int verrevcmp(const char *a, size_t an, const char *b, size_t bn) {
         size_t i = 0, j = 0;
 #define A (i < an ? (unsigned char) a[i] : 0)
 #define B (j < bn ? (unsigned char) b[j] : 0)
@@ -159,8 +154,7 @@ static int verrevcmp(const char *a, size_t an, const char *b, size_t bn)
         return 0;
 }
 
-int version_dpkg_compare(const char *a, const char *b, int *ret)
-{
+int version_dpkg_compare(const char *a, const char *b, int *ret) {
         struct dpkg_version va, vb;
         int r;
 
@@ -177,8 +171,7 @@ int version_dpkg_compare(const char *a, const char *b, int *ret)
         return 0;
 }
 
-bool version_dpkg_valid(const char *v)
-{
+bool version_dpkg_valid(const char *v) {
         struct dpkg_version p;
         return dpkg_parse(v, &p) == 0;
 }

@@ -30,20 +30,17 @@ struct gem {
         bool zero;             /* the empty version */
 };
 
-static bool is_rspace(char c)
-{
+static bool is_rspace(char c) {
         return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static bool is_zrun(char c)
-{
+static bool is_zrun(char c) {
         return c == '.' || c == '0';
 }
 
 /* The rule-2 walk of gem_parse(): sets [*from, *to) to the original bytes whose zeros the first match
  * removes (nothing if there is no match). */
-static void find_zero_run(const char *s, size_t n, size_t *from, size_t *to)
-{
+static void find_zero_run(const char *s, size_t n, size_t *from, size_t *to) {
         bool in_run = false, at_start = false, seen_dot = false, nonempty = false;
         size_t vpos = 0, rm = 0;
 
@@ -77,8 +74,7 @@ static void find_zero_run(const char *s, size_t n, size_t *from, size_t *to)
         }
 }
 
-static int gem_parse(const char *str, struct gem *ret)
-{
+static int gem_parse(const char *str, struct gem *ret) {
         const char *s = str, *e = str + strlen(str);
 
         *ret = (struct gem){};
@@ -168,8 +164,7 @@ struct seg_iter {
         bool zero_done;
 };
 
-static bool seg_next(struct seg_iter *it, struct seg *ret)
-{
+static bool seg_next(struct seg_iter *it, struct seg *ret) {
         const struct gem *g = it->g;
 
         if (g->zero) {
@@ -204,8 +199,7 @@ static bool seg_next(struct seg_iter *it, struct seg *ret)
         }
 }
 
-static int gem_cmp(const struct gem *a, const struct gem *b)
-{
+static int gem_cmp(const struct gem *a, const struct gem *b) {
         struct seg_iter ia = {.g = a}, ib = {.g = b};
         struct seg x, y;
 
@@ -236,8 +230,7 @@ static int gem_cmp(const struct gem *a, const struct gem *b)
         }
 }
 
-int version_gem_compare(const char *a, const char *b, int *ret)
-{
+int version_gem_compare(const char *a, const char *b, int *ret) {
         struct gem x, y;
         if (gem_parse(a, &x) < 0 || gem_parse(b, &y) < 0)
                 return -EINVAL;
@@ -245,8 +238,7 @@ int version_gem_compare(const char *a, const char *b, int *ret)
         return 0;
 }
 
-bool version_gem_valid(const char *v)
-{
+bool version_gem_valid(const char *v) {
         struct gem x;
         return gem_parse(v, &x) == 0;
 }

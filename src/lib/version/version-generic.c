@@ -26,8 +26,7 @@ struct runs {
         const char *s;
 };
 
-static bool word_eq(const char *s, size_t n, const char *w)
-{
+static bool word_eq(const char *s, size_t n, const char *w) {
         if (strlen(w) != n)
                 return false;
         for (size_t i = 0; i < n; i++)
@@ -36,8 +35,7 @@ static bool word_eq(const char *s, size_t n, const char *w)
         return true;
 }
 
-static int word_rank(const char *s, size_t n, bool before_digit)
-{
+static int word_rank(const char *s, size_t n, bool before_digit) {
         static const struct {
                 const char *w;
                 int rank;
@@ -59,8 +57,7 @@ static int word_rank(const char *s, size_t n, bool before_digit)
         return 6;
 }
 
-static bool run_next(struct runs *it, struct run *ret)
-{
+static bool run_next(struct runs *it, struct run *ret) {
         const char *s = it->s;
         while (*s && !v_isalnum(*s))
                 s++;
@@ -79,8 +76,7 @@ static bool run_next(struct runs *it, struct run *ret)
         return true;
 }
 
-static int word_cmp(const struct run *a, const struct run *b)
-{
+static int word_cmp(const struct run *a, const struct run *b) {
         if (a->rank != b->rank)
                 return a->rank < b->rank ? -1 : 1;
         if (a->rank < 6)
@@ -93,8 +89,7 @@ static int word_cmp(const struct run *a, const struct run *b)
         return v_sign((long long) a->n - (long long) b->n);
 }
 
-static const char *skip_prefix(const char *s)
-{
+static const char *skip_prefix(const char *s) {
         while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
                 s++;
         if ((*s == 'v' || *s == 'V') && v_isdigit(s[1]))
@@ -104,8 +99,7 @@ static const char *skip_prefix(const char *s)
 
 /* Where a run sorts at its position: pre-release words, then zero (also standing for a missing run),
  * then other words, then positive numbers. */
-static int run_class(const struct run *r)
-{
+static int run_class(const struct run *r) {
         if (!r)
                 return 1;
         if (r->num)
@@ -113,8 +107,7 @@ static int run_class(const struct run *r)
         return r->rank < 6 ? 0 : 2;
 }
 
-static int run_cmp(const struct run *a, const struct run *b)
-{
+static int run_cmp(const struct run *a, const struct run *b) {
         int ca = run_class(a), cb = run_class(b);
         if (ca != cb)
                 return ca < cb ? -1 : 1;
@@ -125,8 +118,7 @@ static int run_cmp(const struct run *a, const struct run *b)
         }
 }
 
-static int generic_cmp(const char *a, const char *b)
-{
+static int generic_cmp(const char *a, const char *b) {
         struct runs ia = {skip_prefix(a)}, ib = {skip_prefix(b)};
         struct run x, y;
 
@@ -140,13 +132,11 @@ static int generic_cmp(const char *a, const char *b)
         }
 }
 
-int version_generic_compare(const char *a, const char *b, int *ret)
-{
+int version_generic_compare(const char *a, const char *b, int *ret) {
         *ret = generic_cmp(a, b);
         return 0;
 }
 
-bool version_generic_valid(const char *v)
-{
+bool version_generic_valid(const char *v) {
         return true;
 }

@@ -7,32 +7,25 @@
 
 /* ASCII-only character classes: the tools we reproduce use the C locale (or their language's ASCII
  * classes), never the process locale. */
-static inline bool v_isdigit(char c)
-{
+static inline bool v_isdigit(char c) {
         return c >= '0' && c <= '9';
 }
-static inline bool v_islower(char c)
-{
+static inline bool v_islower(char c) {
         return c >= 'a' && c <= 'z';
 }
-static inline bool v_isupper(char c)
-{
+static inline bool v_isupper(char c) {
         return c >= 'A' && c <= 'Z';
 }
-static inline bool v_isalpha(char c)
-{
+static inline bool v_isalpha(char c) {
         return v_islower(c) || v_isupper(c);
 }
-static inline bool v_isalnum(char c)
-{
+static inline bool v_isalnum(char c) {
         return v_isdigit(c) || v_isalpha(c);
 }
-static inline char v_tolower(char c)
-{
+static inline char v_tolower(char c) {
         return v_isupper(c) ? (char) (c - 'A' + 'a') : c;
 }
-static inline int v_sign(long long x)
-{
+static inline int v_sign(long long x) {
         return (x > 0) - (x < 0);
 }
 

@@ -49,8 +49,7 @@ struct raw {
         unsigned qh, qn;
 };
 
-static void raw_push(struct raw *r, int kind, size_t from, size_t to, bool fbd)
-{
+static void raw_push(struct raw *r, int kind, size_t from, size_t to, bool fbd) {
         static const char zero[] = "0";
         struct tok t = {.kind = kind, .followed_by_digit = fbd};
 
@@ -69,8 +68,7 @@ static void raw_push(struct raw *r, int kind, size_t from, size_t to, bool fbd)
         r->q[(r->qh + r->qn++) % ELEMENTSOF(r->q)] = t;
 }
 
-static void raw_step(struct raw *r)
-{
+static void raw_step(struct raw *r) {
         if (r->i >= r->n) {
                 if (r->n > r->start) {
                         if (!r->is_digit && r->level_items > 0)
@@ -108,8 +106,7 @@ static void raw_step(struct raw *r)
         }
 }
 
-static struct tok raw_next(struct raw *r)
-{
+static struct tok raw_next(struct raw *r) {
         while (r->qn == 0) {
                 if (r->ended)
                         return (struct tok){.kind = TK_END};
@@ -123,8 +120,7 @@ static struct tok raw_next(struct raw *r)
 }
 
 /* Index of a qualifier in alpha, beta, milestone, rc, snapshot, "", sp; 7 for any other. */
-static int qualifier_index(const struct tok *t)
-{
+static int qualifier_index(const struct tok *t) {
         static const struct {
                 const char *word;
                 int index;
@@ -155,8 +151,7 @@ static int qualifier_index(const struct tok *t)
 #define RELEASE_INDEX 5
 
 /* Java item type of a number: int (3), long (4), BigInteger (0), ordered int < long < BigInteger. */
-static int number_class(const struct tok *t)
-{
+static int number_class(const struct tok *t) {
         size_t z = 0;
         while (z < t->n && t->p[z] == '0')
                 z++;
@@ -164,23 +159,20 @@ static int number_class(const struct tok *t)
         return len <= 9 ? 0 : len <= 18 ? 1 : 2;
 }
 
-static bool tok_is_null(const struct tok *t)
-{
+static bool tok_is_null(const struct tok *t) {
         if (t->kind == TK_NUM)
                 return v_digits_zero(t->p, t->n);
         return qualifier_index(t) == RELEASE_INDEX;
 }
 
 /* Item.compareTo(null). */
-static int tok_vs_null(const struct tok *t)
-{
+static int tok_vs_null(const struct tok *t) {
         if (t->kind == TK_NUM)
                 return v_digits_zero(t->p, t->n) ? 0 : 1;
         return v_sign(qualifier_index(t) - RELEASE_INDEX);
 }
 
-static int tok_cmp(const struct tok *a, const struct tok *b)
-{
+static int tok_cmp(const struct tok *a, const struct tok *b) {
         if (a->kind == TK_NUM && b->kind == TK_NUM) {
                 int ca = number_class(a), cb = number_class(b);
                 if (ca != cb)
@@ -213,16 +205,14 @@ struct cursor {
         size_t la_last_open; /* raw index + 1 of the last OPEN before it, 0 if none */
 };
 
-static void cursor_init(struct cursor *c, const char *s)
-{
+static void cursor_init(struct cursor *c, const char *s) {
         *c = (struct cursor){};
         c->raw.s = s;
         c->raw.n = strlen(s);
 }
 
 /* Finds the next non-null item after the raw reader's position. */
-static void lookahead(struct cursor *c)
-{
+static void lookahead(struct cursor *c) {
         c->la = c->raw;
         c->la_last_open = 0;
         for (;;) {
@@ -242,8 +232,7 @@ static void lookahead(struct cursor *c)
         c->la_valid = true;
 }
 
-static struct tok cursor_next(struct cursor *c)
-{
+static struct tok cursor_next(struct cursor *c) {
         for (;;) {
                 struct tok t = raw_next(&c->raw);
                 if (t.kind == TK_END)
@@ -265,8 +254,7 @@ static struct tok cursor_next(struct cursor *c)
 }
 
 /* -1 * ListItem.compareTo(null) over what is left of a cursor, t being its current token. */
-static int rest_vs_null(struct cursor *c, struct tok t)
-{
+static int rest_vs_null(struct cursor *c, struct tok t) {
         for (;;) {
                 if (t.kind == TK_END)
                         return 0;
@@ -279,8 +267,7 @@ static int rest_vs_null(struct cursor *c, struct tok t)
         }
 }
 
-static int maven_cmp(const char *a, const char *b)
-{
+static int maven_cmp(const char *a, const char *b) {
         struct cursor ca, cb;
 
         cursor_init(&ca, a);
@@ -306,13 +293,11 @@ static int maven_cmp(const char *a, const char *b)
         }
 }
 
-int version_maven_compare(const char *a, const char *b, int *ret)
-{
+int version_maven_compare(const char *a, const char *b, int *ret) {
         *ret = maven_cmp(a, b);
         return 0;
 }
 
-bool version_maven_valid(const char *v)
-{
+bool version_maven_valid(const char *v) {
         return true;
 }

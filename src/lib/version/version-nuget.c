@@ -21,19 +21,16 @@ struct nuget {
         size_t labels_len;
 };
 
-static bool is_dspace(char c)
-{
+static bool is_dspace(char c) {
         return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static bool is_part_char(char c)
-{
+static bool is_part_char(char c) {
         return v_isalnum(c) || c == '-';
 }
 
 /* int.TryParse(s, NumberStyles.Integer) >= 0 on [s, e). */
-static bool parse_component(const char *s, const char *e, long long *ret)
-{
+static bool parse_component(const char *s, const char *e, long long *ret) {
         bool neg = false;
         while (s < e && is_dspace(*s))
                 s++;
@@ -60,8 +57,7 @@ static bool parse_component(const char *s, const char *e, long long *ret)
 }
 
 /* Dot-separated parts of [s, e): non-empty, [0-9A-Za-z-], optionally no numeric part with a leading 0. */
-static bool parts_valid(const char *s, const char *e, bool allow_leading_zeros)
-{
+static bool parts_valid(const char *s, const char *e, bool allow_leading_zeros) {
         for (;;) {
                 const char *p = s;
                 bool digits = true;
@@ -82,8 +78,7 @@ static bool parts_valid(const char *s, const char *e, bool allow_leading_zeros)
         }
 }
 
-static int nuget_parse(const char *str, struct nuget *ret)
-{
+static int nuget_parse(const char *str, struct nuget *ret) {
         const char *s = str, *e = str + strlen(str);
 
         *ret = (struct nuget){};
@@ -144,8 +139,7 @@ static int nuget_parse(const char *str, struct nuget *ret)
 }
 
 /* int.TryParse() of a label: digits with an optional leading '-', within int32. */
-static bool label_number(const char *s, size_t n, long long *ret)
-{
+static bool label_number(const char *s, size_t n, long long *ret) {
         bool neg = n > 0 && *s == '-';
         size_t i = neg;
         if (i == n)
@@ -165,8 +159,7 @@ static bool label_number(const char *s, size_t n, long long *ret)
         return true;
 }
 
-static int label_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
+static int label_cmp(const char *a, size_t an, const char *b, size_t bn) {
         long long x, y;
         bool xn = label_number(a, an, &x), yn = label_number(b, bn, &y);
         if (xn && yn)
@@ -183,8 +176,7 @@ static int label_cmp(const char *a, size_t an, const char *b, size_t bn)
         return v_sign((long long) an - (long long) bn);
 }
 
-static int nuget_cmp(const struct nuget *a, const struct nuget *b)
-{
+static int nuget_cmp(const struct nuget *a, const struct nuget *b) {
         for (size_t i = 0; i < 4; i++)
                 if (a->num[i] != b->num[i])
                         return a->num[i] < b->num[i] ? -1 : 1;
@@ -206,8 +198,7 @@ static int nuget_cmp(const struct nuget *a, const struct nuget *b)
         }
 }
 
-int version_nuget_compare(const char *a, const char *b, int *ret)
-{
+int version_nuget_compare(const char *a, const char *b, int *ret) {
         struct nuget x, y;
         if (nuget_parse(a, &x) < 0 || nuget_parse(b, &y) < 0)
                 return -EINVAL;
@@ -215,8 +206,7 @@ int version_nuget_compare(const char *a, const char *b, int *ret)
         return 0;
 }
 
-bool version_nuget_valid(const char *v)
-{
+bool version_nuget_valid(const char *v) {
         struct nuget x;
         return nuget_parse(v, &x) == 0;
 }

@@ -33,8 +33,7 @@ struct pep440 {
 };
 
 /* Length of a whitespace character (str.isspace()) encoded in UTF-8 at s[0..n), or 0. */
-static size_t space_at(const unsigned char *s, size_t n)
-{
+static size_t space_at(const unsigned char *s, size_t n) {
         if (n >= 1 && ((s[0] >= 0x09 && s[0] <= 0x0d) || (s[0] >= 0x1c && s[0] <= 0x20)))
                 return 1;
         if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
@@ -52,22 +51,19 @@ static size_t space_at(const unsigned char *s, size_t n)
 }
 
 /* The same for a character ending at s[n - 1]. */
-static size_t space_before(const unsigned char *s, size_t n)
-{
+static size_t space_before(const unsigned char *s, size_t n) {
         for (size_t k = 1; k <= 3 && k <= n; k++)
                 if (space_at(s + n - k, k) == k)
                         return k;
         return 0;
 }
 
-static bool is_sep(char c)
-{
+static bool is_sep(char c) {
         return c == '.' || c == '-' || c == '_';
 }
 
 /* Case-insensitive ASCII match of a lowercase word at s. */
-static bool word_at(const char *s, const char *word, size_t n)
-{
+static bool word_at(const char *s, const char *word, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (v_tolower(s[i]) != word[i])
                         return false;
@@ -75,8 +71,7 @@ static bool word_at(const char *s, const char *word, size_t n)
 }
 
 /* The first of words[] (in order, as the regex alternation tries them) that s starts with. */
-static int match_word(const char *s, const char *const *words, size_t n_words, size_t *ret_len)
-{
+static int match_word(const char *s, const char *const *words, size_t n_words, size_t *ret_len) {
         for (size_t i = 0; i < n_words; i++) {
                 size_t n = strlen(words[i]);
                 if (word_at(s, words[i], n)) {
@@ -87,15 +82,13 @@ static int match_word(const char *s, const char *const *words, size_t n_words, s
         return -1;
 }
 
-static struct span take_digits(const char **p)
-{
+static struct span take_digits(const char **p) {
         struct span s = {*p, v_digits_span(*p)};
         *p += s.n;
         return s;
 }
 
-static int pep440_parse(const char *str, struct pep440 *ret)
-{
+static int pep440_parse(const char *str, struct pep440 *ret) {
         static const char *const pre_words[] = {"alpha", "a", "beta", "b", "preview", "pre", "c", "rc"};
         static const int pre_kinds[] = {PRE_A, PRE_A, PRE_B, PRE_B, PRE_RC, PRE_RC, PRE_RC, PRE_RC};
         static const char *const post_words[] = {"post", "rev", "r"};
@@ -187,8 +180,7 @@ static int pep440_parse(const char *str, struct pep440 *ret)
 }
 
 /* Next dot-separated number of a release; 0 (empty) once exhausted. */
-static struct span release_next(struct span *r)
-{
+static struct span release_next(struct span *r) {
         struct span s = {r->p, 0};
         if (r->n == 0)
                 return s;
@@ -199,8 +191,7 @@ static struct span release_next(struct span *r)
         return s;
 }
 
-static int release_cmp(struct span a, struct span b)
-{
+static int release_cmp(struct span a, struct span b) {
         while (a.n > 0 || b.n > 0) {
                 struct span x = release_next(&a), y = release_next(&b);
                 int r = v_digits_cmp(x.p, x.n, y.p, y.n);
@@ -211,8 +202,7 @@ static int release_cmp(struct span a, struct span b)
 }
 
 /* Next [._-]-separated segment of a local version. */
-static bool local_next(struct span *l, struct span *ret)
-{
+static bool local_next(struct span *l, struct span *ret) {
         if (!l->p)
                 return false;
         size_t i = 0;
@@ -227,8 +217,7 @@ static bool local_next(struct span *l, struct span *ret)
         return true;
 }
 
-static int local_cmp(struct span a, struct span b)
-{
+static int local_cmp(struct span a, struct span b) {
         for (;;) {
                 struct span x, y;
                 bool hx = local_next(&a, &x), hy = local_next(&b, &y);
@@ -253,15 +242,13 @@ static int local_cmp(struct span a, struct span b)
         }
 }
 
-static int pre_rank(const struct pep440 *v)
-{
+static int pre_rank(const struct pep440 *v) {
         if (v->pre == PRE_NONE)
                 return !v->post && v->dev ? -1 : 3;
         return v->pre;
 }
 
-static int pep440_cmp(const struct pep440 *a, const struct pep440 *b)
-{
+static int pep440_cmp(const struct pep440 *a, const struct pep440 *b) {
         int r;
 
         if ((r = v_digits_cmp(a->epoch.p, a->epoch.n, b->epoch.p, b->epoch.n)))
@@ -285,8 +272,7 @@ static int pep440_cmp(const struct pep440 *a, const struct pep440 *b)
         return local_cmp(a->local_s, b->local_s);
 }
 
-int version_pep440_compare(const char *a, const char *b, int *ret)
-{
+int version_pep440_compare(const char *a, const char *b, int *ret) {
         struct pep440 x, y;
         if (pep440_parse(a, &x) < 0 || pep440_parse(b, &y) < 0)
                 return -EINVAL;
@@ -294,8 +280,7 @@ int version_pep440_compare(const char *a, const char *b, int *ret)
         return 0;
 }
 
-bool version_pep440_valid(const char *v)
-{
+bool version_pep440_valid(const char *v) {
         struct pep440 x;
         return pep440_parse(v, &x) == 0;
 }

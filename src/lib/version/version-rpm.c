@@ -15,8 +15,7 @@
 
 #include "version-internal.h"
 
-int v_rpmvercmp(const char *a, size_t an, const char *b, size_t bn)
-{
+int v_rpmvercmp(const char *a, size_t an, const char *b, size_t bn) {
         size_t i = 0, j = 0;
 
         if (an == bn && memcmp(a, b, an) == 0)
@@ -88,8 +87,7 @@ struct evr {
         bool has_r;
 };
 
-static void parse_evr(const char *s, struct evr *ret)
-{
+static void parse_evr(const char *s, struct evr *ret) {
         size_t n = strlen(s), k = 0;
 
         while (k < n && v_isdigit(s[k]))
@@ -116,8 +114,7 @@ static void parse_evr(const char *s, struct evr *ret)
         ret->rl = hyphen ? n - vend - 1 : 0;
 }
 
-int version_rpm_compare(const char *a, const char *b, int *ret)
-{
+int version_rpm_compare(const char *a, const char *b, int *ret) {
         struct evr x, y;
         int r;
 
@@ -140,19 +137,16 @@ int version_rpm_compare(const char *a, const char *b, int *ret)
         return 0;
 }
 
-bool version_rpm_valid(const char *v)
-{
+bool version_rpm_valid(const char *v) {
         return *v != 0;
 }
 
-int version_rpmvercmp(const char *a, const char *b)
-{
+int version_rpmvercmp(const char *a, const char *b) {
         return v_rpmvercmp(a, strlen(a), b, strlen(b));
 }
 
 int version_rpm_evr_compare(const char *epoch_a, const char *version_a, const char *release_a,
-                            const char *epoch_b, const char *version_b, const char *release_b, int *ret)
-{
+                            const char *epoch_b, const char *version_b, const char *release_b, int *ret) {
         if (!version_a || !version_b || !ret)
                 return -EINVAL;
         /* An epoch is digits; missing or empty is 0. */

@@ -37,20 +37,17 @@ struct semver {
         bool has_pre;
 };
 
-static bool is_ident_char(char c)
-{
+static bool is_ident_char(char c) {
         return v_isalnum(c) || c == '-';
 }
 
-static bool is_ascii_space(char c)
-{
+static bool is_ascii_space(char c) {
         return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 /* Dot-separated non-empty identifiers of [0-9A-Za-z-] at *p, ending at a byte that is neither;
  * go_rules refuses numeric identifiers with leading zeros. Returns the span, or .p == NULL if invalid. */
-static struct span parse_idents(const char **p, bool go_rules)
-{
+static struct span parse_idents(const char **p, bool go_rules) {
         const char *s = *p, *start = s;
         for (;;) {
                 const char *id = s;
@@ -71,8 +68,7 @@ static struct span parse_idents(const char **p, bool go_rules)
         return (struct span){start, (size_t) (s - start)};
 }
 
-static bool parse_number(const char **p, struct span *ret, bool go_rules)
-{
+static bool parse_number(const char **p, struct span *ret, bool go_rules) {
         size_t n = v_digits_span(*p);
         if (n == 0 || (go_rules && n > 1 && **p == '0'))
                 return false;
@@ -84,8 +80,7 @@ static bool parse_number(const char **p, struct span *ret, bool go_rules)
 /* What follows the patch number: node-semver's -?(ident(.ident)*) then (+ident(.ident)*)?, to end. With
  * the hyphen when that parses, else the hyphen is part of the first identifier ("1.2.3-" has the
  * prerelease "-"). */
-static int semver_parse_rest(const char *s, const char *end, struct semver *ret)
-{
+static int semver_parse_rest(const char *s, const char *end, struct semver *ret) {
         if (s < end && *s != '+') {
                 const char *q = s + (*s == '-');
                 ret->pre = parse_idents(&q, false);
@@ -106,8 +101,7 @@ static int semver_parse_rest(const char *s, const char *end, struct semver *ret)
         return s == end ? 0 : -EINVAL;
 }
 
-static int semver_parse(const char *s, struct semver *ret)
-{
+static int semver_parse(const char *s, struct semver *ret) {
         const char *end = s + strlen(s);
 
         *ret = (struct semver){};
@@ -136,8 +130,7 @@ static int semver_parse(const char *s, struct semver *ret)
  * field (runtime.Version() may add " X:experiment") must be "go1" (v1.0.0) or match
  * go(N.N)(.N)?((beta|rc|-pre)N)?, which becomes vN.N.(N|0)[-label.N]; "go1.0" is not a version. The
  * result must be valid semver (no leading zeros). s points after "go". */
-static int go_tool_parse(const char *s, struct semver *ret)
-{
+static int go_tool_parse(const char *s, struct semver *ret) {
         static const char zero[] = "0";
         const char *e = s;
 
@@ -170,8 +163,7 @@ static int go_tool_parse(const char *s, struct semver *ret)
         return s == e ? 0 : -EINVAL;
 }
 
-static int go_parse(const char *s, struct semver *ret)
-{
+static int go_parse(const char *s, struct semver *ret) {
         static const char zero[] = "0";
 
         *ret = (struct semver){};
@@ -212,8 +204,7 @@ struct ident_iter {
         int tool_at; /* next toolchain identifier: 0 label, 1 number, 2 done */
 };
 
-static bool ident_next(struct ident_iter *it, struct span *ret)
-{
+static bool ident_next(struct ident_iter *it, struct span *ret) {
         const struct semver *v = it->v;
         if (v->tool_label.p) {
                 if (it->tool_at >= 2)
@@ -232,13 +223,11 @@ static bool ident_next(struct ident_iter *it, struct span *ret)
         return true;
 }
 
-static bool all_digits(struct span s)
-{
+static bool all_digits(struct span s) {
         return v_digits_span(s.p) >= s.n;
 }
 
-static int compare_idents(struct span a, struct span b)
-{
+static int compare_idents(struct span a, struct span b) {
         bool an = all_digits(a), bn = all_digits(b);
         if (an && bn)
                 return v_digits_cmp(a.p, a.n, b.p, b.n);
@@ -247,8 +236,7 @@ static int compare_idents(struct span a, struct span b)
         return v_bytes_cmp(a.p, a.n, b.p, b.n);
 }
 
-static int semver_cmp(const struct semver *a, const struct semver *b)
-{
+static int semver_cmp(const struct semver *a, const struct semver *b) {
         int r = v_digits_cmp(a->major.p, a->major.n, b->major.p, b->major.n);
         if (!r)
                 r = v_digits_cmp(a->minor.p, a->minor.n, b->minor.p, b->minor.n);
@@ -271,8 +259,7 @@ static int semver_cmp(const struct semver *a, const struct semver *b)
         }
 }
 
-int version_semver_compare(const char *a, const char *b, int *ret)
-{
+int version_semver_compare(const char *a, const char *b, int *ret) {
         struct semver x, y;
         if (semver_parse(a, &x) < 0 || semver_parse(b, &y) < 0)
                 return -EINVAL;
@@ -280,14 +267,12 @@ int version_semver_compare(const char *a, const char *b, int *ret)
         return 0;
 }
 
-bool version_semver_valid(const char *v)
-{
+bool version_semver_valid(const char *v) {
         struct semver x;
         return semver_parse(v, &x) == 0;
 }
 
-int version_go_compare(const char *a, const char *b, int *ret)
-{
+int version_go_compare(const char *a, const char *b, int *ret) {
         struct semver x, y;
         if (go_parse(a, &x) < 0 || go_parse(b, &y) < 0)
                 return -EINVAL;
@@ -295,8 +280,7 @@ int version_go_compare(const char *a, const char *b, int *ret)
         return 0;
 }
 
-bool version_go_valid(const char *v)
-{
+bool version_go_valid(const char *v) {
         struct semver x;
         return go_parse(v, &x) == 0;
 }

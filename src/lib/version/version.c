@@ -5,24 +5,21 @@
 
 #include "version-internal.h"
 
-size_t v_digits_span(const char *s)
-{
+size_t v_digits_span(const char *s) {
         size_t n = 0;
         while (v_isdigit(s[n]))
                 n++;
         return n;
 }
 
-bool v_digits_zero(const char *s, size_t n)
-{
+bool v_digits_zero(const char *s, size_t n) {
         for (size_t i = 0; i < n; i++)
                 if (s[i] != '0')
                         return false;
         return true;
 }
 
-int v_digits_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
+int v_digits_cmp(const char *a, size_t an, const char *b, size_t bn) {
         while (an > 0 && *a == '0')
                 a++, an--;
         while (bn > 0 && *b == '0')
@@ -34,8 +31,7 @@ int v_digits_cmp(const char *a, size_t an, const char *b, size_t bn)
         return v_sign(memcmp(a, b, an));
 }
 
-int v_bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
-{
+int v_bytes_cmp(const char *a, size_t an, const char *b, size_t bn) {
         size_t n = MIN(an, bn);
         int r = n > 0 ? memcmp(a, b, n) : 0;
         if (r)
@@ -47,7 +43,7 @@ static const struct scheme {
         const char *name;
         int (*compare)(const char *a, const char *b, int *ret);
         bool (*valid)(const char *v);
-} schemes[_VS_MAX] = {
+} schemes[_VERSION_SCHEME_MAX] = {
         [VS_DPKG] = {"dpkg", version_dpkg_compare, version_dpkg_valid},
         [VS_APK] = {"apk", version_apk_compare, version_apk_valid},
         [VS_RPM] = {"rpm", version_rpm_compare, version_rpm_valid},
@@ -60,18 +56,16 @@ static const struct scheme {
         [VS_GENERIC] = {"generic", version_generic_compare, version_generic_valid},
 };
 
-const char *version_scheme_to_string(enum version_scheme s)
-{
-        if ((unsigned) s >= _VS_MAX)
+const char *version_scheme_to_string(enum version_scheme s) {
+        if ((unsigned) s >= _VERSION_SCHEME_MAX)
                 return NULL;
         return schemes[s].name;
 }
 
-int version_scheme_from_string(const char *name)
-{
+int version_scheme_from_string(const char *name) {
         if (!name)
                 return -EINVAL;
-        for (int i = 0; i < _VS_MAX; i++)
+        for (int i = 0; i < _VERSION_SCHEME_MAX; i++)
                 if (streq(name, schemes[i].name))
                         return i;
         return -EINVAL;
@@ -127,8 +121,7 @@ static const struct {
         {"OSS-Fuzz", VS_GENERIC},
 };
 
-int version_scheme_for_ecosystem(const char *osv_ecosystem)
-{
+int version_scheme_for_ecosystem(const char *osv_ecosystem) {
         if (!osv_ecosystem)
                 return -EINVAL;
         const char *colon = strchr(osv_ecosystem, ':');
@@ -140,8 +133,7 @@ int version_scheme_for_ecosystem(const char *osv_ecosystem)
         return -EINVAL;
 }
 
-int version_scheme_for_purl_type(const char *purl_type)
-{
+int version_scheme_for_purl_type(const char *purl_type) {
         static const struct {
                 const char *type;
                 int scheme;
@@ -163,16 +155,14 @@ int version_scheme_for_purl_type(const char *purl_type)
         return -EINVAL;
 }
 
-int version_compare(enum version_scheme s, const char *a, const char *b, int *ret)
-{
-        if ((unsigned) s >= _VS_MAX || !a || !b || !ret)
+int version_compare(enum version_scheme s, const char *a, const char *b, int *ret) {
+        if ((unsigned) s >= _VERSION_SCHEME_MAX || !a || !b || !ret)
                 return -EINVAL;
         return schemes[s].compare(a, b, ret);
 }
 
-bool version_valid(enum version_scheme s, const char *v)
-{
-        if ((unsigned) s >= _VS_MAX || !v)
+bool version_valid(enum version_scheme s, const char *v) {
+        if ((unsigned) s >= _VERSION_SCHEME_MAX || !v)
                 return false;
         return schemes[s].valid(v);
 }
@@ -197,19 +187,16 @@ bool version_valid(enum version_scheme s, const char *v)
  *   X ending one range and an introduced X starting another mean X is affected (PYSEC-2022-236). So among
  *   equal versions, an introduced event directly followed in the list by a closing event of the same
  *   version applies first, then closing events, then other introduced events. */
-static bool is_zero_introduced(const struct version_event *e)
-{
+static bool is_zero_introduced(const struct version_event *e) {
         return e->kind == EV_INTRODUCED && streq(e->version, "0");
 }
 
-static bool is_closing(enum version_event_kind k)
-{
+static bool is_closing(enum version_event_kind k) {
         return k == EV_FIXED || k == EV_LAST_AFFECTED;
 }
 
 /* compare(v, e) with "0" as introduced below everything. */
-static int event_cmp(enum version_scheme s, const char *v, const struct version_event *e, int *ret)
-{
+static int event_cmp(enum version_scheme s, const char *v, const struct version_event *e, int *ret) {
         if (is_zero_introduced(e)) {
                 *ret = 1;
                 return 0;
@@ -217,8 +204,7 @@ static int event_cmp(enum version_scheme s, const char *v, const struct version_
         return schemes[s].compare(v, e->version, ret);
 }
 
-static int event_rank(enum version_scheme s, const struct version_event *ev, size_t n, size_t i)
-{
+static int event_rank(enum version_scheme s, const struct version_event *ev, size_t n, size_t i) {
         int c;
 
         if (is_closing(ev[i].kind))
@@ -230,8 +216,7 @@ static int event_rank(enum version_scheme s, const struct version_event *ev, siz
 }
 
 static int sorted_affected(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
-                           bool *ret)
-{
+                           bool *ret) {
         const struct version_event *best = NULL;
         int best_rank = -1, r, c;
 
@@ -263,13 +248,12 @@ static int sorted_affected(enum version_scheme s, const char *v, const struct ve
 }
 
 int version_in_range(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
-                     bool *ret)
-{
+                     bool *ret) {
         bool have_limit = false, below_limit = false;
         bool alternating = true, open = false, open_applies = false, in_union = false;
         int r, c;
 
-        if ((unsigned) s >= _VS_MAX || !v || (n > 0 && !ev) || !ret)
+        if ((unsigned) s >= _VERSION_SCHEME_MAX || !v || (n > 0 && !ev) || !ret)
                 return -EINVAL;
         if (!schemes[s].valid(v))
                 return -EINVAL;

@@ -61,7 +61,7 @@ enum version_scheme {
         VS_GEM,
         VS_NUGET,
         VS_GENERIC,
-        _VS_MAX,
+        _VERSION_SCHEME_MAX,
 };
 
 /* The scheme for an OSV ecosystem name ("Debian:12", "Alpine:v3.18", "PyPI", "Go", "crates.io",

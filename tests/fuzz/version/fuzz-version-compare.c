@@ -12,8 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *dup_exact(const uint8_t *p, size_t n)
-{
+static char *dup_exact(const uint8_t *p, size_t n) {
         char *s = malloc(n + 1); /* exact size, so that ASan sees any read past the terminator */
         if (!s)
                 abort();
@@ -22,16 +21,14 @@ static char *dup_exact(const uint8_t *p, size_t n)
         return s;
 }
 
-static int sign(int x)
-{
+static int sign(int x) {
         return (x > 0) - (x < 0);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size < 1)
                 return 0;
-        enum version_scheme s = (enum version_scheme)(data[0] % _VS_MAX);
+        enum version_scheme s = (enum version_scheme)(data[0] % _VERSION_SCHEME_MAX);
         const uint8_t *rest = data + 1, *nul = memchr(rest, 0, size - 1);
         size_t an = nul ? (size_t) (nul - rest) : size - 1;
         char *a = dup_exact(rest, an);

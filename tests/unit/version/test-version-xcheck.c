@@ -37,8 +37,7 @@ struct vlist {
         size_t n, cap;
 };
 
-static void vl_add_n(struct vlist *l, const char *s, size_t len)
-{
+static void vl_add_n(struct vlist *l, const char *s, size_t len) {
         if (memchr(s, '\t', len) || memchr(s, '\n', len) || memchr(s, '\r', len))
                 return; /* cannot travel in a tab-separated line */
         if (l->n == l->cap) {
@@ -50,18 +49,15 @@ static void vl_add_n(struct vlist *l, const char *s, size_t len)
         l->v[l->n++] = strndup(s, len);
 }
 
-static void vl_add(struct vlist *l, const char *s)
-{
+static void vl_add(struct vlist *l, const char *s) {
         vl_add_n(l, s, strlen(s));
 }
 
-static int strcmp_p(const void *a, const void *b)
-{
+static int strcmp_p(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static void vl_uniq(struct vlist *l)
-{
+static void vl_uniq(struct vlist *l) {
         size_t k = 0;
         qsort(l->v, l->n, sizeof *l->v, strcmp_p);
         for (size_t i = 0; i < l->n; i++) {
@@ -73,8 +69,7 @@ static void vl_uniq(struct vlist *l)
         l->n = k;
 }
 
-static void vl_free(struct vlist *l)
-{
+static void vl_free(struct vlist *l) {
         for (size_t i = 0; i < l->n; i++)
                 free(l->v[i]);
         free(l->v);
@@ -82,8 +77,7 @@ static void vl_free(struct vlist *l)
 }
 
 /* Lines of a corpus file (comments start with '#'). */
-static void load_corpus(struct vlist *l, const char *name)
-{
+static void load_corpus(struct vlist *l, const char *name) {
         char rel[256];
         snprintf(rel, sizeof rel, "tests/unit/version/corpus/%s", name);
         char *text = test_read_file(test_srcpath(rel), NULL);
@@ -94,14 +88,12 @@ static void load_corpus(struct vlist *l, const char *name)
         free(text);
 }
 
-static int hexval(char c)
-{
+static int hexval(char c) {
         return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
 }
 
 /* Every version a vector file mentions. */
-static void load_vectors(struct vlist *l, const char *name)
-{
+static void load_vectors(struct vlist *l, const char *name) {
         char rel[256];
         snprintf(rel, sizeof rel, "tests/unit/version/vectors/%s", name);
         char *text = test_read_file(test_srcpath(rel), NULL);
@@ -143,8 +135,7 @@ static void load_vectors(struct vlist *l, const char *name)
 }
 
 /* "Version: …" (and "Source: name (version)") lines of a Debian control-file stream. */
-static size_t load_debian_stream(struct vlist *l, FILE *f)
-{
+static size_t load_debian_stream(struct vlist *l, FILE *f) {
         char *line = NULL;
         size_t cap = 0, n = 0;
         while (getline(&line, &cap, f) > 0) {
@@ -164,8 +155,7 @@ static size_t load_debian_stream(struct vlist *l, FILE *f)
         return n;
 }
 
-static size_t load_debian(struct vlist *l)
-{
+static size_t load_debian(struct vlist *l) {
         size_t n = 0;
         FILE *f = fopen("/var/lib/dpkg/status", "re");
         if (f) {
@@ -194,8 +184,7 @@ static size_t load_debian(struct vlist *l)
 /* --- generated versions -------------------------------------------------------------------------------- */
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
-static unsigned rnd(unsigned n)
-{
+static unsigned rnd(unsigned n) {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
@@ -204,8 +193,7 @@ static unsigned rnd(unsigned n)
 
 /* n strings of 1 to max_pieces pieces drawn from pieces[], optionally starting with a digit. */
 static void generate(struct vlist *l, const char *const *pieces, size_t n_pieces, size_t n,
-                     unsigned max_pieces, bool digit_first)
-{
+                     unsigned max_pieces, bool digit_first) {
         for (size_t i = 0; i < n; i++) {
                 char buf[256];
                 size_t len = 0;
@@ -237,8 +225,7 @@ static const char *const common_pieces[] = {
 
 static char tmpdir[] = "/tmp/stockade-xcheck-XXXXXX";
 
-static bool have(const char *cmd)
-{
+static bool have(const char *cmd) {
         char buf[1024];
         snprintf(buf, sizeof buf, "%s >/dev/null 2>&1", cmd);
         int r = system(buf);
@@ -249,8 +236,7 @@ static unsigned n_skipped, n_ran;
 
 static void remove_tmpdir(void);
 
-static void on_exit_status(void)
-{
+static void on_exit_status(void) {
         if (n_skipped > 0 && n_ran == 0 && tests_failed_checks == 0) {
                 remove_tmpdir();
                 fflush(stdout);
@@ -258,8 +244,7 @@ static void on_exit_status(void)
         }
 }
 
-static void skip(const char *why)
-{
+static void skip(const char *why) {
         static bool registered;
         printf("SKIP: %s\n", why);
         n_skipped++;
@@ -279,8 +264,7 @@ struct pair {
 /* Writes the pairs, runs `cmd < file`, reads one answer per pair. The first output line is the tool's
  * version when header is set. Returns 0 or -1 if the tool failed. */
 static int run_tool(const char *cmd, struct pair *p, size_t n, bool header, char *tool_version,
-                    size_t tvsize)
-{
+                    size_t tvsize) {
         char path[256], full[8192];
         snprintf(path, sizeof path, "%s/pairs", tmpdir);
         FILE *f = fopen(path, "we");
@@ -322,8 +306,7 @@ static int run_tool(const char *cmd, struct pair *p, size_t n, bool header, char
 }
 
 static int cmp_scheme;
-static int sort_cmp(const void *a, const void *b)
-{
+static int sort_cmp(const void *a, const void *b) {
         int r = 0;
         version_compare(cmp_scheme, *(char *const *) a, *(char *const *) b, &r);
         return r;
@@ -340,8 +323,7 @@ struct xcheck {
         size_t random_pairs;
 };
 
-static void xcheck(const struct xcheck *x, struct vlist *l, const char *sources)
-{
+static void xcheck(const struct xcheck *x, struct vlist *l, const char *sources) {
         char tool_version[128] = "";
         size_t excluded = 0;
 
@@ -417,8 +399,7 @@ out:
 }
 
 /* Absolute path of a source file (the tools may run elsewhere). */
-static const char *srcfile(const char *rel)
-{
+static const char *srcfile(const char *rel) {
         static char buf[4][PATH_MAX];
         static unsigned k;
         char *b = buf[k++ % 4];
@@ -429,8 +410,7 @@ static const char *srcfile(const char *rel)
 
 /* --- dpkg ---------------------------------------------------------------------------------------------- */
 
-TEST(xcheck_dpkg)
-{
+TEST(xcheck_dpkg) {
         const char *helper = getenv("STOCKADE_XCHECK_DPKG");
         if (!have("dpkg --version")) {
                 skip("dpkg not installed");
@@ -507,8 +487,7 @@ TEST(xcheck_dpkg)
 
 /* --- rpm ----------------------------------------------------------------------------------------------- */
 
-TEST(xcheck_rpm)
-{
+TEST(xcheck_rpm) {
         if (!have("rpm --eval '%{lua: print(rpm.vercmp(\"1\", \"2\"))}'")) {
                 skip("rpm (with its lua rpm.vercmp) not installed");
                 return;
@@ -537,8 +516,7 @@ TEST(xcheck_rpm)
 
 /* packaging before 26.1 matched non-ASCII letters in local versions ("1.0+\u0130"); VS_PEP440 follows
  * 26.1, whose rule the vectors check. */
-static bool pep440_excluded(const char *v, const char *tool_version)
-{
+static bool pep440_excluded(const char *v, const char *tool_version) {
         int major = 0, minor = 0;
         if (sscanf(tool_version, "%d.%d", &major, &minor) == 2 &&
             (major > 26 || (major == 26 && minor >= 1)))
@@ -549,8 +527,7 @@ static bool pep440_excluded(const char *v, const char *tool_version)
         return false;
 }
 
-TEST(xcheck_pep440)
-{
+TEST(xcheck_pep440) {
         if (!have("/usr/bin/python3 -c 'import packaging.version'")) {
                 skip("/usr/bin/python3 with packaging (python3-packaging) not installed");
                 return;
@@ -575,8 +552,7 @@ TEST(xcheck_pep440)
 
 /* node-semver refuses versions over 256 bytes and numbers above 2^53 - 1, and compares prerelease
  * numbers of 2^53 and more as floats; VS_SEMVER takes all of them exactly (version.h). */
-static bool semver_excluded(const char *v, const char *tool_version)
-{
+static bool semver_excluded(const char *v, const char *tool_version) {
         if (strlen(v) > 256)
                 return true;
         for (const char *p = v; *p;) {
@@ -588,8 +564,7 @@ static bool semver_excluded(const char *v, const char *tool_version)
         return false;
 }
 
-TEST(xcheck_semver)
-{
+TEST(xcheck_semver) {
         if (!have("NODE_PATH=\"${NODE_PATH:+$NODE_PATH:}/usr/share/nodejs\" node -e "
                   "\"require('semver')\"")) {
                 skip("node with the semver package (Debian node-semver, or npm) not installed");
@@ -616,13 +591,11 @@ TEST(xcheck_semver)
 /* --- Go ------------------------------------------------------------------------------------------------ */
 
 /* The toolchain tags (go1.21rc2) are ours, not x/mod's; the vectors check them. */
-static bool go_excluded(const char *v, const char *tool_version)
-{
+static bool go_excluded(const char *v, const char *tool_version) {
         return strneq(v, "go", 2);
 }
 
-TEST(xcheck_go)
-{
+TEST(xcheck_go) {
         struct stat st;
         if (!have("go version")) {
                 skip("go not installed");
@@ -674,16 +647,14 @@ TEST(xcheck_go)
 /* --- Maven --------------------------------------------------------------------------------------------- */
 
 /* ComparableVersion works on UTF-16 text with Unicode digits and case folding; the scheme is ASCII. */
-static bool ascii_excluded(const char *v, const char *tool_version)
-{
+static bool ascii_excluded(const char *v, const char *tool_version) {
         for (; *v; v++)
                 if ((unsigned char) *v >= 0x80)
                         return true;
         return false;
 }
 
-TEST(xcheck_maven)
-{
+TEST(xcheck_maven) {
         char jar[1024] = "", cmd[8192];
         if (!have("javac -version") || !have("java -version")) {
                 skip("java / javac not installed");
@@ -727,8 +698,7 @@ TEST(xcheck_maven)
 /* RubyGems before 3.5 kept zero segments after the first letter that 3.5 drops (version-gem.c): skip
  * versions with one when the installed RubyGems is older ($STOCKADE_GEM_VERSION_RB can load a newer
  * lib/rubygems/version.rb over it; see xcheck/cmp-gem.rb). */
-static bool gem_excluded(const char *v, const char *tool_version)
-{
+static bool gem_excluded(const char *v, const char *tool_version) {
         int major = 0, minor = 0;
         if (sscanf(tool_version, "%d.%d", &major, &minor) != 2 || major > 3 || (major == 3 && minor >= 5))
                 return false; /* RubyGems 3.5 or later, or a version.rb of one */
@@ -742,8 +712,7 @@ static bool gem_excluded(const char *v, const char *tool_version)
         return false;
 }
 
-TEST(xcheck_gem)
-{
+TEST(xcheck_gem) {
         if (!have("ruby -e 'Gem::Version'")) {
                 skip("ruby not installed");
                 return;
@@ -765,19 +734,16 @@ TEST(xcheck_gem)
 }
 
 /* The temporary directory lives for the whole run. */
-__attribute__((constructor)) static void make_tmpdir(void)
-{
+__attribute__((constructor)) static void make_tmpdir(void) {
         if (!mkdtemp(tmpdir))
                 abort();
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw) {
         return remove(path);
 }
 
-__attribute__((destructor)) static void remove_tmpdir(void)
-{
+__attribute__((destructor)) static void remove_tmpdir(void) {
         if (tmpdir[strlen(tmpdir) - 1] == 'X')
                 return;
         if (nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)

@@ -11,14 +11,12 @@
 
 /* --- vector files ----------------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
+static int hexval(char c) {
         return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
 }
 
 /* Undoes the .vec escapes in place. */
-static char *unescape(char *s)
-{
+static char *unescape(char *s) {
         char *o = s, *r = s;
         if (streq(s, "\\e")) {
                 *s = 0;
@@ -54,8 +52,7 @@ static char *unescape(char *s)
         return s;
 }
 
-static int expect_sign(const char *op)
-{
+static int expect_sign(const char *op) {
         return streq(op, "<") ? -1 : streq(op, ">") ? 1 : 0;
 }
 
@@ -64,8 +61,7 @@ struct vec_stats {
 };
 
 static void check_cmp(enum version_scheme s, const char *a, const char *b, int want, const char *file,
-                      unsigned line)
-{
+                      unsigned line) {
         int x = 2, y = 2;
         int r1 = version_compare(s, a, b, &x), r2 = version_compare(s, b, a, &y);
         if (r1 != 0 || r2 != 0 || v_sign(x) != want || v_sign(y) != -want) {
@@ -75,8 +71,7 @@ static void check_cmp(enum version_scheme s, const char *a, const char *b, int w
         }
 }
 
-static void run_vectors(enum version_scheme s, const char *name, struct vec_stats *st)
-{
+static void run_vectors(enum version_scheme s, const char *name, struct vec_stats *st) {
         char path[256];
         snprintf(path, sizeof path, "tests/unit/version/vectors/%s", name);
         char *text = test_read_file(test_srcpath(path), NULL);
@@ -152,16 +147,14 @@ static void run_vectors(enum version_scheme s, const char *name, struct vec_stat
 }
 
 #define VECTOR_TEST(scheme, file)               \
-        TEST(vectors_##scheme)                  \
-        {                                       \
+        TEST(vectors_##scheme) {                \
                 struct vec_stats st;            \
                 run_vectors(scheme, file, &st); \
         }
 
 VECTOR_TEST(VS_DPKG, "dpkg.vec")
 VECTOR_TEST(VS_APK, "apk.vec")
-TEST(vectors_apk_recorded)
-{
+TEST(vectors_apk_recorded) {
         struct vec_stats st;
         run_vectors(VS_APK, "apk-recorded.vec", &st);
 }
@@ -171,8 +164,7 @@ VECTOR_TEST(VS_GO, "go.vec")
 VECTOR_TEST(VS_PEP440, "pep440.vec")
 VECTOR_TEST(VS_MAVEN, "maven.vec")
 VECTOR_TEST(VS_GEM, "gem.vec")
-TEST(vectors_gem_recorded)
-{
+TEST(vectors_gem_recorded) {
         struct vec_stats st;
         run_vectors(VS_GEM, "gem-recorded.vec", &st);
 }
@@ -181,8 +173,7 @@ VECTOR_TEST(VS_GENERIC, "generic.vec")
 
 /* --- names --------------------------------------------------------------------------------------------- */
 
-TEST(ecosystem_names)
-{
+TEST(ecosystem_names) {
         static const struct {
                 const char *eco;
                 int scheme;
@@ -227,21 +218,20 @@ TEST(ecosystem_names)
         CHECK_INT(version_scheme_for_purl_type("golang"), VS_GO);
         CHECK_INT(version_scheme_for_purl_type("cargo"), VS_SEMVER);
         CHECK_INT(version_scheme_for_purl_type("nope"), -EINVAL);
-        for (int s = 0; s < _VS_MAX; s++)
+        for (int s = 0; s < _VERSION_SCHEME_MAX; s++)
                 CHECK_INT(version_scheme_from_string(version_scheme_to_string(s)), s);
-        CHECK(version_scheme_to_string(_VS_MAX) == NULL);
+        CHECK(version_scheme_to_string(_VERSION_SCHEME_MAX) == NULL);
         CHECK_INT(version_scheme_from_string("x"), -EINVAL);
 
         int r;
-        CHECK_INT(version_compare(_VS_MAX, "1", "1", &r), -EINVAL);
+        CHECK_INT(version_compare(_VERSION_SCHEME_MAX, "1", "1", &r), -EINVAL);
         CHECK_INT(version_compare((enum version_scheme) - 1, "1", "1", &r), -EINVAL);
         CHECK_INT(version_compare(VS_DPKG, NULL, "1", &r), -EINVAL);
-        CHECK(!version_valid(_VS_MAX, "1"));
+        CHECK(!version_valid(_VERSION_SCHEME_MAX, "1"));
         CHECK(!version_valid(VS_MAVEN, NULL));
 }
 
-TEST(rpm_helpers)
-{
+TEST(rpm_helpers) {
         int r = 7;
         CHECK_INT(version_rpmvercmp("1.0~rc1", "1.0"), -1);
         CHECK_INT(version_rpmvercmp("1.0^git1", "1.0"), 1);
@@ -283,8 +273,7 @@ TEST(rpm_helpers)
 #define EV(k, v) ((struct version_event){EV_##k, (v)})
 
 static void check_range(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
-                        int want, int line)
-{
+                        int want, int line) {
         bool got = !want;
         int r = version_in_range(s, v, ev, n, &got);
         if (want < 0 ? r != want : r != 0 || got != (bool) want) {
@@ -295,8 +284,7 @@ static void check_range(enum version_scheme s, const char *v, const struct versi
 }
 #define RANGE(s, v, ev, want) check_range(s, v, ev, ELEMENTSOF(ev), want, __LINE__)
 
-TEST(osv_range_basic)
-{
+TEST(osv_range_basic) {
         const struct version_event simple[] = {EV(INTRODUCED, "0"), EV(FIXED, "1.6.0")};
         RANGE(VS_GO, "0.0.1", simple, 1);
         RANGE(VS_GO, "v1.5.9", simple, 1);
@@ -346,8 +334,7 @@ TEST(osv_range_basic)
         CHECK(!b);
 }
 
-TEST(osv_range_zero_and_ties)
-{
+TEST(osv_range_zero_and_ties) {
         /* "0" is before everything, even where "0" has versions below it. */
         const struct version_event zero[] = {EV(INTRODUCED, "0"), EV(FIXED, "1.0")};
         const struct version_event zero3[] = {EV(INTRODUCED, "0"), EV(FIXED, "1.0.0")};
@@ -417,8 +404,7 @@ TEST(osv_range_zero_and_ties)
         RANGE(VS_PEP440, "2.12.4", overlap, 0);
 }
 
-TEST(osv_range_limit)
-{
+TEST(osv_range_limit) {
         const struct version_event lim[] = {EV(INTRODUCED, "1.0"), EV(LIMIT, "1.5")};
         RANGE(VS_RPM, "0.9", lim, 0);
         RANGE(VS_RPM, "1.0", lim, 1);
@@ -438,8 +424,7 @@ TEST(osv_range_limit)
         RANGE(VS_NUGET, "99.0", starx, 1);
 }
 
-TEST(osv_range_errors)
-{
+TEST(osv_range_errors) {
         bool b = false;
         const struct version_event bad[] = {EV(INTRODUCED, "0"), EV(FIXED, "not a version")};
         RANGE(VS_PEP440, "1.0", bad, -EINVAL);
@@ -449,14 +434,13 @@ TEST(osv_range_errors)
         struct version_event null[] = {{EV_FIXED, NULL}};
         RANGE(VS_PEP440, "1.0", null, -EINVAL);
         CHECK_INT(version_in_range(VS_PEP440, "1.0", NULL, 1, &b), -EINVAL);
-        CHECK_INT(version_in_range(_VS_MAX, "1.0", NULL, 0, &b), -EINVAL);
+        CHECK_INT(version_in_range(_VERSION_SCHEME_MAX, "1.0", NULL, 0, &b), -EINVAL);
         CHECK(!b);
 }
 
 /* The events of real Go vulndb records (feeds in /work/shared/data are not in the repository; these are
  * transcribed from GO-2022-0969 and GO-2023-1571, stdlib net/http). */
-TEST(osv_range_go_stdlib)
-{
+TEST(osv_range_go_stdlib) {
         const struct version_event ev[] = {EV(INTRODUCED, "0"), EV(FIXED, "1.18.6"),
                                            EV(INTRODUCED, "1.19.0-0"), EV(FIXED, "1.19.1")};
         RANGE(VS_GO, "go1.18.5", ev, 1);
@@ -472,8 +456,7 @@ TEST(osv_range_go_stdlib)
 /* Real advisories: every version OSV.dev lists as affected must be inside one of the entry's ranges
  * (corpus/pypi-ranges.txt, a fifth of the PyPA database; $STOCKADE_OSV_RANGES may name the full
  * extraction). Listed versions that are not PEP 440 (packaging refuses them too) are counted apart. */
-TEST(osv_range_pypa_advisories)
-{
+TEST(osv_range_pypa_advisories) {
         const char *env = getenv("STOCKADE_OSV_RANGES");
         char *text =
                 test_read_file(env ? env : test_srcpath("tests/unit/version/corpus/pypi-ranges.txt"), NULL);
@@ -547,8 +530,7 @@ TEST(osv_range_pypa_advisories)
 
 /* --- hostile inputs ------------------------------------------------------------------------------------ */
 
-static double now(void)
-{
+static double now(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
@@ -556,8 +538,7 @@ static double now(void)
 
 /* Pathological 100 KB versions: every scheme must answer in linear time (here: well under a second for
  * a handful of comparisons) and agree with itself both ways. */
-TEST(hostile_long_inputs)
-{
+TEST(hostile_long_inputs) {
         enum { N = 100 * 1000 };
         static const char *patterns[] = {"0",  "0.", "1.",  "a",  "a1",  "~",    "^",
                                          "-",  "_",  ".0-", "0-", "-0.", "rc",   "0a",
@@ -572,7 +553,7 @@ TEST(hostile_long_inputs)
                 a[N] = 0;
                 memcpy(b, a, N + 1);
                 b[N - 1] = b[N - 1] == '1' ? '2' : '1';
-                for (int s = 0; s < _VS_MAX; s++) {
+                for (int s = 0; s < _VERSION_SCHEME_MAX; s++) {
                         /* Prefix with a digit so that schemes which need one get that far. */
                         char save_a = a[0], save_b = b[0];
                         a[0] = b[0] = '1';
@@ -595,8 +576,7 @@ TEST(hostile_long_inputs)
 }
 
 /* A hostile event list: 200000 events, irregular (so the sorted walk runs too), all at a few versions. */
-TEST(hostile_event_list)
-{
+TEST(hostile_event_list) {
         enum { N = 200 * 1000 };
         static const char *const versions[] = {"1.0", "1.0", "2.0", "0", "1.5", "3.0"};
         struct version_event *ev = calloc(N, sizeof *ev);
@@ -618,8 +598,7 @@ TEST(hostile_event_list)
 /* --- order properties on generated versions ----------------------------------------------------------- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-static unsigned rnd(unsigned n)
-{
+static unsigned rnd(unsigned n) {
         rng_state ^= rng_state << 13;
         rng_state ^= rng_state >> 7;
         rng_state ^= rng_state << 17;
@@ -627,8 +606,7 @@ static unsigned rnd(unsigned n)
 }
 
 /* A random version from pieces that matter to the schemes. */
-static void gen_version(char *out, size_t size)
-{
+static void gen_version(char *out, size_t size) {
         static const char *pieces[] = {
                 "0",   "1",         "2",       "10",       "01",  "00",  "9",     ".",       ".",    ".",
                 "-",   "-",         "~",       "^",        "+",   "_",   "a",     "b",       "c",    "rc",
@@ -652,11 +630,10 @@ static void gen_version(char *out, size_t size)
 }
 
 /* Antisymmetry, reflexivity and transitivity (every triple among the valid ones; not for Maven). */
-TEST(order_properties)
-{
+TEST(order_properties) {
         enum { N = 160 };
         static char v[N][64];
-        for (int s = 0; s < _VS_MAX; s++) {
+        for (int s = 0; s < _VERSION_SCHEME_MAX; s++) {
                 size_t nv = 0, bad = 0;
                 for (size_t i = 0; i < 20 * N && nv < N; i++) {
                         gen_version(v[nv], sizeof v[0]);
@@ -705,8 +682,7 @@ TEST(order_properties)
 /* Comparisons per second per scheme, with a strcmp() of the same strings as the baseline measured in the
  * same run (this says how the machine is doing: compare the ratios, not the absolute figures). */
 static double rate(int (*fn)(enum version_scheme, const char *, const char *), enum version_scheme s,
-                   const char *a, const char *b)
-{
+                   const char *a, const char *b) {
         unsigned long n = 0;
         int sink = 0;
         double t0 = now(), dt;
@@ -719,21 +695,18 @@ static double rate(int (*fn)(enum version_scheme, const char *, const char *), e
         return sink == 42 ? 0 : (double) n / dt;
 }
 
-static int do_compare(enum version_scheme s, const char *a, const char *b)
-{
+static int do_compare(enum version_scheme s, const char *a, const char *b) {
         int x = 0;
         version_compare(s, a, b, &x);
         return x;
 }
 
-static int do_strcmp(enum version_scheme s, const char *a, const char *b)
-{
+static int do_strcmp(enum version_scheme s, const char *a, const char *b) {
         const char *volatile pa = a; /* keep the call in the loop */
         return strcmp(pa, b);
 }
 
-TEST(throughput)
-{
+TEST(throughput) {
         static const struct {
                 enum version_scheme s;
                 const char *a, *b;

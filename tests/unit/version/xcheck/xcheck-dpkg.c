@@ -10,8 +10,7 @@
 #include <dpkg/dpkg.h>
 #include <dpkg/ehandle.h>
 
-static int parse(struct dpkg_version *v, const char *s)
-{
+static int parse(struct dpkg_version *v, const char *s) {
         struct dpkg_error err = DPKG_ERROR_INIT;
         int r = parseversion(v, s, &err);
         int bad = r < 0 && err.type != DPKG_MSG_WARN;
@@ -19,8 +18,7 @@ static int parse(struct dpkg_version *v, const char *s)
         return bad ? -1 : 0;
 }
 
-int main(void)
-{
+int main(void) {
         static char line[1 << 20];
         dpkg_set_progname("xcheck-dpkg");
         push_error_context();
