@@ -301,3 +301,33 @@ int version_in_range(enum version_scheme s, const char *v, const struct version_
         *ret = affected && (!have_limit || below_limit);
         return 0;
 }
+
+int version_in_range_fixed(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
+                           bool *ret, const char **ret_fixed) {
+        const char *fixed = NULL;
+        bool affected;
+        int r, c;
+
+        if (!ret_fixed)
+                return -EINVAL;
+        if ((r = version_in_range(s, v, ev, n, &affected)) < 0)
+                return r;
+        for (size_t i = 0; affected && i < n; i++) {
+                if (ev[i].kind != EV_FIXED)
+                        continue;
+                if ((r = schemes[s].compare(v, ev[i].version, &c)) < 0)
+                        return r;
+                if (c >= 0)
+                        continue;
+                if (fixed) {
+                        if ((r = schemes[s].compare(ev[i].version, fixed, &c)) < 0)
+                                return r;
+                        if (c >= 0)
+                                continue;
+                }
+                fixed = ev[i].version;
+        }
+        *ret = affected;
+        *ret_fixed = fixed;
+        return 0;
+}

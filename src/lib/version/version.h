@@ -120,3 +120,7 @@ struct version_event {
 
 int version_in_range(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
                      bool *ret);
+/* The same, and the upgrade target to report: when v is affected, *ret_fixed is the smallest fixed event
+ * above v (one of ev[]'s strings), or NULL when the range has none; NULL when v is not affected. */
+int version_in_range_fixed(enum version_scheme s, const char *v, const struct version_event *ev, size_t n,
+                           bool *ret, const char **ret_fixed);

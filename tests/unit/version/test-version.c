@@ -404,6 +404,27 @@ TEST(osv_range_zero_and_ties) {
         RANGE(VS_PEP440, "2.12.4", overlap, 0);
 }
 
+TEST(osv_range_fixed_version) {
+        const struct version_event ev[] = {EV(FIXED, "2.2.5"),       EV(INTRODUCED, "2.2.0"),
+                                           EV(FIXED, "1.4.3"),       EV(INTRODUCED, "1.0"),
+                                           EV(LAST_AFFECTED, "3.1"), EV(INTRODUCED, "3.0")};
+        const char *fix = "x";
+        bool affected = false;
+        CHECK_INT(version_in_range_fixed(VS_PEP440, "1.2", ev, ELEMENTSOF(ev), &affected, &fix), 0);
+        CHECK(affected);
+        CHECK_STR(fix, "1.4.3");
+        CHECK_INT(version_in_range_fixed(VS_PEP440, "2.2.1", ev, ELEMENTSOF(ev), &affected, &fix), 0);
+        CHECK(affected);
+        CHECK_STR(fix, "2.2.5");
+        CHECK_INT(version_in_range_fixed(VS_PEP440, "3.0.5", ev, ELEMENTSOF(ev), &affected, &fix), 0);
+        CHECK(affected);
+        CHECK(fix == NULL); /* only a last_affected above: no fix known */
+        CHECK_INT(version_in_range_fixed(VS_PEP440, "2.0", ev, ELEMENTSOF(ev), &affected, &fix), 0);
+        CHECK(!affected);
+        CHECK(fix == NULL);
+        CHECK_INT(version_in_range_fixed(VS_PEP440, "bad", ev, ELEMENTSOF(ev), &affected, &fix), -EINVAL);
+}
+
 TEST(osv_range_limit) {
         const struct version_event lim[] = {EV(INTRODUCED, "1.0"), EV(LIMIT, "1.5")};
         RANGE(VS_RPM, "0.9", lim, 0);
