@@ -62,6 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (r4 == 0 && !affected)
                 abort(); /* v == introduced always is */
         (void) version_in_range(s, a, ev, ELEMENTSOF(ev), &affected);
+        const char *fix = NULL;
+        r4 = version_in_range_fixed(s, b, ev, 2, &affected, &fix);
+        if (r4 == 0 && fix && fix != a)
+                abort(); /* the only fixed event */
 
         if (s == VS_APK) {
                 /* apk's own order covers invalid versions too. */
