@@ -503,7 +503,8 @@ static void enrich_one(struct vdb_build *b, struct vdb_vuln *v, const char *cve)
         struct vdb_nvd *n = hashmap_get(b->nvd, cve);
         struct vdb_kev *k = hashmap_get(b->kev, cve);
         if (n) {
-                if (n->vector && (!v->nvd_vector || n->cvss > v->nvd_cvss)) {
+                if (n->has_cvss && (!v->has_nvd_cvss || n->cvss > v->nvd_cvss)) {
+                        v->has_nvd_cvss = true;
                         v->nvd_cvss = n->cvss;
                         v->nvd_vector = n->vector;
                 }
@@ -640,7 +641,7 @@ static int64_t extras_id(struct writer *w, const char *json) {
 
 static void finish_fields(const struct vdb_stmt *s, struct vdb_enc_stmt *e) {
         const struct vdb_vuln *v = s->vuln;
-        e->cvss = s->cvss_vector ? s->cvss : v->cvss_vector ? v->cvss : v->nvd_cvss;
+        e->cvss = s->cvss_vector ? s->cvss : v->cvss_vector ? v->cvss : v->has_nvd_cvss ? v->nvd_cvss : 0.0;
         e->cvss_vector = s->cvss_vector ? s->cvss_vector : v->cvss_vector ? v->cvss_vector : v->nvd_vector;
         if (s->severity != SEV_UNKNOWN) {
                 e->severity = s->severity;
@@ -651,7 +652,7 @@ static void finish_fields(const struct vdb_stmt *s, struct vdb_enc_stmt *e) {
         } else if ((s->cvss_vector || v->cvss_vector) && vdb_severity_from_cvss(e->cvss) != SEV_UNKNOWN) {
                 e->severity = vdb_severity_from_cvss(e->cvss);
                 e->severity_source = "cvss";
-        } else if (v->nvd_vector && vdb_severity_from_cvss(v->nvd_cvss) != SEV_UNKNOWN) {
+        } else if (v->has_nvd_cvss && vdb_severity_from_cvss(v->nvd_cvss) != SEV_UNKNOWN) {
                 e->severity = vdb_severity_from_cvss(v->nvd_cvss);
                 e->severity_source = "nvd";
         }

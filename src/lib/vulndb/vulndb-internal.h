@@ -156,7 +156,8 @@ struct vdb_vuln {
         const char *severity_source;
         double cvss; /* the record's own CVSS (v3 computed, else v4 as given) */
         const char *cvss_vector;
-        double nvd_cvss; /* from NVD, through the CVE ids it names */
+        bool has_nvd_cvss; /* from NVD, through the CVE ids it names */
+        double nvd_cvss;
         const char *nvd_vector;
         bool kev;
         const char *kev_date;
@@ -189,6 +190,7 @@ struct vdb_stmt {
 };
 
 struct vdb_nvd {
+        bool has_cvss;
         double cvss;
         const char *vector;
         const char **cwes;

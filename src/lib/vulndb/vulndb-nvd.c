@@ -26,8 +26,15 @@ static bool pick_metric(const json_t *list, int version, double *score, const ch
                         const json_t *bs = json_object_get(data, "baseScore");
                         double computed, s = json_is_number(bs) ? json_number_value(bs) : -1.0;
                         bool valid;
-                        if (!vec)
+                        if (!vec) {
+                                /* a score without its vector is still NVD's score */
+                                if (s >= 0.0 && s <= 10.0) {
+                                        *score = s;
+                                        *vector = NULL;
+                                        return true;
+                                }
                                 continue;
+                        }
                         if (version == 3)
                                 valid = cvss3_score(vec, &computed) == 0;
                         else if (version == 4)
@@ -82,8 +89,9 @@ static int nvd_item(struct vdb_build *b, const json_t *item) {
         for (size_t i = 0; i < ELEMENTSOF(lists); i++) {
                 const char *vec;
                 if (pick_metric(json_get_arr(metrics, lists[i].key), lists[i].version, &n->cvss, &vec)) {
-                        if (!(n->vector = arena_strdup(b->arena, vec)))
+                        if (vec && !(n->vector = arena_strdup(b->arena, vec)))
                                 return vdb_oom(b);
+                        n->has_cvss = true;
                         break;
                 }
         }

@@ -179,6 +179,22 @@ static void read_database_specific(struct vdb_build *b, const char *id, const js
         }
 }
 
+/* Red Hat and its rebuilds (AlmaLinux, Rocky) title errata "Important: openssl security update": the
+ * rating is the summary's first word. */
+static void errata_rating(const char *id, const char *summary, struct cvss_pick *p) {
+        const char *db = vdb_database_of_id(id);
+        if (!streq(db, "redhat") && !streq(db, "almalinux") && !streq(db, "rocky"))
+                return;
+        size_t n = strcspn(summary, ":");
+        char word[16];
+        if (summary[n] != ':' || n == 0 || n >= sizeof word)
+                return;
+        memcpy(word, summary, n);
+        word[n] = 0;
+        p->word = vdb_severity_from_word(word);
+        p->word_source = p->word != SEV_UNKNOWN ? db : NULL;
+}
+
 /* The score and vector a statement or record ends with: v3 computed, else v4 as given, else v2. */
 static void pick_cvss(const struct cvss_pick *p, double *score, const char **vector) {
         if (p->v3_vector) {
@@ -453,6 +469,8 @@ int vdb_parse_osv_record(struct vdb_build *b, const json_t *rec) {
                 return r;
         read_database_specific(b, id, ds, &p);
         pick_cvss(&p, &v->cvss, &v->cvss_vector);
+        if (p.word == SEV_UNKNOWN && v->summary)
+                errata_rating(id, v->summary, &p);
         v->severity = p.word;
         v->severity_source = p.word_source;
         v->cwes = cwe_list(b, json_get_arr(ds, "cwe_ids"));

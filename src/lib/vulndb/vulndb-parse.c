@@ -260,6 +260,9 @@ static bool looks_debian(const struct sniff *s) {
 static enum vdb_kind classify(unsigned k) {
         if ((k & K_ID) && (k & (K_AFFECTED | K_MODIFIED | K_SCHEMA | K_WITHDRAWN | K_PUBLISHED)))
                 return VK_OSV;
+        /* an OSV record that lost its id: the parser says so, naming the file */
+        if ((k & K_AFFECTED) && (k & (K_MODIFIED | K_SCHEMA | K_PUBLISHED)))
+                return VK_OSV;
         if ((k & K_CATALOG) && (k & K_VULNS))
                 return VK_KEV;
         if ((k & K_VULNS) && (k & K_NVD))
@@ -339,13 +342,23 @@ int vdb_parse_file(struct vdb_build *b, const char *data, size_t len) {
          * anything of it is used) and sees which members there are. */
         struct sniff s = {0};
         if (jscan_object(data, end, sniff_cb, &s, &err) < 0) {
-                if (len <= b->max_record_bytes) {
-                        /* small: let jansson say where, and name the record if it can be named */
-                        (void) vdb_parse_osv_json(b, data, len);
-                        return -EBADMSG;
-                }
-                diag_warn(b->d, "%s: not valid JSON at byte %zu (%s), skipped", b->file, err.offset,
-                          err.what);
+                char id[VDB_MAX_ID + 1];
+                bool named = jscan_peek_string(data, end, "id", id, sizeof id) && vdb_valid_id(id);
+                json_error_t jerr;
+                json_t *j = len <= b->max_record_bytes ? json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr)
+                                                       : NULL;
+                bool small = len <= b->max_record_bytes && !j;
+                json_decref(j);
+                if (named)
+                        b->fs.skipped++; /* a record is lost, not only a file */
+                if (small)               /* jansson says where in lines and columns */
+                        diag_warn(b->d, "%s: %s%s%snot valid JSON (line %d, column %d: %s), skipped",
+                                  b->file, named ? "record '" : "", named ? id : "", named ? "': " : "",
+                                  jerr.line, jerr.column, jerr.text);
+                else
+                        diag_warn(b->d, "%s: %s%s%snot valid JSON at byte %zu (%s), skipped", b->file,
+                                  named ? "record '" : "", named ? id : "", named ? "': " : "", err.offset,
+                                  err.what);
                 return -EBADMSG;
         }
         switch (classify(s.keys)) {
