@@ -283,7 +283,7 @@ int vdb_content_checksum(struct sqlite3 *db, char out[static DIGEST_STR_MAX]);
 
 /* ---- record codec (vulndb-codec.c) ----
  * A package row holds all statements about one (ecosystem, package) in one blob:
- *   'P' 1 crc32(le32 of the rest) varint(n) statement…
+ *   'P' 1 crc32c(le32 of the rest) varint(n) statement…
  * Strings are varint(len + 1) (0 = NULL), the bytes and a NUL, so decoding points into the blob. */
 
 struct vdb_enc_stmt {
@@ -301,6 +301,9 @@ struct vdb_enc_stmt {
         const char *const *versions;
 };
 
+/* CRC-32C of the bytes (hardware-assisted where the CPU can). */
+uint32_t vdb_crc32c(const void *data, size_t n);
+
 int vdb_encode_stmt(struct buf *out, const struct vdb_enc_stmt *s);
 /* Wraps encoded statements (concatenated in body) into a package blob. */
 int vdb_encode_package(struct buf *out, const void *body, size_t len, size_t n);
@@ -313,10 +316,11 @@ struct vdb_decoded {
         uint32_t source;
         int64_t extras_ref;
 };
-/* Decodes a package blob (data must stay alive: strings point into it; it is modified in place only in
- * that NULs already there are relied upon). Arrays go to arena. -EBADMSG when damaged. */
-int vdb_decode_package(void *data, size_t len, struct arena *arena, struct vdb_decoded **ret, size_t *ret_n);
-int vdb_decode_details(void *data, size_t len, struct arena *arena, const char **summary,
+/* Decodes a package blob without copying: strings point into data (which must stay alive; the NULs the
+ * encoding stores end them). Arrays go to arena. -EBADMSG when damaged. */
+int vdb_decode_package(const void *data, size_t len, struct arena *arena, struct vdb_decoded **ret,
+                       size_t *ret_n);
+int vdb_decode_details(const void *data, size_t len, struct arena *arena, const char **summary,
                        const char **published, const char **modified, const char *const **cwes,
                        const char *const **related);
-int vdb_decode_extras(void *data, size_t len, const char **json);
+int vdb_decode_extras(const void *data, size_t len, const char **json);

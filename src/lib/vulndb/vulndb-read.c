@@ -17,7 +17,6 @@ struct vulndb {
         char *path;
         sqlite3_stmt *get_pkg, *get_details, *get_extras;
         struct arena *scratch; /* what the last lookup handed out */
-        struct buf blob;       /* the last package row, decoded in place */
         struct arena *meta;    /* for the life of the handle */
         const char **sources;
         size_t n_sources;
@@ -51,7 +50,6 @@ void vulndb_close(struct vulndb *db) {
         sqlite3_close(db->db);
         arena_free(db->scratch);
         arena_free(db->meta);
-        buf_free(&db->blob);
         free(db->path);
         free(db);
 }
@@ -188,7 +186,6 @@ int vulndb_open(const char *path, struct diag *d, struct vulndb **ret) {
         if (!db || !(db->path = strdup(path)) || !(db->meta = arena_new(0)) || !(db->scratch = arena_new(0)))
                 return -ENOMEM;
         db->d = d;
-        db->blob = BUF_INIT(VDB_MAX_BLOB);
         if ((r = check_header(db)) < 0)
                 return r;
         if (!(uri = uri_for(path)))
@@ -447,8 +444,11 @@ static int emit(struct vulndb *db, struct vuln_affected *items, size_t n, unsign
                 return 0;
         }
         size_t *parent = arena_alloc(a, n * sizeof *parent), *members = arena_alloc(a, n * sizeof *members);
-        _cleanup_(hashmap_freep) struct hashmap *ids = hashmap_new();
-        if (!parent || !members || !ids)
+        size_t *next = arena_alloc(a, n * sizeof *next), *head = arena_alloc(a, n * sizeof *head);
+        /* ids and aliases -> the first statement naming them: a linear scan for the usual handful, a map
+         * for packages with hundreds of advisories */
+        _cleanup_(hashmap_freep) struct hashmap *ids = n > 32 ? hashmap_new() : NULL;
+        if (!parent || !members || !next || !head || (n > 32 && !ids))
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 parent[i] = i;
@@ -459,24 +459,43 @@ static int emit(struct vulndb *db, struct vuln_affected *items, size_t n, unsign
                 const char *const *lists[] = {self, items[i].aliases};
                 for (size_t l = 0; l < ELEMENTSOF(lists); l++)
                         for (size_t k = 0; lists[l] && lists[l][k]; k++) {
-                                void *j = hashmap_get(ids, lists[l][k]);
-                                if (j) {
-                                        size_t x = find(parent, (size_t) (uintptr_t) j - 1),
-                                               y = find(parent, i);
+                                const char *key = lists[l][k];
+                                size_t j = SIZE_MAX;
+                                if (ids) {
+                                        void *v = hashmap_get(ids, key);
+                                        if (v)
+                                                j = (size_t) (uintptr_t) v - 1;
+                                        else if (hashmap_put(ids, key, (void *) (uintptr_t) (i + 1), NULL) <
+                                                 0)
+                                                return -ENOMEM;
+                                } else
+                                        for (size_t q = 0; q < i && j == SIZE_MAX; q++)
+                                                if (items[q].status == VS_AFFECTED &&
+                                                    (streq(items[q].id, key) ||
+                                                     vdb_strv_contains(items[q].aliases, key)))
+                                                        j = q;
+                                if (j != SIZE_MAX) {
+                                        size_t x = find(parent, j), y = find(parent, i);
                                         if (x != y)
-                                                parent[MAX(x, y)] = MIN(x, y);
-                                } else if (hashmap_put(ids, lists[l][k], (void *) (uintptr_t) (i + 1),
-                                                       NULL) < 0)
-                                        return -ENOMEM;
+                                                parent[MAX(x, y)] =
+                                                        MIN(x, y); /* the root is the first member */
+                                }
                         }
+        }
+        /* members of each group, in order, as lists threaded through next[] */
+        for (size_t i = 0; i < n; i++)
+                head[i] = SIZE_MAX;
+        for (size_t k = n; k-- > 0;) {
+                size_t root = find(parent, k);
+                next[k] = head[root];
+                head[root] = k;
         }
         for (size_t i = 0; i < n; i++) {
                 if (find(parent, i) != i)
                         continue; /* emitted with its group's first member */
                 size_t m = 0;
-                for (size_t k = i; k < n; k++)
-                        if (find(parent, k) == i)
-                                members[m++] = k;
+                for (size_t k = head[i]; k != SIZE_MAX; k = next[k])
+                        members[m++] = k;
                 struct vuln_affected merged;
                 if (m == 1)
                         merged = items[i];
@@ -501,7 +520,7 @@ int vulndb_lookup_ex(struct vulndb *db, const char *ecosystem, const char *packa
         int64_t key = vdb_package_key(eco, name);
         bool found = false;
         for (int probe = 0; probe < MAX_PROBE && !found; probe++) {
-                sqlite3_reset(db->get_pkg);
+                sqlite3_reset(db->get_pkg); /* also releases the previous lookup's row */
                 sqlite3_bind_int64(db->get_pkg, 1, key + probe);
                 rc = sqlite3_step(db->get_pkg);
                 if (rc == SQLITE_DONE)
@@ -513,21 +532,18 @@ int vulndb_lookup_ex(struct vulndb *db, const char *ecosystem, const char *packa
                 }
                 const char *e = (const char *) sqlite3_column_text(db->get_pkg, 0);
                 const char *p = (const char *) sqlite3_column_text(db->get_pkg, 1);
-                if (!e || !p || !streq(e, eco) || !streq(p, name))
-                        continue;
-                const void *data = sqlite3_column_blob(db->get_pkg, 2);
-                int len = sqlite3_column_bytes(db->get_pkg, 2);
-                buf_reset(&db->blob);
-                r = buf_append(&db->blob, data ? data : "", (size_t) MAX(len, 0));
-                if (r < 0) {
-                        sqlite3_reset(db->get_pkg);
-                        return r == -E2BIG ? corrupt(db, "oversized record") : r;
-                }
-                found = true;
+                found = e && p && streq(e, eco) && streq(p, name);
         }
-        sqlite3_reset(db->get_pkg);
-        if (!found)
+        if (!found) {
+                sqlite3_reset(db->get_pkg);
                 return 0;
+        }
+        /* The row stays current until the next lookup: its blob is decoded where SQLite holds it, and the
+         * strings handed out point into it ("valid until the next lookup"). */
+        const void *data = sqlite3_column_blob(db->get_pkg, 2);
+        int len = sqlite3_column_bytes(db->get_pkg, 2);
+        if (len > (int) VDB_MAX_BLOB)
+                return corrupt(db, "oversized record");
 
         arena_free(db->scratch);
         if (!(db->scratch = arena_new(0)))
@@ -535,7 +551,7 @@ int vulndb_lookup_ex(struct vulndb *db, const char *ecosystem, const char *packa
         struct arena *a = db->scratch;
         struct vdb_decoded *dec;
         size_t n;
-        r = vdb_decode_package(db->blob.data, db->blob.len, a, &dec, &n);
+        r = vdb_decode_package(data ? data : "", (size_t) MAX(len, 0), a, &dec, &n);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {

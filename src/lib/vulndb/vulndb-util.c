@@ -167,26 +167,37 @@ const char *vdb_ecosystem_base_canonical(const char *base, size_t len) {
         return NULL;
 }
 
+/* Appends n bytes of s at *k, keeping room for the NUL; false when it does not fit. */
+static bool put(char *buf, size_t size, size_t *k, const char *s, size_t n) {
+        if (*k + n >= size)
+                return false;
+        memcpy(buf + *k, s, n);
+        *k += n;
+        buf[*k] = 0;
+        return true;
+}
+
 const char *vulndb_canonical_ecosystem(const char *eco, char *buf, size_t size) {
+        size_t k = 0;
         if (!eco || size == 0)
                 return NULL;
+        buf[0] = 0;
         size_t blen = strcspn(eco, ":");
         const char *canon = vdb_ecosystem_base_canonical(eco, blen);
         const char *rest = eco + blen; /* ":…" or "" */
-        int n;
         if (!canon)
-                n = snprintf(buf, size, "%s", eco);
-        else if (streq(canon, "Alpine") && rest[0] == ':' && isdigit((unsigned char) rest[1])) {
+                return put(buf, size, &k, eco, strlen(eco)) ? buf : NULL;
+        bool ok = put(buf, size, &k, canon, strlen(canon));
+        if (streq(canon, "Alpine") && rest[0] == ':' && isdigit((unsigned char) rest[1])) {
                 /* os-release says 3.18.4, OSV says v3.18 */
-                size_t k = strspn(rest + 1, "0123456789");
-                size_t l = rest[1 + k] == '.' ? k + 1 + strspn(rest + 2 + k, "0123456789") : k;
-                n = snprintf(buf, size, "Alpine:v%.*s", (int) l, rest + 1);
+                size_t a = strspn(rest + 1, "0123456789");
+                size_t l = rest[1 + a] == '.' ? a + 1 + strspn(rest + 2 + a, "0123456789") : a;
+                ok = ok && put(buf, size, &k, ":v", 2) && put(buf, size, &k, rest + 1, l);
         } else if (streq(canon, "Debian") && rest[0] == ':' && isdigit((unsigned char) rest[1])) {
-                size_t k = strspn(rest + 1, "0123456789");
-                n = snprintf(buf, size, "Debian:%.*s", (int) k, rest + 1);
+                ok = ok && put(buf, size, &k, rest, 1 + strspn(rest + 1, "0123456789"));
         } else
-                n = snprintf(buf, size, "%s%s", canon, rest);
-        return n >= 0 && (size_t) n < size ? buf : NULL;
+                ok = ok && put(buf, size, &k, rest, strlen(rest));
+        return ok ? buf : NULL;
 }
 
 void vdb_pep503(const char *in, char *out, size_t size) {
