@@ -1073,8 +1073,8 @@ out:
 /* The content checksum: every column of every stored row, typed and length-prefixed. */
 int vdb_content_checksum(sqlite3 *db, char out[static DIGEST_STR_MAX]) {
         static const char *const queries[] = {
-                "SELECT id, name, kind, location, snapshot, records, skipped, sha256 FROM sources ORDER BY "
-                "id",
+                ("SELECT id, name, kind, location, snapshot, records, skipped, sha256 FROM sources "
+                 "ORDER BY id"),
                 "SELECT id, name, data FROM vulns ORDER BY id",
                 "SELECT id, data FROM extras ORDER BY id",
                 "SELECT id, ecosystem, name, data FROM packages ORDER BY id",

@@ -781,6 +781,11 @@ static int request(struct feed_job *j, const struct vulndb_update_options *o, js
                          (unsigned long long) (t.offset + t.written), curl_easy_strerror(rc));
                 *resumed |= t.resumed;
                 r = 2;
+        } else if (rc == CURLE_FILESIZE_EXCEEDED) {
+                snprintf(why, whysize, "larger than the limit of %llu bytes", (unsigned long long) cap);
+                if (ftruncate(fd, 0) < 0)
+                        (void) unlink(j->part);
+                r = -EIO;
         } else {
                 if (t.why[0])
                         snprintf(why, whysize, "%s", t.why);
@@ -807,6 +812,7 @@ static enum vulndb_feed_result fetch_feed(struct feed_job *j, const struct vulnd
                                           struct state *s, struct vulndb_update_report *rep, struct diag *d,
                                           bool *first_error) {
         char why[512] = "", want_meta[65] = "";
+        const char *kept = access(j->file, F_OK) == 0 ? "; kept the previous copy" : "";
         uint64_t cap = o->max_download_bytes ? o->max_download_bytes : 4 * GiB;
         json_t *st = state_feed(s, j->url);
         bool resumed = false;
@@ -836,14 +842,15 @@ static enum vulndb_feed_result fetch_feed(struct feed_job *j, const struct vulnd
                 if (!meta_url)
                         FAIL("out of memory");
                 if (fetch_small(o, meta_url, &meta, why, sizeof why) < 0)
-                        FAIL("feed '%s': cannot fetch %s: %s; kept the previous copy", j->feed->name,
-                             meta_url, why);
+                        FAIL("feed '%s': cannot fetch %s: %s%s", j->feed->name, meta_url, why, kept);
                 if (!meta_sha256(&meta, want_meta))
-                        FAIL("feed '%s': %s has no sha256 line; kept the previous copy", j->feed->name,
-                             meta_url);
+                        FAIL("feed '%s': %s has no sha256 line%s", j->feed->name, meta_url, kept);
                 const char *have = json_get_str(st, "content_sha256");
                 if (have && strcasecmp(have, want_meta) == 0 && access(j->file, F_OK) == 0)
                         return VF_UNCHANGED;
+                /* The published content is not the copy we have: ask for it whatever validators say. */
+                json_object_del(st, "etag");
+                json_object_del(st, "last_modified");
         }
 
         unsigned attempts = o->attempts ? o->attempts : 3;
@@ -860,8 +867,7 @@ static enum vulndb_feed_result fetch_feed(struct feed_job *j, const struct vulnd
                         continue;
                 }
                 (void) state_save(s, d);
-                FAIL("feed '%s': download from %s failed: %s; kept the previous copy", j->feed->name, j->url,
-                     why);
+                FAIL("feed '%s': download from %s failed: %s%s", j->feed->name, j->url, why, kept);
         }
         rep->resumed += resumed;
 
@@ -872,16 +878,14 @@ static enum vulndb_feed_result fetch_feed(struct feed_job *j, const struct vulnd
                 FAIL("feed '%s': cannot read back '%s': %s", j->feed->name, j->part, strerror(errno));
         if (j->feed->sha256 && strcasecmp(digest_hex(digest), j->feed->sha256) != 0) {
                 (void) unlink(j->part);
-                FAIL("feed '%s': download from %s does not match its sha256; kept the previous copy",
-                     j->feed->name, j->url);
+                FAIL("feed '%s': download from %s does not match its sha256%s", j->feed->name, j->url, kept);
         }
         r = validate(j->part, want_meta[0] ? want_meta : NULL, cap, why, sizeof why);
         if (r < 0) {
                 (void) unlink(j->part);
                 json_object_del(st, "partial");
                 (void) state_save(s, d);
-                FAIL("feed '%s': download from %s is corrupt (%s); kept the previous copy", j->feed->name,
-                     j->url, why);
+                FAIL("feed '%s': download from %s is corrupt (%s)%s", j->feed->name, j->url, why, kept);
         }
         struct stat pst;
         if (fstat(fd, &pst) == 0)
