@@ -611,16 +611,15 @@ struct span {
         size_t off, len;
 };
 
-static const struct buf *span_buf; /* qsort has no userdata: set around the one sort below */
-
-static int cmp_span(const void *x, const void *y) {
+static int cmp_span(const void *x, const void *y, void *userdata) {
         const struct span *a = x, *b = y;
+        const struct buf *scratch = userdata;
         int k = strcmp(a->id, b->id);
         if (k)
                 return k;
         if (a->len != b->len)
                 return a->len < b->len ? -1 : 1;
-        return memcmp(span_buf->data + a->off, span_buf->data + b->off, a->len);
+        return memcmp(scratch->data + a->off, scratch->data + b->off, a->len);
 }
 
 static bool distro_kind(enum vdb_kind k) {
@@ -709,9 +708,8 @@ static int encode_package(struct writer *w, struct vdb_stmt **items, size_t n, s
                         return r;
                 spans[k++] = (struct span){s->vuln->id, off, scratch->len - off};
         }
-        span_buf = scratch;
-        qsort_safe(spans, k, sizeof *spans, cmp_span);
-        span_buf = NULL;
+        if (k > 1)
+                qsort_r(spans, k, sizeof *spans, cmp_span, scratch);
         buf_reset(body);
         size_t kept = 0;
         for (size_t i = 0; i < k; i++) {

@@ -16,15 +16,24 @@ typedef int (*fuzz_parser)(struct vdb_build *b, const char *data, size_t len);
 static inline void fuzz_roundtrip(struct vdb_build *b) {
         struct buf body = BUF_INIT(0), blob = BUF_INIT(0);
         size_t n = 0;
-        VEC_FOREACH(s, &b->stmts) {
+        VEC_FOREACH (s, &b->stmts) {
                 struct vuln_range rv[VDB_MAX_RANGES];
                 for (size_t i = 0; i < s->n_ranges && i < VDB_MAX_RANGES; i++)
-                        rv[i] = (struct vuln_range){ s->ranges[i].type, s->ranges[i].events, s->ranges[i].n_events };
+                        rv[i] = (struct vuln_range){s->ranges[i].type, s->ranges[i].events,
+                                                    s->ranges[i].n_events};
                 struct vdb_enc_stmt e = {
-                        .id = s->vuln->id, .aliases = s->vuln->aliases, .upstream = s->vuln->upstream,
-                        .status = s->status, .severity = s->severity, .fixed = s->fixed,
-                        .severity_source = s->severity_source, .cvss = s->cvss, .cvss_vector = s->cvss_vector,
-                        .note = s->note, .ranges = rv, .n_ranges = MIN(s->n_ranges, (uint32_t) VDB_MAX_RANGES),
+                        .id = s->vuln->id,
+                        .aliases = s->vuln->aliases,
+                        .upstream = s->vuln->upstream,
+                        .status = s->status,
+                        .severity = s->severity,
+                        .fixed = s->fixed,
+                        .severity_source = s->severity_source,
+                        .cvss = s->cvss,
+                        .cvss_vector = s->cvss_vector,
+                        .note = s->note,
+                        .ranges = rv,
+                        .n_ranges = MIN(s->n_ranges, (uint32_t) VDB_MAX_RANGES),
                         .versions = s->versions,
                 };
                 if (vdb_encode_stmt(&body, &e) < 0)
