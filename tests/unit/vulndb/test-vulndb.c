@@ -358,6 +358,59 @@ TEST(yaml_to_json) {
         CHECK_INT(vdb_yaml_to_json(y, strlen(y), 10, &j, err, sizeof err), -E2BIG);
 }
 
+/* ---- the parsers, directly ---- */
+
+static const struct vdb_stmt *stmt_for(const struct vdb_build *b, const char *package) {
+        for (size_t i = 0; i < b->stmts.n; i++)
+                if (streq(b->stmts.items[i].package, package))
+                        return &b->stmts.items[i];
+        return NULL;
+}
+
+TEST(osv_parser_details) {
+        const char *rec =
+                "{\"id\": \"OSV-2024-1\", \"modified\": \"2024-02-03T04:05:06Z\","
+                " \"summary\": \"\", \"details\": \"First paragraph.\\n\\nSecond paragraph.\","
+                " \"severity\": [{\"type\": \"CVSS_V4\", \"score\": "
+                "\"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N\"}],"
+                " \"affected\": ["
+                "  {\"package\": {\"ecosystem\": \"crates.io\", \"name\": \"lim\"},"
+                "   \"ranges\": [{\"type\": \"SEMVER\", \"events\": [{\"introduced\": \"0\"}, {\"limit\": \"2.0.0\"}]}],"
+                "   \"database_specific\": {\"cvss\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\"}},"
+                "  {\"package\": {\"ecosystem\": \"Hex\", \"name\": \"plug\"},"
+                "   \"severity\": [{\"type\": \"CVSS_V3\", \"score\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:N/I:L/A:N\"}],"
+                "   \"versions\": [\"1.0.0\", \"bad version\", \"1.0.1\"]},"
+                "  {\"package\": {\"ecosystem\": \"Pub\", \"name\": \"http\"}, \"versions\": [\"0.13.0\"]}"
+                " ]}";
+        struct diag d;
+        struct vdb_build b;
+        diag_init(&d);
+        REQUIRE(vdb_build_init(&b, &d, 0, 0, 0) == 0);
+        b.file = "inline.json";
+        CHECK_INT(vdb_parse_osv_json(&b, rec, strlen(rec)), 0);
+        CHECK_INT(b.stmts.n, 3);
+        CHECK_INT(b.fs.records, 1);
+        CHECK_STR(b.fs.snapshot, "2024-02-03T04:05:06Z");
+        CHECK_STR(b.fs.family, "crates.io");
+        const struct vdb_stmt *s = stmt_for(&b, "lim");
+        REQUIRE(s);
+        CHECK_INT(s->ranges[0].events[1].kind, VE_LIMIT);
+        CHECK(lround(s->cvss * 10) == 98); /* RustSec's database_specific.cvss */
+        s = stmt_for(&b, "plug");
+        REQUIRE(s);
+        CHECK(lround(s->cvss * 10) == 43); /* affected-level severity */
+        CHECK_INT(s->n_versions, 2);
+        CHECK(has_warning(&d, "inline.json: record 'OSV-2024-1': affected[1] (Hex/plug): versions[1] is not a version",
+                          NULL));
+        const struct vdb_vuln *v = hashmap_get(b.vulns, "OSV-2024-1");
+        REQUIRE(v);
+        CHECK_STR(v->summary, "First paragraph."); /* empty summary: the first paragraph of details */
+        CHECK(strneq(v->cvss_vector, "CVSS:4.0/", 9));
+        CHECK(v->cvss == 0.0); /* v4 is kept, not scored */
+        vdb_build_done(&b);
+        diag_done(&d);
+}
+
 /* ---- the fixtures ---- */
 
 TEST(fixture_sources_and_counts) {
