@@ -23,7 +23,7 @@ static uint64_t drain(const char *path) {
         ssize_t n = read(fd, in, sizeof in);
         uint64_t total = 0;
         if (n >= 2 && in[0] == 0x1f && in[1] == 0x8b) {
-                z_stream z = { 0 };
+                z_stream z = {0};
                 inflateInit2(&z, 16 + MAX_WBITS);
                 while (n > 0) {
                         z.next_in = in;
@@ -48,9 +48,9 @@ static uint64_t drain(const char *path) {
         } else if (n >= 4 && memcmp(in, "\x28\xb5\x2f\xfd", 4) == 0) {
                 ZSTD_DCtx *d = ZSTD_createDCtx();
                 while (n > 0) {
-                        ZSTD_inBuffer ib = { in, (size_t) n, 0 };
+                        ZSTD_inBuffer ib = {in, (size_t) n, 0};
                         while (ib.pos < ib.size) {
-                                ZSTD_outBuffer ob = { out, sizeof out, 0 };
+                                ZSTD_outBuffer ob = {out, sizeof out, 0};
                                 ZSTD_decompressStream(d, &ob, &ib);
                                 total += ob.pos;
                         }

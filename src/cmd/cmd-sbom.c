@@ -70,8 +70,7 @@ int cmd_sbom(int argc, char **argv) {
                 }
         }
         if (optind + 1 != argc) {
-                log_error(optind >= argc ? "sbom needs a TARGET (see '%s sbom --help')"
-                                         : "sbom takes one TARGET (see '%s sbom --help')",
+                log_error("sbom %s a TARGET (see '%s sbom --help')", optind >= argc ? "needs" : "takes only",
                           program_name);
                 return EXIT_ERROR;
         }

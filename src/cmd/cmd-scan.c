@@ -126,8 +126,7 @@ int cmd_scan(int argc, char **argv) {
                 }
         }
         if (optind + 1 != argc) {
-                log_error(optind >= argc ? "scan needs a TARGET (see '%s scan --help')"
-                                         : "scan takes one TARGET (see '%s scan --help')",
+                log_error("scan %s a TARGET (see '%s scan --help')", optind >= argc ? "needs" : "takes only",
                           program_name);
                 return EXIT_ERROR;
         }

@@ -11,6 +11,7 @@
 
 struct global_opts arg_global = { .color = -1 };
 
+static void vlog(const char *level, const char *fmt, va_list ap) _printf_(2, 0);
 static void vlog(const char *level, const char *fmt, va_list ap) {
         fprintf(stderr, "%s: %s", program_name, level);
         vfprintf(stderr, fmt, ap);

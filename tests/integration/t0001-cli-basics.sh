@@ -34,6 +34,9 @@ python3 "$STOCKADE_SRCDIR/tests/integration/mkimage.py" "$T/img" \
 check "sbom json on a docker archive" bash -c '"$STOCKADE" sbom "$T/img.tar" --format json -q > "$T/sbom.json" && jq -e ".os.id == \"debian\"" "$T/sbom.json" >/dev/null'
 check "scan json reports the deleted secret's layer and state" bash -c '
         "$STOCKADE" scan "$T/img.tar" --format json -q > "$T/scan.json"
+        jq -e "[.secrets[] | select(.rule == \"aws-access-key-id\" and .layer == 0 and .state == \"deleted\")] | length == 1" "$T/scan.json" >/dev/null &&
+        jq -e "[.secrets[] | select(.rule == \"aws-secret-access-key\" and .state == \"deleted\")] | length == 1" "$T/scan.json" >/dev/null &&
+        ! grep -q 7Fq0QmJqyXcN2cKfJ8m4Tn0L5bq1VgY9Hh3Rz2Ww "$T/scan.json" &&
         jq -e ".misconfigurations | length > 0" "$T/scan.json" >/dev/null'
 check "scan --fail-on LOW exits 1 when findings exist" expect_exit 1 "" "$STOCKADE" scan "$T/img.tar" --fail-on LOW -q
 check "scan -o writes the file atomically" bash -c '"$STOCKADE" scan "$T/img.tar" -q --format json -o "$T/r.json" && jq . "$T/r.json" >/dev/null && ! ls "$T"/r.json.* 2>/dev/null'

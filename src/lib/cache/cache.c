@@ -33,7 +33,7 @@ static int mkdir_p(const char *path, mode_t mode) {
         return 0;
 }
 
-static char *default_dir(void) {
+char *cache_dir_default(void) {
         const char *x = getenv("XDG_CACHE_HOME");
         char *p = NULL;
         if (x && x[0] == '/')
@@ -65,7 +65,7 @@ int layer_cache_open(const char *dir, struct diag *d, struct layer_cache **ret) 
         int r;
 
         if (!dir) {
-                def = default_dir();
+                def = cache_dir_default();
                 if (!def)
                         return -ENOMEM;
                 dir = def;

@@ -16,6 +16,9 @@
 
 struct layer_cache;
 
+/* $XDG_CACHE_HOME/stockade, or ~/.cache/stockade (malloc'd). */
+char *cache_dir_default(void);
+
 /* Opens (creating) DIR/layers.db; dir NULL means $XDG_CACHE_HOME/stockade or ~/.cache/stockade. */
 int layer_cache_open(const char *dir, struct diag *d, struct layer_cache **ret);
 void layer_cache_close(struct layer_cache *c);

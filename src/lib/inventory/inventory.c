@@ -4,72 +4,27 @@
 #include "buf.h"
 #include "hashmap.h"
 #include "inventory.h"
+#include "os-release.h"
 #include "path-util.h"
 
 /* ---- distribution ---- */
 
-/* Unquotes a shell-style os-release value into out: '…' literal, "…" with \" \\ \$ \` escapes. */
-static void unquote(const char *v, size_t n, char *out, size_t outsz) {
-        size_t k = 0;
-        char q = 0;
-        for (size_t i = 0; i < n && k + 1 < outsz; i++) {
-                char c = v[i];
-                if (!q && (c == '"' || c == '\'')) {
-                        q = c;
-                        continue;
-                }
-                if (q && c == q) {
-                        q = 0;
-                        continue;
-                }
-                if (c == '\\' && q != '\'' && i + 1 < n) {
-                        c = v[++i];
-                } else if (!q && (c == ' ' || c == '\t' || c == '#'))
-                        break;
-                out[k++] = c;
-        }
-        out[k] = 0;
-}
-
 int inventory_parse_os_release(const char *data, size_t len, struct arena *a, struct scan_os *os) {
-        const char *p = data, *end = data + len;
-        while (p < end) {
-                const char *nl = memchr(p, '\n', (size_t) (end - p));
-                const char *le = nl ? nl : end;
-                while (p < le && (*p == ' ' || *p == '\t'))
-                        p++;
-                const char *eq = memchr(p, '=', (size_t) (le - p));
-                if (eq && *p != '#') {
-                        size_t kl = (size_t) (eq - p), vl = (size_t) (le - eq - 1);
-                        if (vl > 0 && eq[vl] == '\r')
-                                vl--;
-                        char val[512];
-                        unquote(eq + 1, vl, val, sizeof val);
-                        const char **dst = NULL;
-                        if (kl == 2 && strneq(p, "ID", 2))
-                                dst = &os->id;
-                        else if (kl == 7 && strneq(p, "ID_LIKE", 7))
-                                dst = &os->id_like;
-                        else if (kl == 10 && strneq(p, "VERSION_ID", 10))
-                                dst = &os->version_id;
-                        else if (kl == 16 && strneq(p, "VERSION_CODENAME", 16))
-                                dst = &os->codename;
-                        else if (kl == 11 && strneq(p, "PRETTY_NAME", 11))
-                                dst = &os->pretty_name;
-                        if (dst && val[0]) {
-                                *dst = arena_strdup(a, val);
-                                if (!*dst)
-                                        return -ENOMEM;
-                        }
-                }
-                p = le + 1;
-        }
+        struct os_release o = { 0 };
+        int r = os_release_parse(data, len, a, &o);
+        if (r < 0)
+                return r;
+        os->id = o.id ?: os->id;
+        os->id_like = o.id_like ?: os->id_like;
+        os->version_id = o.version_id ?: os->version_id;
+        os->codename = o.version_codename ?: os->codename;
+        os->pretty_name = o.pretty_name ?: os->pretty_name;
         return 0;
 }
 
 /* The fact of kind at `path` written by layer `layer`, if any. */
-static const struct layer_fact *find_fact(struct layer_result *const *layers, int layer, enum layer_fact_kind kind,
-                                          const char *path) {
+static const struct layer_fact *find_fact(struct layer_result *const *layers, int layer,
+                                          enum layer_fact_kind kind, const char *path) {
         const struct layer_result *L = layers[layer];
         for (size_t i = 0; i < L->facts.n; i++)
                 if (L->facts.items[i].kind == kind && streq(L->facts.items[i].path, path))
@@ -91,12 +46,13 @@ static const struct layer_fact *current_fact(struct layer_result *const *layers,
 
 static int detect_os(struct layer_result *const *layers, const struct view *v, struct arena *a,
                      struct scan_os *os) {
-        static const char *const release_files[] = { "etc/os-release", "usr/lib/os-release" };
+        static const char *const release_files[] = {"etc/os-release", "usr/lib/os-release"};
         char resolved[PATH_MAX_IMAGE + 1];
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(release_files); i++) {
-                const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, release_files[i], resolved);
+                const struct layer_fact *f =
+                        current_fact(layers, v, FACT_OS_FILE, release_files[i], resolved);
                 if (!f)
                         continue;
                 r = inventory_parse_os_release(f->data, f->len, a, os);
@@ -105,25 +61,21 @@ static int detect_os(struct layer_result *const *layers, const struct view *v, s
                 os->source_path = arena_strdup(a, resolved);
                 break;
         }
-        /* Distribution files beat a missing or generic os-release. */
-        const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, "etc/alpine-release", resolved);
-        if (f && (!os->id || streq(os->id, "alpine")) && !os->version_id) {
-                char ver[64];
-                unquote(f->data, strcspn(f->data, "\r\n"), ver, sizeof ver);
-                os->id = "alpine";
-                os->version_id = arena_strdup(a, ver);
-                os->source_path = arena_strdup(a, resolved);
-        }
-        f = current_fact(layers, v, FACT_OS_FILE, "etc/debian_version", resolved);
-        if (f && !os->id) {
-                char ver[64];
-                unquote(f->data, strcspn(f->data, "\r\n"), ver, sizeof ver);
-                os->id = "debian";
-                /* "12.5" -> "12", as os-release's VERSION_ID; testing/sid ("trixie/sid") stays. */
-                char *dot = strchr(ver, '.');
-                if (dot)
-                        *dot = 0;
-                os->version_id = arena_strdup(a, ver);
+        /* Distribution files fill in what os-release lacks (minimal images often have none). */
+        static const char *const distro_files[] = { "etc/alpine-release", "etc/debian_version" };
+        for (size_t i = 0; i < ELEMENTSOF(distro_files) && (!os->id || !os->version_id); i++) {
+                const struct layer_fact *f = current_fact(layers, v, FACT_OS_FILE, distro_files[i], resolved);
+                struct os_release o = { 0 };
+                if (!f || os_file_parse(distro_files[i], f->data, f->len, a, &o) < 0 || !o.id ||
+                    (os->id && !streq(os->id, o.id)))
+                        continue;
+                os->id = o.id;
+                if (!os->version_id && o.version_id) {
+                        /* Debian's "12.5" is os-release's "12"; testing's "trixie/sid" stays. */
+                        char *dot = streq(o.id, "debian") ? strchr(o.version_id, '.') : NULL;
+                        os->version_id = dot ? arena_strndup(a, o.version_id, (size_t) (dot - o.version_id))
+                                             : o.version_id;
+                }
                 os->source_path = arena_strdup(a, resolved);
         }
         return 0;
@@ -140,9 +92,9 @@ struct intro {
 
 static char *ident_key(struct buf *b, const struct pkg *p) {
         buf_reset(b);
-        buf_printf(b, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->type, p->record_path, p->inner_path ? p->inner_path : "",
-                   p->namespace_ ? p->namespace_ : "", p->name, p->version, p->arch ? p->arch : "",
-                   p->epoch ? p->epoch : "");
+        buf_printf(b, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->type, p->record_path,
+                   p->inner_path ? p->inner_path : "", p->namespace_ ? p->namespace_ : "", p->name,
+                   p->version, p->arch ? p->arch : "", p->epoch ? p->epoch : "");
         return b->data;
 }
 
@@ -207,9 +159,9 @@ static const char *canonical(const struct view *v, const char *path, char *buf) 
         return buf;
 }
 
-static int mark_owners(struct layer_result *const *layers, size_t n_layers, const struct view *v, struct arena *a,
-                       struct pkg_vec *pkgs) {
-        struct owner_index oi = { .paths = hashmap_new(), .a = arena_new(0) };
+static int mark_owners(struct layer_result *const *layers, size_t n_layers, const struct view *v,
+                       struct arena *a, struct pkg_vec *pkgs) {
+        struct owner_index oi = {.paths = hashmap_new(), .a = arena_new(0)};
         int r = 0;
         if (!oi.paths || !oi.a) {
                 r = -ENOMEM;
@@ -253,7 +205,7 @@ static int mark_owners(struct layer_result *const *layers, size_t n_layers, cons
         /* dpkg keeps them in info/NAME.list files */
         for (size_t li = 0; li < n_layers; li++) {
                 const struct layer_result *L = layers[li];
-                VEC_FOREACH(f, &L->facts) {
+                VEC_FOREACH (f, &L->facts) {
                         if (f->kind != FACT_DPKG_LIST || !f->key ||
                             view_file_state(v, f->path, (int) li) != FILE_PRESENT)
                                 continue;
@@ -284,7 +236,8 @@ out:
 
 /* ---- Debian licenses ---- */
 
-static int deb_licenses(struct layer_result *const *layers, const struct view *v, struct arena *a, struct pkg *p) {
+static int deb_licenses(struct layer_result *const *layers, const struct view *v, struct arena *a,
+                        struct pkg *p) {
         char path[PATH_MAX_IMAGE + 1], resolved[PATH_MAX_IMAGE + 1];
         snprintf(path, sizeof path, "usr/share/doc/%s/copyright", p->name);
         const struct layer_fact *f = current_fact(layers, v, FACT_DEB_COPYRIGHT, path, resolved);
@@ -325,7 +278,7 @@ static void free_set(struct hashmap *h) {
                 return;
         const char *k;
         char *v;
-        HASHMAP_FOREACH(k, v, h, it)
+        HASHMAP_FOREACH (k, v, h, it)
                 free(v);
         hashmap_free(h);
 }
@@ -337,7 +290,7 @@ static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
 
         if (!installed_roots)
                 return -ENOMEM;
-        VEC_FOREACH(p, pkgs) {
+        VEC_FOREACH (p, pkgs) {
                 if (p->type != PKG_NPM || (p->flags & PKG_F_LOCKFILE))
                         continue;
                 const char *nm = strstr(p->record_path, "node_modules/");
@@ -358,7 +311,8 @@ static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         for (size_t i = 0; i < pkgs->n; i++) {
                 const struct pkg *p = &pkgs->items[i];
                 if (p->type == PKG_NPM && (p->flags & PKG_F_LOCKFILE)) {
-                        snprintf(dir, sizeof dir, "%.*s", (int) path_dirname_len(p->record_path), p->record_path);
+                        snprintf(dir, sizeof dir, "%.*s", (int) path_dirname_len(p->record_path),
+                                 p->record_path);
                         if (hashmap_contains(installed_roots, dir))
                                 continue;
                 }
@@ -372,9 +326,9 @@ static int cmp_pkg(const void *a, const void *b) {
         return pkg_compare(a, b);
 }
 
-int inventory_finish(struct layer_result *const *layers, size_t n_layers, const struct view *v, struct arena *a,
-                     struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs) {
-        struct scan_os os = { 0 };
+int inventory_finish(struct layer_result *const *layers, size_t n_layers, const struct view *v,
+                     struct arena *a, struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs) {
+        struct scan_os os = {0};
         struct hashmap *intro = NULL, *records = NULL;
         struct arena *ta = NULL;
         struct buf key = BUF_INIT(0);
@@ -395,17 +349,18 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
                 goto out;
         }
         for (size_t li = 0; li < n_layers; li++)
-                VEC_FOREACH(p, &layers[li]->pkgs)
+                VEC_FOREACH (p, &layers[li]->pkgs)
                         if (hashmap_put(records, p->record_path, (void *) (intptr_t) 0, NULL) < 0) {
                                 r = -ENOMEM;
                                 goto out;
                         }
         for (size_t li = 0; li < n_layers; li++) {
                 const struct layer_result *L = layers[li];
-                VEC_FOREACH(f, &L->files)
-                        if ((f->kind == LF_REG || f->kind == LF_WHITEOUT) && hashmap_contains(records, f->path))
+                VEC_FOREACH (f, &L->files)
+                        if ((f->kind == LF_REG || f->kind == LF_WHITEOUT) &&
+                            hashmap_contains(records, f->path))
                                 hashmap_put(records, f->path, (void *) (intptr_t) (li + 1), NULL);
-                VEC_FOREACH(p, &L->pkgs) {
+                VEC_FOREACH (p, &L->pkgs) {
                         struct intro *in = hashmap_get(intro, ident_key(&key, p));
                         if (!in) {
                                 in = arena_alloc(ta, sizeof *in);
@@ -424,7 +379,7 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
                 }
                 const char *k;
                 struct intro *in;
-                HASHMAP_FOREACH(k, in, intro, it)
+                HASHMAP_FOREACH (k, in, intro, it)
                         if (in->alive && in->seen_in != (int) li &&
                             (intptr_t) hashmap_get(records, in->record_path) == (intptr_t) (li + 1))
                                 in->alive = false;
@@ -433,7 +388,7 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
         /* The final inventory: packages whose record file is what the image shows. */
         for (size_t li = 0; li < n_layers; li++) {
                 const struct layer_result *L = layers[li];
-                VEC_FOREACH(p, &L->pkgs) {
+                VEC_FOREACH (p, &L->pkgs) {
                         if (view_file_state(v, p->record_path, (int) li) != FILE_PRESENT)
                                 continue;
                         struct pkg *q = VEC_NEW(pkgs);
@@ -451,7 +406,7 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
         r = drop_superseded_lockfile_entries(pkgs);
         if (r < 0)
                 goto out;
-        VEC_FOREACH(p, pkgs) {
+        VEC_FOREACH (p, pkgs) {
                 if (p->type == PKG_DEB && !p->licenses) {
                         r = deb_licenses(layers, v, a, p);
                         if (r < 0)
@@ -461,10 +416,11 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
         r = mark_owners(layers, n_layers, v, a, pkgs);
         if (r < 0)
                 goto out;
-        VEC_FOREACH(p, pkgs) {
+        VEC_FOREACH (p, pkgs) {
                 p->purl = purl_for(a, p, &os);
                 if (!p->purl) {
-                        diag_warn(d, "no package URL for %s package '%s'", pkg_type_to_string(p->type), p->name);
+                        diag_warn(d, "no package URL for %s package '%s'", pkg_type_to_string(p->type),
+                                  p->name);
                 }
         }
         qsort_safe(pkgs->items, pkgs->n, sizeof *pkgs->items, cmp_pkg);

@@ -24,5 +24,24 @@ int inventory_parse_os_release(const char *data, size_t len, struct arena *a, st
 
 /* The package URL of p (https://github.com/package-url/purl-spec), in arena a. */
 const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os *os);
+/* A parsed package URL; every part percent-decoded, type lowercased. */
+struct purl_qualifier {
+        const char *key, *value;
+};
+struct purl {
+        const char *type;
+        const char *namespace_; /* segments joined by '/', NULL when none */
+        const char *name;
+        const char *version;    /* NULL when none */
+        struct purl_qualifier *qualifiers;
+        size_t n_qualifiers;
+        const char *subpath;
+};
+
+/* Parses a purl (strings in arena a). -EINVAL when it is not one (no "pkg:", no type or name, bad
+ * percent-encoding, NUL bytes). */
+int purl_parse(struct arena *a, const char *s, struct purl *ret);
+const char *purl_get_qualifier(const struct purl *p, const char *key);
+
 /* Percent-encodes s per the purl spec (everything but A-Z a-z 0-9 . - _ ~) into arena a. */
 const char *purl_encode(struct arena *a, const char *s);

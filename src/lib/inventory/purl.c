@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "inventory.h"
@@ -26,7 +27,7 @@ static void enc(struct buf *b, const char *s) {
                 if (unreserved(*p))
                         buf_append_char(b, (char) *p);
                 else {
-                        char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+                        char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
                         buf_append(b, e, 3);
                 }
         }
@@ -80,7 +81,7 @@ static void pypi_name(struct buf *b, const char *name) {
                 if (unreserved((unsigned char) c))
                         buf_append_char(b, c);
                 else {
-                        char one[2] = { c, 0 };
+                        char one[2] = {c, 0};
                         enc(b, one);
                 }
         }
@@ -124,7 +125,10 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
         case PKG_APK:
         case PKG_RPM: {
                 const char *type = p->type == PKG_DEB ? "deb" : p->type == PKG_APK ? "apk" : "rpm";
-                const char *ns = osid ? osid : p->type == PKG_DEB ? "debian" : p->type == PKG_APK ? "alpine" : NULL;
+                const char *ns = osid                 ? osid
+                                 : p->type == PKG_DEB ? "debian"
+                                 : p->type == PKG_APK ? "alpine"
+                                                      : NULL;
                 buf_printf(&b, "pkg:%s/", type);
                 if (ns) {
                         enc(&b, ns);
@@ -134,10 +138,10 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 buf_append_char(&b, '@');
                 enc(&b, p->version);
                 struct qual q[] = {
-                        { "arch", p->arch },
-                        { "distro", distro },
-                        { "epoch", p->type == PKG_RPM ? p->epoch : NULL },
-                        { "upstream", upstream },
+                        {"arch", p->arch},
+                        {"distro", distro},
+                        {"epoch", p->type == PKG_RPM ? p->epoch : NULL},
+                        {"upstream", upstream},
                 };
                 add_qualifiers(&b, q, ELEMENTSOF(q));
                 break;
@@ -147,8 +151,8 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 const char *slash = p->name[0] == '@' ? strchr(p->name, '/') : NULL;
                 if (slash) {
                         char scope[512];
-                        snprintf(scope, sizeof scope, "%.*s", (int) MIN((size_t) (slash - p->name), sizeof scope - 1),
-                                 p->name);
+                        snprintf(scope, sizeof scope, "%.*s",
+                                 (int) MIN((size_t) (slash - p->name), sizeof scope - 1), p->name);
                         enc(&b, scope);
                         buf_append_char(&b, '/');
                         enc(&b, slash + 1);
@@ -180,11 +184,175 @@ const char *purl_for(struct arena *a, const struct pkg *p, const struct scan_os 
                 buf_append_char(&b, '@');
                 enc(&b, p->version);
                 break;
-        default:
-                buf_free(&b);
-                return NULL;
+        default: buf_free(&b); return NULL;
         }
         const char *r = arena_strdup(a, b.data ? b.data : "");
         buf_free(&b);
         return r;
+}
+
+/* ---- parsing ---- */
+
+static int hexval(char c) {
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
+        return -1;
+}
+
+/* Decodes s[0..n) into the arena; -EINVAL on a bad escape or an encoded NUL. */
+static int decode(struct arena *a, const char *s, size_t n, const char **ret) {
+        char *out = arena_alloc(a, n + 1);
+        size_t k = 0;
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] != '%') {
+                        out[k++] = s[i];
+                        continue;
+                }
+                if (i + 2 >= n)
+                        return -EINVAL;
+                int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+                if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                        return -EINVAL;
+                out[k++] = (char) (hi << 4 | lo);
+                i += 2;
+        }
+        out[k] = 0;
+        *ret = out;
+        return 0;
+}
+
+int purl_parse(struct arena *a, const char *s, struct purl *ret) {
+        struct purl p = { 0 };
+        int r;
+
+        if (!s || strncasecmp(s, "pkg:", 4) != 0 || strlen(s) > 4096)
+                return -EINVAL;
+        const char *start = s + 4, *end = s + strlen(s);
+        while (*start == '/')
+                start++;
+
+        /* #subpath */
+        const char *hash = memchr(start, '#', (size_t) (end - start));
+        if (hash) {
+                const char *sp = hash + 1;
+                while (*sp == '/')
+                        sp++;
+                size_t n = (size_t) (end - sp);
+                while (n > 0 && sp[n - 1] == '/')
+                        n--;
+                if ((r = decode(a, sp, n, &p.subpath)) < 0)
+                        return r;
+                end = hash;
+        }
+        /* ?qualifiers */
+        const char *q = memchr(start, '?', (size_t) (end - start));
+        if (q) {
+                size_t count = 1;
+                for (const char *c = q + 1; c < end; c++)
+                        count += *c == '&';
+                if (count > 64)
+                        return -EINVAL;
+                p.qualifiers = arena_alloc(a, count * sizeof *p.qualifiers);
+                if (!p.qualifiers)
+                        return -ENOMEM;
+                const char *c = q + 1;
+                while (c < end) {
+                        const char *amp = memchr(c, '&', (size_t) (end - c));
+                        const char *e = amp ? amp : end;
+                        const char *eq = memchr(c, '=', (size_t) (e - c));
+                        if (eq && eq > c && eq + 1 < e) {
+                                struct purl_qualifier *pq = &p.qualifiers[p.n_qualifiers++];
+                                char *key = arena_strndup(a, c, (size_t) (eq - c));
+                                if (!key)
+                                        return -ENOMEM;
+                                for (char *k = key; *k; k++)
+                                        *k = (char) tolower((unsigned char) *k);
+                                pq->key = key;
+                                if ((r = decode(a, eq + 1, (size_t) (e - eq - 1), &pq->value)) < 0)
+                                        return r;
+                        }
+                        c = e + 1;
+                }
+                end = q;
+        }
+        while (end > start && end[-1] == '/')
+                end--;
+        /* type */
+        const char *slash = memchr(start, '/', (size_t) (end - start));
+        if (!slash || slash == start)
+                return -EINVAL;
+        char *type = arena_strndup(a, start, (size_t) (slash - start));
+        if (!type)
+                return -ENOMEM;
+        for (char *t = type; *t; t++) {
+                *t = (char) tolower((unsigned char) *t);
+                if (!isalnum((unsigned char) *t) && *t != '.' && *t != '+' && *t != '-')
+                        return -EINVAL;
+        }
+        p.type = type;
+        start = slash + 1;
+        /* @version: the last '@' (a scoped npm name has its '@' encoded, or in the namespace) */
+        const char *at = NULL;
+        for (const char *c = end; c > start; c--)
+                if (c[-1] == '@') {
+                        at = c - 1;
+                        break;
+                }
+        if (at && memchr(at, '/', (size_t) (end - at)))
+                at = NULL;
+        if (at) {
+                if ((r = decode(a, at + 1, (size_t) (end - at - 1), &p.version)) < 0)
+                        return r;
+                end = at;
+        }
+        /* name is the last segment, namespace the rest */
+        const char *ls = NULL;
+        for (const char *c = end; c > start; c--)
+                if (c[-1] == '/') {
+                        ls = c - 1;
+                        break;
+                }
+        const char *name_start = ls ? ls + 1 : start;
+        if (name_start >= end)
+                return -EINVAL;
+        if ((r = decode(a, name_start, (size_t) (end - name_start), &p.name)) < 0)
+                return r;
+        if (ls) {
+                /* decode each segment, keep '/' between them */
+                struct buf b = BUF_INIT(4096);
+                const char *c = start;
+                while (c < ls) {
+                        const char *e = memchr(c, '/', (size_t) (ls - c));
+                        if (!e)
+                                e = ls;
+                        if (e > c) {
+                                const char *seg;
+                                if ((r = decode(a, c, (size_t) (e - c), &seg)) < 0 || strchr(seg, '/')) {
+                                        buf_free(&b);
+                                        return r < 0 ? r : -EINVAL;
+                                }
+                                if (b.len)
+                                        buf_append_char(&b, '/');
+                                buf_append_str(&b, seg);
+                        }
+                        c = e + 1;
+                }
+                p.namespace_ = b.len ? arena_strdup(a, b.data) : NULL;
+                buf_free(&b);
+        }
+        *ret = p;
+        return 0;
+}
+
+const char *purl_get_qualifier(const struct purl *p, const char *key) {
+        for (size_t i = 0; i < p->n_qualifiers; i++)
+                if (streq(p->qualifiers[i].key, key))
+                        return p->qualifiers[i].value;
+        return NULL;
 }

@@ -388,6 +388,9 @@ int layer_ctx_process_content(struct layer_ctx *c, const struct layer_file *f, s
                 k = secrets_scan(o->secrets, c->secrets_scratch, data, c->content.len, on_secret, &sink);
                 if (k < 0)
                         return k;
+                if (k == 2)
+                        layer_ctx_warn(c, "'%s': stopped reporting secrets after %d matches", f->path,
+                                       SECRETS_SCAN_MAX_MATCHES);
         }
         return 0;
 }

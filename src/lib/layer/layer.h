@@ -43,7 +43,7 @@ struct layer_file {
 
 enum layer_fact_kind {
         FACT_OS_FILE,       /* contents of a file that identifies the distribution (os-release …) */
-        FACT_DPKG_LIST,     /* var/lib/dpkg/info/NAME.list: key = package[:arch], data = the paths */
+        FACT_DPKG_LIST,     /* var/lib/dpkg/info/NAME[:ARCH].list: key = NAME, data = the paths */
         FACT_DEB_COPYRIGHT, /* usr/share/doc/NAME/copyright: key = NAME, data = licenses, '\n'-separated */
         _FACT_KIND_MAX,
 };
@@ -191,4 +191,4 @@ void entry_reader_free(struct entry_reader *r);
 int layer_ctx_feed_file(struct layer_ctx *c, const struct layer_file *f, const void *data, size_t n);
 
 /* Bumped whenever what a layer pass records changes, so stale cache entries are ignored. */
-#define LAYER_ANALYSIS_VERSION 1
+#define LAYER_ANALYSIS_VERSION 4

@@ -65,6 +65,9 @@ struct ctx {
 };
 
 static void add(struct ctx *c, int check, const char *path, int layer, const char *fmt, ...) _printf_(5, 6);
+static struct misconfig_finding *last_added(struct ctx *c) {
+        return c->error || c->out->n == 0 ? NULL : &c->out->items[c->out->n - 1];
+}
 static void add(struct ctx *c, int check, const char *path, int layer, const char *fmt, ...) {
         if (c->error)
                 return;
@@ -136,6 +139,16 @@ static bool sensitive_name(const char *name, size_t n) {
         return false;
 }
 
+/* Whether the secret scanner already reported this configuration field. */
+static bool secret_in_field(struct ctx *c, const char *field) {
+        for (size_t i = 0; c->in->secrets && i < c->in->secrets->n; i++) {
+                const struct secret_finding *s = &c->in->secrets->items[i];
+                if (s->where == LOC_CONFIG && streq(s->path, field))
+                        return true;
+        }
+        return false;
+}
+
 static void check_assignment(struct ctx *c, const char *where, const char *kv) {
         const char *eq = strchr(kv, '=');
         if (!eq || eq == kv)
@@ -193,15 +206,23 @@ static void check_config(struct ctx *c) {
         for (const char **p = cfg->exposed_ports; p && *p; p++)
                 if (streq(*p, "22/tcp") || streq(*p, "22"))
                         add(c, CHK_PORT_22, NULL, -1, "the image exposes %s", *p);
-        for (const char **e = cfg->env; e && *e; e++)
-                check_assignment(c, "ENV", *e);
+        for (size_t i = 0; cfg->env && cfg->env[i]; i++) {
+                char field[64];
+                snprintf(field, sizeof field, "config.Env[%zu]", i);
+                if (!secret_in_field(c, field)) /* reported below, with the secret's own severity */
+                        check_assignment(c, "ENV", cfg->env[i]);
+        }
 
         /* Secrets the secret scanner found in the configuration. */
         for (size_t i = 0; c->in->secrets && i < c->in->secrets->n; i++) {
                 const struct secret_finding *s = &c->in->secrets->items[i];
-                if (s->where == LOC_CONFIG)
-                        add(c, CHK_SECRET_IN_CONFIG, NULL, -1, "%s in %s (rule %s)", s->title ? s->title : "secret",
-                            s->path, s->rule_id);
+                if (s->where != LOC_CONFIG)
+                        continue;
+                add(c, CHK_SECRET_IN_CONFIG, NULL, -1, "%s in %s (rule %s)", s->title ? s->title : "secret", s->path,
+                    s->rule_id);
+                struct misconfig_finding *f = last_added(c);
+                if (f) /* as severe as the secret itself */
+                        f->severity = s->severity;
         }
 
         size_t layer = 0;

@@ -525,7 +525,8 @@ int scan_run(const char *target, const struct scan_options *o, struct diag *d, s
                 .progress_userdata = &s,
         };
         if (o->secrets) {
-                r = secrets_engine_load(o->secret_rules, d, &s.secrets);
+                _cleanup_free_ char *dir = o->no_cache ? NULL : o->cache_dir ? strdup(o->cache_dir) : cache_dir_default();
+                r = secrets_engine_load_cached(o->secret_rules, dir, d, &s.secrets);
                 if (r < 0)
                         goto out;
                 s.lopts.secrets = s.secrets;

@@ -264,3 +264,38 @@ TEST(misconfig_checks_fire_and_stay_quiet) {
         layer_result_free(ls[0]);
         diag_done(&d);
 }
+
+TEST(purl_parse_roundtrip_and_rejects) {
+        struct arena *a = arena_new(0);
+        struct purl p;
+        REQUIRE(purl_parse(a, "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc", &p) == 0);
+        CHECK_STR(p.type, "deb");
+        CHECK_STR(p.namespace_, "debian");
+        CHECK_STR(p.name, "libc6");
+        CHECK_STR(p.version, "2.36-9+deb12u4");
+        CHECK_STR(purl_get_qualifier(&p, "distro"), "debian-12");
+        CHECK_STR(purl_get_qualifier(&p, "upstream"), "glibc");
+        REQUIRE(purl_parse(a, "pkg:npm/%40babel/core@7.0.0", &p) == 0);
+        CHECK_STR(p.namespace_, "@babel");
+        CHECK_STR(p.name, "core");
+        REQUIRE(purl_parse(a, "pkg:golang/github.com/opencontainers/runc@v1.1.5#sub/dir", &p) == 0);
+        CHECK_STR(p.namespace_, "github.com/opencontainers");
+        CHECK_STR(p.name, "runc");
+        CHECK_STR(p.subpath, "sub/dir");
+        REQUIRE(purl_parse(a, "PKG:Maven/org.apache.commons/commons-lang3@3.12.0", &p) == 0);
+        CHECK_STR(p.type, "maven");
+        REQUIRE(purl_parse(a, "pkg:pypi/zope-interface", &p) == 0);
+        CHECK(p.version == NULL);
+        CHECK(purl_parse(a, "npm/x@1", &p) < 0);
+        CHECK(purl_parse(a, "pkg:npm", &p) < 0);
+        CHECK(purl_parse(a, "pkg:npm/", &p) < 0);
+        CHECK(purl_parse(a, "pkg:npm/x%zz@1", &p) < 0);
+        CHECK(purl_parse(a, "pkg:npm/x%00@1", &p) < 0);
+        CHECK(purl_parse(a, "pkg:npm/x%4", &p) < 0);
+        /* what we write, we read back */
+        struct scan_os deb = { .id = "debian", .version_id = "12" };
+        struct pkg q = { .type = PKG_DEB, .name = "dash", .version = "1:0.5.12-2", .arch = "amd64" };
+        REQUIRE(purl_parse(a, purl_for(a, &q, &deb), &p) == 0);
+        CHECK_STR(p.version, "1:0.5.12-2");
+        arena_free(a);
+}
