@@ -95,13 +95,10 @@ const char *vdb_ecosystem(struct vdb_build *b, const char *record_id, const char
         }
         if (!vulndb_canonical_ecosystem(eco, canon, sizeof canon))
                 return NULL;
-        /* Build time keeps the feed's own suffix ("Alpine:v3.18", "Debian:12"); only the base is
-         * canonicalized here, lookups canonicalize the rest. */
+        /* the spelling lookups use (vulndb_canonical_ecosystem()) */
         size_t blen = strcspn(eco, ":");
         const char *base = vdb_ecosystem_base_canonical(eco, blen);
-        if (base)
-                snprintf(canon, sizeof canon, "%s%s", base, eco + blen);
-        else {
+        if (!base) {
                 char key[VDB_MAX_ECOSYSTEM + 16];
                 snprintf(key, sizeof key, "ecosystem:%s", eco);
                 if (!hashmap_contains(b->warned, key)) {

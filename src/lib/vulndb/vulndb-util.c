@@ -193,8 +193,16 @@ const char *vulndb_canonical_ecosystem(const char *eco, char *buf, size_t size) 
                 size_t a = strspn(rest + 1, "0123456789");
                 size_t l = rest[1 + a] == '.' ? a + 1 + strspn(rest + 2 + a, "0123456789") : a;
                 ok = ok && put(buf, size, &k, ":v", 2) && put(buf, size, &k, rest + 1, l);
-        } else if (streq(canon, "Debian") && rest[0] == ':' && isdigit((unsigned char) rest[1])) {
+        } else if ((streq(canon, "Debian") || streq(canon, "Red Hat")) && rest[0] == ':' &&
+                   isdigit((unsigned char) rest[1])) {
+                /* the release's major version: Debian:12.5 -> Debian:12, Red Hat:9.4 -> Red Hat:9 */
                 ok = ok && put(buf, size, &k, rest, 1 + strspn(rest + 1, "0123456789"));
+        } else if (streq(canon, "Red Hat") && strneq(rest, ":enterprise_linux:", 18) &&
+                   isdigit((unsigned char) rest[18])) {
+                /* OSV's "Red Hat:enterprise_linux:9::appstream" (and ::baseos, ::crb …): one release of
+                 * RHEL, whatever the repository; other products (rhel_eus:9.2 …) keep their names */
+                ok = ok && put(buf, size, &k, ":", 1) &&
+                     put(buf, size, &k, rest + 18, strspn(rest + 18, "0123456789"));
         } else
                 ok = ok && put(buf, size, &k, rest, strlen(rest));
         return ok ? buf : NULL;
@@ -289,12 +297,14 @@ const char *vdb_database_of_id(const char *id) {
         return "osv";
 }
 
+/* The order of docs/vulnerability-matching.md for a finding's primary id: the CVE, then GHSA, then the
+ * source's own. */
 int vdb_id_rank(const char *id) {
         if (strneq(id, "CVE-", 4))
-                return 2;
+                return 0;
         if (strneq(id, "GHSA-", 5))
                 return 1;
-        return 0;
+        return 2;
 }
 
 int64_t vdb_package_key(const char *ecosystem, const char *package) {

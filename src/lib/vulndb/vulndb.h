@@ -110,10 +110,13 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct vulndb *, vulndb_close);
  * Returns 0 or the first negative value fn returned.
  *
  * Statements of different advisories about one vulnerability (their ids linked through aliases, e.g.
- * PYSEC-… and GHSA-… for one CVE) are merged into one when both are VS_AFFECTED: the id is the most
- * specific one (an ecosystem database's own id before GHSA before CVE), the others become aliases, and
- * the ranges and versions are the union (OSV semantics: a version is affected if any range or the list
- * says so). Distro statuses are never merged. */
+ * PYSEC-… and GHSA-… for one CVE) are merged into one when both are VS_AFFECTED: the id is chosen as
+ * docs/vulnerability-matching.md chooses a finding's primary id (a CVE, then a GHSA, then the source's
+ * own), the others become aliases, and the ranges and versions are the union (OSV semantics: a version is
+ * affected if any range or the list says so). Distro statuses are never merged.
+ *
+ * For speed, look up with VULNDB_LOOKUP_NO_DETAILS (one read per package, ~2.5 µs) and fill the details of
+ * the statements that match with vulndb_fill_details(); full details cost one more read per statement. */
 typedef int (*vulndb_affected_fn)(void *userdata, const struct vuln_affected *a);
 int vulndb_lookup(struct vulndb *db, const char *ecosystem, const char *package, vulndb_affected_fn fn,
                   void *userdata);
@@ -131,8 +134,10 @@ int vulndb_lookup_ex(struct vulndb *db, const char *ecosystem, const char *packa
 int vulndb_fill_details(struct vulndb *db, struct vuln_affected *a, struct arena *arena);
 
 /* The canonical OSV spelling of an ecosystem ("pypi" -> "PyPI", "Alpine:3.18.4" -> "Alpine:v3.18",
- * "Debian:12.5" -> "Debian:12"), and a package name as stored (PyPI: PEP 503 normalization, others as
- * they are). Return buf, or NULL when the result does not fit. */
+ * "Debian:12.5" -> "Debian:12"; Red Hat Enterprise Linux by major release, whatever the repository:
+ * "Red Hat:enterprise_linux:9::appstream" and "Red Hat:9.4" -> "Red Hat:9"), and a package name as
+ * stored (PyPI: PEP 503 normalization, others as they are). The builder stores these spellings. Return
+ * buf, or NULL when the result does not fit. */
 const char *vulndb_canonical_ecosystem(const char *ecosystem, char *buf, size_t size);
 const char *vulndb_normalize_package(const char *ecosystem, const char *name, char *buf, size_t size);
 
