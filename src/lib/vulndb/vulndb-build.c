@@ -1133,6 +1133,13 @@ int vulndb_build(const char *const *sources, size_t n_sources, const char *out_p
 
         if (n_sources == 0)
                 return diag_error(d, -EINVAL, "no feed to build the vulnerability database from");
+        /* The database is renamed over the destination: never over a device (--out /dev/null) or a
+         * directory. */
+        struct stat st;
+        if (stat(out_path, &st) == 0 && !S_ISREG(st.st_mode))
+                return diag_error(d, -EINVAL,
+                                  "cannot write the vulnerability database to '%s': not a regular file",
+                                  out_path);
         r = vdb_build_init(&c.b, d, o ? o->max_record_bytes : 0, o ? o->max_file_bytes : 0,
                            o ? o->max_memory : 0);
         if (r < 0)

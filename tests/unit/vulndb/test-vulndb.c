@@ -901,6 +901,15 @@ TEST(failed_build_keeps_the_old_database) {
         CHECK_INT(leftover_temp_files(dir), 0);
         diag_done(&d);
 
+        /* the destination is replaced by rename: never a device */
+        diag_init(&d);
+        const char *ok_src[] = {test_srcpath("tests/data/vulndb/feeds/kev")};
+        CHECK_INT(build(ok_src, 1, "/dev/null", &d, &st, NULL), -EINVAL);
+        CHECK(strstr(d.error, "'/dev/null': not a regular file") != NULL);
+        struct stat devnull;
+        CHECK(stat("/dev/null", &devnull) == 0 && S_ISCHR(devnull.st_mode));
+        diag_done(&d);
+
         /* a source that does not exist */
         diag_init(&d);
         const char *src2[] = {test_srcpath("tests/data/vulndb/feeds/osv-lang"), "/nonexistent/feed"};
