@@ -98,7 +98,7 @@ struct vulndb;
  * garbage); the SQLite magic, the stockade application id and the schema version in the header; the
  * meta table's magic, schema version, completion marker and content checksum, and that the page count
  * the builder recorded matches the file. Damage inside data pages is found when a record is read (every
- *  stored record carries a CRC-32C, and SQLite reports damaged b-tree pages) or by vulndb_verify().
+ * stored record carries a CRC-32C, and SQLite reports damaged b-tree pages) or by vulndb_verify().
  *
  * d receives the errors of later lookups too, so it must outlive the handle. */
 int vulndb_open(const char *path, struct diag *d, struct vulndb **ret);
