@@ -233,8 +233,9 @@ check "db info --verify on the result" bash -c '"$STOCKADE" db info --db "$DB" -
 
 # A mirror for one prefix, given on the command line; --feed selects
 : > "$T/requests.log"
+: > "$T/empty.conf"
 check "--mirror PREFIX=URL and --feed" expect_exit 0 "1 feeds" "$STOCKADE" db update --db "$T/kev.db" --download-dir "$T/dl4" \
-        --config /dev/null --online --feed kev \
+        --config "$T/empty.conf" --online --feed kev \
         --mirror "https://www.cisa.gov=http://127.0.0.1:$PORT/www.cisa.gov"
 check "... fetched from the mirror" grep -q "GET /www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json 200" "$T/requests.log"
 
@@ -245,4 +246,4 @@ check "offline: reports age and stale sources, exit 0" bash -c '
 check "STOCKADE_DB_ONLINE=0 overrides the configuration" bash -c '
         STOCKADE_DB_ONLINE=0 "$STOCKADE" db update --db "$DB" --download-dir "$DL" 2>/dev/null | grep -q "offline"'
 check "--list-feeds shows the built-in feed list" bash -c '
-        "$STOCKADE" db update --config /dev/null --list-feeds | grep -q "^osv-go .*storage.googleapis.com/Go/all.zip"'
+        "$STOCKADE" db update --config "$T/empty.conf" --list-feeds | grep -q "^osv-go .*storage.googleapis.com/Go/all.zip"'
