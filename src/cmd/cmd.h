@@ -26,6 +26,7 @@ extern const char *program_name;
 
 int cmd_scan(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 
 /* Messages on stderr: "stockade: error: …" */
 void log_error(const char *fmt, ...) _printf_(1, 2);

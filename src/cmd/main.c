@@ -13,6 +13,7 @@ static const struct {
 } commands[] = {
         { "scan", cmd_scan, "find secrets and misconfigurations in an image; gate CI on them" },
         { "sbom", cmd_sbom, "list an image's packages (CycloneDX, SPDX or JSON)" },
+        { "db", cmd_db, "build, inspect and update the local vulnerability database" },
 };
 
 static void usage(FILE *f) {
