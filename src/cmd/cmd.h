@@ -76,6 +76,8 @@ enum {
         OPT_SECRET_RULES,
         OPT_SEVERITY,
         OPT_LIST_CHECKS,
+        OPT_VULNDB,
+        OPT_IGNORE_UNFIXED,
         _OPT_COMMON_MAX,
 };
 

@@ -184,6 +184,48 @@ static void misconfig_json(struct jw *w, const struct scan_result *r, const stru
         jw_end(w, '}');
 }
 
+static void vuln_json(struct jw *w, const struct scan_result *r, const struct vuln_finding *v) {
+        const struct pkg *p = v->pkg;
+        jw_begin(w, '{');
+        jw_kv_str(w, "id", v->id);
+        jw_kv_strv(w, "ids", v->ids);
+        jw_kv_str(w, "severity", severity_to_string(v->severity));
+        jw_kv_str(w, "severity_source", v->severity_source);
+        if (v->cvss_score > 0) {
+                char score[16];
+                snprintf(score, sizeof score, "%.1f", v->cvss_score);
+                jw_key(w, "cvss_score");
+                jw_raw(w, score);
+                jw_kv_str(w, "cvss_vector", v->cvss_vector);
+        }
+        jw_key(w, "kev");
+        jw_raw(w, v->kev ? "true" : "false");
+        jw_kv_str(w, "status", finding_status_to_string(v->status));
+        jw_key(w, "package");
+        jw_begin(w, '{');
+        jw_kv_str(w, "type", pkg_type_to_string(p->type));
+        jw_kv_str(w, "name", p->name);
+        jw_kv_str(w, "version", p->version);
+        jw_kv_str(w, "purl", p->purl);
+        jw_kv_str(w, "path", p->record_path);
+        jw_kv_str(w, "inner_path", p->inner_path);
+        set_layer(w, r, p->layer);
+        jw_kv_str(w, "owner", p->owner);
+        jw_end(w, '}');
+        jw_kv_str(w, "ecosystem", v->ecosystem);
+        jw_kv_str(w, "matched_name", v->package_name);
+        jw_kv_str(w, "installed_version", v->installed_version);
+        jw_kv_str(w, "fixed_version", v->fixed_version);
+        jw_kv_str(w, "summary", v->summary);
+        jw_kv_strv(w, "sources", v->sources);
+        jw_kv_str(w, "note", v->note);
+        if (v->excepted_by) {
+                jw_kv_str(w, "excepted_by", v->excepted_by);
+                jw_kv_str(w, "exception_reason", v->exception_reason);
+        }
+        jw_end(w, '}');
+}
+
 /* {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "UNKNOWN": n}, most severe first. */
 static void severity_counts(struct jw *w, const char *key, const size_t counts[static _SEV_MAX]) {
         jw_key(w, key);
@@ -198,7 +240,7 @@ static size_t sev_index(enum severity s) {
 }
 
 static int write_scan(FILE *f, const struct scan_result *r, const struct report_options *o) {
-        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {};
+        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {}, n_vul[_SEV_MAX] = {};
         struct jw w;
         int e;
 
@@ -214,7 +256,25 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
         jw_raw(&w, r->secrets_scanned ? "true" : "false");
         jw_key(&w, "misconfigurations");
         jw_raw(&w, r->misconfig_scanned ? "true" : "false");
+        jw_key(&w, "vulnerabilities");
+        jw_raw(&w, r->vulns_scanned ? "true" : "false");
         jw_end(&w, '}');
+        if (r->vulns_scanned) {
+                jw_key(&w, "database");
+                jw_begin(&w, '{');
+                jw_kv_str(&w, "path", r->vulndb_path);
+                jw_kv_str(&w, "built_at", r->vulndb_built_at);
+                jw_end(&w, '}');
+        }
+        jw_key(&w, "vulnerabilities");
+        jw_begin(&w, '[');
+        VEC_FOREACH (v, &r->vulns) {
+                jw_elem(&w);
+                vuln_json(&w, r, v);
+                if (!v->excepted_by)
+                        n_vul[sev_index(v->severity)]++;
+        }
+        jw_end(&w, ']');
         jw_key(&w, "secrets");
         jw_begin(&w, '[');
         VEC_FOREACH (s, &r->secrets) {
@@ -233,6 +293,7 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
         jw_end(&w, ']');
         jw_key(&w, "summary");
         jw_begin(&w, '{');
+        severity_counts(&w, "vulnerabilities", n_vul);
         severity_counts(&w, "secrets", n_sec);
         severity_counts(&w, "misconfigurations", n_mis);
         jw_end(&w, '}');

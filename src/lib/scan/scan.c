@@ -12,12 +12,13 @@
 #include "scan.h"
 #include "secrets/secrets.h"
 #include "view/view.h"
+#include "vulndb/vulndb.h"
 
 #define CACHE_MAX_BYTES (2 * GiB)
 #define MAX_THREADS 8
 
 void scan_options_default(struct scan_options *o) {
-        *o = (struct scan_options){ .secrets = true, .misconfig = true };
+        *o = (struct scan_options){ .secrets = true, .misconfig = true, .vulns = true };
         layer_limits_default(&o->limits);
 }
 
@@ -482,6 +483,33 @@ static int cmp_secret(const void *a, const void *b) {
         return secret_compare(a, b);
 }
 
+/* ---- vulnerabilities ---- */
+
+static int scan_vulns(const struct scan_options *o, struct diag *d, struct scan_result *res) {
+        _cleanup_free_ char *def = NULL;
+        const char *path = o->vulndb_path;
+        if (!path) {
+                def = vulndb_default_path();
+                if (!def)
+                        return -ENOMEM;
+                path = def;
+        }
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        int r = vulndb_open(path, d, &db);
+        if (r < 0)
+                return r;
+        struct arena *a = res->arena;
+        struct vulndb_info info;
+        if (vulndb_get_info(db, a, &info) >= 0)
+                res->vulndb_built_at = info.built_at;
+        res->vulndb_path = arena_strdup(a, path);
+        r = match_packages(db, &res->pkgs, &res->os, a, d, &res->vulns, &res->match_stats);
+        if (r < 0)
+                return r;
+        res->vulns_scanned = true;
+        return 0;
+}
+
 /* ---- the whole ---- */
 
 void scan_result_free(struct scan_result *r) {
@@ -499,6 +527,7 @@ void scan_result_free(struct scan_result *r) {
         VEC_FREE(&r->pkgs);
         VEC_FREE(&r->secrets);
         VEC_FREE(&r->misconfigs);
+        VEC_FREE(&r->vulns);
         image_source_free(r->source);
         arena_free(r->arena);
         free(r);
@@ -644,6 +673,12 @@ int scan_run(const char *target, const struct scan_options *o, struct diag *d, s
                                 goto out;
                 }
                 qsort_safe(res->secrets.items, res->secrets.n, sizeof *res->secrets.items, cmp_secret);
+        }
+
+        if (o->vulns) {
+                r = scan_vulns(o, d, res);
+                if (r < 0)
+                        goto out;
         }
 
         if (o->misconfig) {
