@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "misconfig/misconfig.h"
+#include "vulndb/vulndb.h"
 
 static void help(void) {
         printf("Usage: %s scan [OPTIONS] TARGET\n"
@@ -143,6 +144,21 @@ int cmd_scan(int argc, char **argv) {
         if (fmt < 0 || fmt == REPORT_SPDX) {
                 log_error("unsupported --format '%s' for scan: use table, json, sarif or cyclonedx", o.format);
                 return EXIT_ERROR;
+        }
+
+        /* Fail fast, before reading the image, when vulnerabilities cannot be matched: a gate that
+         * silently skipped them would pass images it should stop. */
+        if (o.scan.vulns) {
+                _cleanup_free_ char *def = o.scan.vulndb_path ? NULL : vulndb_default_path();
+                const char *db = o.scan.vulndb_path ? o.scan.vulndb_path : def;
+                if (db && access(db, F_OK) < 0) {
+                        log_error("no vulnerability database at '%s'", db);
+                        fprintf(stderr,
+                                "hint: build one from feeds with '%s db build FEEDS…', fetch one with '%s db update "
+                                "--online',\n      or scan without vulnerabilities: --scanners secret,misconfig\n",
+                                program_name, program_name);
+                        return EXIT_ERROR;
+                }
         }
 
         _cleanup_(scan_result_freep) struct scan_result *r = run_scan(argv[optind], &o);

@@ -3,6 +3,7 @@
 # basic formats on a small image made here from files (no engine needed).
 . "$(dirname "$0")/lib.sh"
 need_stockade
+need_vulndb
 need_cmd jq python3
 
 check "--help exits 0 and shows examples" bash -c '"$STOCKADE" --help | grep -q "Examples:"'

@@ -13,6 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-inventory.sh"
 need_stockade
+need_vulndb
 need_cmd jq python3
 need_docker
 

@@ -3,6 +3,7 @@
 # write outside the private temporary area, or unbounded memory.
 . "$(dirname "$0")/lib.sh"
 need_stockade
+need_vulndb
 need_cmd python3 jq gzip
 mk() { python3 "$STOCKADE_SRCDIR/tests/integration/mkimage.py" "$@"; }
 
