@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "bigalloc.h"
 #include "hashmap.h"
 
 static uint64_t hash_key[2];
@@ -86,7 +87,7 @@ struct hashmap *hashmap_new(void) {
 void hashmap_free(struct hashmap *h) {
         if (!h)
                 return;
-        free(h->slots);
+        bigfree(h->slots, h->n_slots * sizeof(struct slot));
         free(h);
 }
 
@@ -102,7 +103,7 @@ size_t hashmap_size(const struct hashmap *h) {
 
 static int grow(struct hashmap *h) {
         size_t n = h->n_slots ? h->n_slots * 2 : 16;
-        struct slot *s = calloc(n, sizeof *s);
+        struct slot *s = bigalloc(n * sizeof *s);
         if (!s)
                 return -ENOMEM;
         for (size_t i = 0; i < h->n_slots; i++) {
@@ -113,7 +114,7 @@ static int grow(struct hashmap *h) {
                         j = (j + 1) & (n - 1);
                 s[j] = h->slots[i];
         }
-        free(h->slots);
+        bigfree(h->slots, h->n_slots * sizeof(struct slot));
         h->slots = s;
         h->n_slots = n;
         return 0;
