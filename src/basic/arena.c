@@ -4,8 +4,10 @@
 #include <string.h>
 
 #include "arena.h"
+#include "bigalloc.h"
 
-#define CHUNK_DEFAULT (64 * 1024)
+#define CHUNK_MIN (64 * 1024)
+#define CHUNK_MAX (16 * 1024 * 1024)
 
 struct chunk {
         struct chunk *next;
@@ -16,6 +18,7 @@ struct chunk {
 struct arena {
         struct chunk *head;
         size_t used, cap;
+        size_t next_chunk; /* chunks grow with the arena, so big arenas use few, huge-page-backed chunks */
         bool exhausted;
 };
 
@@ -31,7 +34,7 @@ void arena_free(struct arena *a) {
                 return;
         for (struct chunk *c = a->head, *n; c; c = n) {
                 n = c->next;
-                free(c);
+                bigfree(c, sizeof(struct chunk) + c->size);
         }
         free(a);
 }
@@ -52,27 +55,30 @@ void *arena_alloc(struct arena *a, size_t n) {
 
         struct chunk *c = a->head;
         if (!c || c->size - c->used < rounded) {
-                size_t sz = rounded > CHUNK_DEFAULT / 4 ? rounded : CHUNK_DEFAULT;
-                /* Big requests get a chunk of their own behind the current head, so the head keeps
-                 * serving small requests. */
-                c = malloc(sizeof(struct chunk) + sz);
+                if (a->next_chunk == 0)
+                        a->next_chunk = CHUNK_MIN;
+                size_t standard = a->next_chunk;
+                size_t sz = rounded > standard / 4 ? rounded : standard;
+                /* Memory from bigalloc() is zeroed; big requests get a chunk of their own behind the
+                 * current head, so the head keeps serving small requests. */
+                c = bigalloc(sizeof(struct chunk) + sz);
                 if (!c)
                         return NULL;
                 c->size = sz;
                 c->used = 0;
-                if (sz != CHUNK_DEFAULT && a->head) {
+                if (sz != standard && a->head) {
                         c->next = a->head->next;
                         a->head->next = c;
                 } else {
                         c->next = a->head;
                         a->head = c;
+                        a->next_chunk = MIN(standard * 2, (size_t) CHUNK_MAX);
                 }
         }
         void *p = c->data + c->used;
         c->used += rounded;
         a->used += rounded;
-        memset(p, 0, rounded);
-        return p;
+        return p; /* chunks come zeroed and are never reused */
 }
 
 void *arena_memdup(struct arena *a, const void *p, size_t n) {

@@ -8,6 +8,8 @@
  * Not thread-safe; one owner at a time. */
 
 #include <stdarg.h>
+#include <string.h>
+
 #include "macro.h"
 
 struct buf {
@@ -21,9 +23,23 @@ struct buf {
 
 /* All return 0, -ENOMEM, or -E2BIG when the cap would be exceeded (the buffer is then unchanged). */
 int buf_reserve(struct buf *b, size_t extra);
-int buf_append(struct buf *b, const void *p, size_t n);
+int buf_append_slow(struct buf *b, const void *p, size_t n);
 int buf_append_str(struct buf *b, const char *s);
-int buf_append_char(struct buf *b, char c);
+
+/* The hot paths inline: writers append many short pieces. */
+static inline int buf_append(struct buf *b, const void *p, size_t n) {
+        if (b->data && n < b->alloc - b->len && (!b->cap || b->len + n <= b->cap)) {
+                memcpy(b->data + b->len, p, n);
+                b->len += n;
+                b->data[b->len] = 0;
+                return 0;
+        }
+        return buf_append_slow(b, p, n);
+}
+
+static inline int buf_append_char(struct buf *b, char c) {
+        return buf_append(b, &c, 1);
+}
 int buf_printf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) _printf_(2, 0);
 /* Appends n zero bytes. */

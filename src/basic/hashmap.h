@@ -2,9 +2,9 @@
 #pragma once
 
 /* An open-addressing hash map from C-string keys to pointers. Keys are borrowed, not copied: the caller
- * keeps them alive (usually in an arena) as long as the entry exists. Hashing is SipHash-1-3 with a
- * per-process random key, because keys (paths, package names) come from hostile images and must not be
- * able to force collisions.
+ * keeps them alive (usually in an arena) as long as the entry exists. Hashing is keyed with a random
+ * per-process key (hash_bytes()), because keys (paths, package names) come from hostile images and must
+ * not be able to force collisions.
  *
  * Not thread-safe; hashmap_get() on a map nobody modifies may be called from several threads. */
 
@@ -27,10 +27,15 @@ void hashmap_clear(struct hashmap *h);
 
 /* Iteration in slot order (not insertion order; sort if output must be deterministic).
  * Start with *i = 0. Must not modify the map while iterating. */
+/* The same operations with the key's hash_string() computed once by the caller (hot paths that look a
+ * key up and then insert it). */
+void *hashmap_get_hashed(const struct hashmap *h, const char *key, uint64_t hash);
+int hashmap_put_hashed(struct hashmap *h, const char *key, uint64_t hash, void *value, void **ret_old);
+
 bool hashmap_next(const struct hashmap *h, size_t *i, const char **ret_key, void **ret_value);
 
 #define HASHMAP_FOREACH(k, v, h, i) for (size_t i = 0; hashmap_next((h), &i, &(k), (void **) &(v));)
 
-/* Seeded 64-bit hash of bytes (SipHash-1-3), exposed for other containers. */
+/* Keyed 64-bit hash of bytes, exposed for other containers. */
 uint64_t hash_bytes(const void *p, size_t n);
 uint64_t hash_string(const char *s);

@@ -54,6 +54,7 @@ int cmd_sbom(int argc, char **argv) {
         /* An inventory needs no secret scanning and no misconfiguration checks. */
         o.scan.secrets = false;
         o.scan.misconfig = false;
+        o.scan.vulns = false;
         o.format = "json";
         optind = 0;
         while ((c = getopt_long(argc, argv, "f:o:qvh", options, NULL)) >= 0) {

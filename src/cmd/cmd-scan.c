@@ -5,13 +5,14 @@
 
 #include "cmd.h"
 #include "misconfig/misconfig.h"
+#include "vulndb/vulndb.h"
 
 static void help(void) {
         printf("Usage: %s scan [OPTIONS] TARGET\n"
                "\n"
-               "Scan an image for secrets (in every layer, deleted files included, and in its\n"
-               "configuration) and misconfigurations (CIS Docker Benchmark section 4), and\n"
-               "gate CI pipelines on what is found.\n"
+               "Scan an image for known vulnerabilities in its packages, secrets (in every\n"
+               "layer, deleted files included, and in its configuration) and misconfigurations\n"
+               "(CIS Docker Benchmark section 4), and gate CI pipelines on what is found.\n"
                "\n"
                "Options:\n"
                "  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
@@ -19,7 +20,10 @@ static void help(void) {
                "      --fail-on SEVERITY  exit 1 when a finding is at least LOW, MEDIUM, HIGH or\n"
                "                          CRITICAL\n"
                "      --severity SEVERITY table: hide findings below SEVERITY\n"
-               "      --scanners LIST     comma-separated: secret, misconfig (default: both)\n"
+               "      --scanners LIST     comma-separated: vuln, secret, misconfig (default: all)\n"
+               "      --db PATH           vulnerability database (default ~/.cache/stockade/vuln.db;\n"
+               "                          make it with 'stockade db build')\n"
+               "      --ignore-unfixed    findings without a fixed version do not fail the gate\n"
                "      --secret-rules FILE secret rules to use instead of the built-in ones\n"
                "                          (format: stockade-secret-rules(5))\n"
                "      --list-checks       print the misconfiguration checks and exit\n"
@@ -57,7 +61,7 @@ static void list_checks(void) {
 }
 
 static int parse_scanners(const char *s, struct scan_options *o) {
-        o->secrets = o->misconfig = false;
+        o->secrets = o->misconfig = o->vulns = false;
         _cleanup_free_ char *copy = strdup(s);
         if (!copy)
                 return -ENOMEM;
@@ -66,8 +70,10 @@ static int parse_scanners(const char *s, struct scan_options *o) {
                         o->secrets = true;
                 else if (streq(t, "misconfig") || streq(t, "config"))
                         o->misconfig = true;
+                else if (streq(t, "vuln") || streq(t, "vulns") || streq(t, "vulnerability"))
+                        o->vulns = true;
                 else {
-                        log_error("unknown scanner '%s' in --scanners: use secret, misconfig", t);
+                        log_error("unknown scanner '%s' in --scanners: use vuln, secret, misconfig", t);
                         return -EINVAL;
                 }
         }
@@ -82,12 +88,14 @@ int cmd_scan(int argc, char **argv) {
                 { "scanners", required_argument, NULL, OPT_SCANNERS },
                 { "secret-rules", required_argument, NULL, OPT_SECRET_RULES },
                 { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
+                { "db", required_argument, NULL, OPT_VULNDB },
+                { "ignore-unfixed", no_argument, NULL, OPT_IGNORE_UNFIXED },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         struct image_opts o;
         enum severity fail_on = SEV_UNKNOWN, min_sev = SEV_UNKNOWN;
-        bool gate = false;
+        bool gate = false, ignore_unfixed = false;
         int c, k;
 
         image_opts_init(&o);
@@ -116,6 +124,8 @@ int cmd_scan(int argc, char **argv) {
                                 return EXIT_ERROR;
                         continue;
                 case OPT_SECRET_RULES: o.scan.secret_rules = optarg; continue;
+                case OPT_VULNDB: o.scan.vulndb_path = optarg; continue;
+                case OPT_IGNORE_UNFIXED: ignore_unfixed = true; continue;
                 }
                 k = parse_image_option(&o, c, optarg);
                 if (k < 0)
@@ -136,6 +146,21 @@ int cmd_scan(int argc, char **argv) {
                 return EXIT_ERROR;
         }
 
+        /* Fail fast, before reading the image, when vulnerabilities cannot be matched: a gate that
+         * silently skipped them would pass images it should stop. */
+        if (o.scan.vulns) {
+                _cleanup_free_ char *def = o.scan.vulndb_path ? NULL : vulndb_default_path();
+                const char *db = o.scan.vulndb_path ? o.scan.vulndb_path : def;
+                if (db && access(db, F_OK) < 0) {
+                        log_error("no vulnerability database at '%s'", db);
+                        fprintf(stderr,
+                                "hint: build one from feeds with '%s db build FEEDS…', fetch one with '%s db update "
+                                "--online',\n      or scan without vulnerabilities: --scanners secret,misconfig\n",
+                                program_name, program_name);
+                        return EXIT_ERROR;
+                }
+        }
+
         _cleanup_(scan_result_freep) struct scan_result *r = run_scan(argv[optind], &o);
         if (!r)
                 return EXIT_ERROR;
@@ -151,6 +176,9 @@ int cmd_scan(int argc, char **argv) {
         if (!gate)
                 return EXIT_OK;
         size_t crossed = 0;
+        VEC_FOREACH(v, &r->vulns)
+                crossed += v->severity >= fail_on && !v->excepted_by &&
+                           !(ignore_unfixed && v->status != FINDING_FIXED);
         VEC_FOREACH(s, &r->secrets)
                 crossed += s->severity >= fail_on;
         VEC_FOREACH(m, &r->misconfigs)

@@ -26,6 +26,7 @@ extern const char *program_name;
 
 int cmd_scan(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 
 /* Messages on stderr: "stockade: error: …" */
@@ -76,6 +77,8 @@ enum {
         OPT_SECRET_RULES,
         OPT_SEVERITY,
         OPT_LIST_CHECKS,
+        OPT_VULNDB,
+        OPT_IGNORE_UNFIXED,
         _OPT_COMMON_MAX,
 };
 

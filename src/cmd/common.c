@@ -252,6 +252,24 @@ int write_report(struct image_opts *o, enum report_format fmt, const struct scan
                 }
                 return EXIT_OK;
         }
+        /* Atomic replacement (temp file + rename) is for regular files only: renaming over /dev/null,
+         * a FIFO or a terminal would replace it. Those are written to directly. */
+        struct stat st;
+        if (stat(o->output, &st) == 0 && !S_ISREG(st.st_mode)) {
+                FILE *f = fopen(o->output, "we");
+                if (!f) {
+                        log_error("cannot write '%s': %s", o->output, strerror(errno));
+                        return EXIT_ERROR;
+                }
+                int k = report_write(f, fmt, r, ro);
+                if (fclose(f) != 0 && k >= 0)
+                        k = -EIO;
+                if (k < 0) {
+                        log_error("cannot write '%s': %s", o->output, strerror(-k));
+                        return EXIT_ERROR;
+                }
+                return EXIT_OK;
+        }
         _cleanup_free_ char *tmp = NULL;
         if (asprintf(&tmp, "%s.XXXXXX", o->output) < 0) {
                 log_error("out of memory");

@@ -11,8 +11,9 @@ static const struct {
         int (*fn)(int argc, char **argv);
         const char *summary;
 } commands[] = {
-        { "scan", cmd_scan, "find secrets and misconfigurations in an image; gate CI on them" },
+        { "scan", cmd_scan, "find vulnerabilities, secrets and misconfigurations; gate CI" },
         { "sbom", cmd_sbom, "list an image's packages (CycloneDX, SPDX or JSON)" },
+        { "db", cmd_db, "build, inspect and update the local vulnerability database" },
         { "agent", cmd_agent, "watch containers at run time (eBPF): processes, files, network" },
 };
 

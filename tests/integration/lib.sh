@@ -78,3 +78,20 @@ test_image() {
 
 # json_get FILE JQ-FILTER: jq wrapper that fails loudly.
 json_get() { jq -er "$2" "$1"; }
+
+# need_vulndb: puts a vulnerability database built from the shared feeds where `stockade scan` looks by
+# default ($XDG_CACHE_HOME/stockade/vuln.db), building it once per run into the test cache.
+need_vulndb() {
+        local feeds=$SHARED_DATA/feeds cached=$STOCKADE_TEST_CACHE/vuln.db
+        [ -d "$feeds" ] || skip "no vulnerability feeds at $feeds"
+        mkdir -p "$XDG_CACHE_HOME/stockade"
+        (
+                flock 9
+                if [ ! -s "$cached" ] || [ -n "$(find "$feeds" -newer "$cached" -print -quit)" ] ||
+                        [ "$STOCKADE" -nt "$cached" ]; then
+                        "$STOCKADE" db build "$feeds" --out "$cached" >/dev/null 2>&1 ||
+                                { echo "cannot build the vulnerability database from $feeds" >&2; exit 1; }
+                fi
+        ) 9>"$STOCKADE_TEST_CACHE/.vulndb.lock" || fail "cannot build the vulnerability database"
+        cp "$cached" "$XDG_CACHE_HOME/stockade/vuln.db"
+}

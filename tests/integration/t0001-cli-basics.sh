@@ -3,6 +3,7 @@
 # basic formats on a small image made here from files (no engine needed).
 . "$(dirname "$0")/lib.sh"
 need_stockade
+need_vulndb
 need_cmd jq python3
 
 check "--help exits 0 and shows examples" bash -c '"$STOCKADE" --help | grep -q "Examples:"'
@@ -45,3 +46,8 @@ check "same image, same bytes (--reproducible)" bash -c '
         "$STOCKADE" sbom "$T/img.tar" -q --reproducible --format json --no-cache > "$T/b" && cmp "$T/a" "$T/b"'
 check "dir: target" bash -c '"$STOCKADE" sbom "dir:$T/img.rootfs" -q --format json | jq -e ".os.id == \"debian\"" >/dev/null'
 check "no progress noise when stderr is not a terminal" bash -c '"$STOCKADE" sbom "$T/img.tar" --format json 2>"$T/e" >/dev/null; ! grep -q "reading layers" "$T/e"'
+check "-o /dev/null writes through the device, never renames over it" bash -c '
+        "$STOCKADE" sbom "$T/img.tar" -q -o /dev/null && test -c /dev/null'
+check "-o FIFO writes into the FIFO" bash -c '
+        mkfifo "$T/fifo" && (cat "$T/fifo" > "$T/from-fifo" &) && "$STOCKADE" sbom "$T/img.tar" -q -f json -o "$T/fifo" &&
+        sleep 0.5 && test -p "$T/fifo" && jq -e .packages "$T/from-fifo" >/dev/null'

@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_cmd node npm jq
+need_vulndb
 builddir=${STOCKADE_BUILDDIR:-$(dirname "$STOCKADE")}
 sample=$builddir/tests/unit/report/report-sample
 [ -x "$sample" ] || fail "no report-sample at $sample (build first)"

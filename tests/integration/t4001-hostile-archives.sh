@@ -3,6 +3,7 @@
 # write outside the private temporary area, or unbounded memory.
 . "$(dirname "$0")/lib.sh"
 need_stockade
+need_vulndb
 need_cmd python3 jq gzip
 mk() { python3 "$STOCKADE_SRCDIR/tests/integration/mkimage.py" "$@"; }
 
@@ -111,7 +112,31 @@ mk "$T/i9" --raw-layer "$T/garbage.bin" --docker-archive "$T/garbage-image.tar"
 run sbom "$T/garbage-image.tar"
 check "garbage layer: exit 2, says it is not tar" expect 2 "layer"
 
-# 8. a layer listing more members than the limit is refused, not swallowed
+# 8. corrupt rpm databases (Berkeley DB, NDB, SQLite): a warning naming the file, the rest still counts
+head -c 65536 /dev/urandom >"$T/rpm-garbage"
+printf '\x00\x00\x00\x00\x00\x00\x00\x00\x61\x15\x06\x00' | cat - "$T/rpm-garbage" >"$T/rpm-bdb-ish"
+printf 'RpmP' | cat - "$T/rpm-garbage" >"$T/rpm-ndb-ish"
+printf 'SQLite format 3\000' | cat - "$T/rpm-garbage" >"$T/rpm-sqlite-ish"
+python3 - "$T" <<'PY'
+import io, sys, tarfile
+t = sys.argv[1]
+with tarfile.open(t + '/rpm-layer.tar', 'w') as tf:
+    for name, src in (('var/lib/rpm/Packages', 'rpm-bdb-ish'), ('var/lib/rpm/Packages.db', 'rpm-ndb-ish'),
+                      ('usr/lib/sysimage/rpm/rpmdb.sqlite', 'rpm-sqlite-ish')):
+        data = open(t + '/' + src, 'rb').read()
+        ti = tarfile.TarInfo(name); ti.size = len(data); tf.addfile(ti, io.BytesIO(data))
+    data = b'ID=almalinux\nVERSION_ID="9.3"\n'
+    ti = tarfile.TarInfo('etc/os-release'); ti.size = len(data); tf.addfile(ti, io.BytesIO(data))
+PY
+mk "$T/i11" --raw-layer "$T/rpm-layer.tar" --docker-archive "$T/rpm-image.tar"
+run sbom "$T/rpm-image.tar" --format json -v
+check "corrupt rpm databases: exit 0" expect 0 ""
+check "corrupt rpm databases: each is named in a warning" bash -c '
+        grep -q "var/lib/rpm/Packages" "$T/err" && grep -q "rpmdb.sqlite" "$T/err"'
+check "corrupt rpm databases: the OS is still known, no made-up packages" bash -c '
+        jq -e ".os.id == \"almalinux\" and ([.packages[] | select(.type == \"rpm\")] | length == 0)" "$T/out" >/dev/null'
+
+# 9. a layer listing more members than the limit is refused, not swallowed
 python3 - "$T/many.tar" <<'PY'
 import sys, tarfile
 with tarfile.open(sys.argv[1], 'w', format=tarfile.GNU_FORMAT) as tf:

@@ -324,7 +324,7 @@ int image_pick_from_index(struct image_source *s, const char *data, size_t len, 
         if (!best.digest) {
                 if (n_manifests == 0)
                         return diag_error(s->diag, -ENOENT, "%s lists no image manifests", what);
-                return diag_error(s->diag, -ENOENT, "%s has no image for platform %s (use --platform)", what, want);
+                return diag_error(s->diag, -ENOENT, "%s has no image for platform %s", what, want);
         }
         *ret = best;
         return 0;

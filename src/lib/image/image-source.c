@@ -11,10 +11,10 @@ static const struct {
         { "docker-archive:", &image_source_docker_archive },
         { "oci:", &image_source_oci },
         { "oci-archive:", &image_source_docker_archive }, /* skopeo's name for a tarred layout */
+        { "docker://", &image_source_registry },         /* skopeo's name; before "docker:" */
         { "docker:", &image_source_docker },
         { "docker-daemon:", &image_source_docker },      /* skopeo's name */
         { "registry:", &image_source_registry },
-        { "docker://", &image_source_registry },         /* skopeo's name */
         { "dir:", &image_source_dir },
 };
 

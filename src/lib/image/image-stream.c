@@ -96,7 +96,8 @@ static int read_rest(struct stream_state *ss, struct archive *a, const char *nam
         if (!buf)
                 return -ENOMEM;
         size_t got = MIN(head_len, (size_t) size);
-        memcpy(buf, head, got);
+        if (got)
+                memcpy(buf, head, got); /* head is NULL for members not sniffed */
         while (got < size) {
                 la_ssize_t k = archive_read_data(a, buf + got, (size_t) size - got);
                 if (k < 0)
@@ -188,19 +189,20 @@ int image_stream_archive(struct image_source *s, const struct byte_source *outer
                 if (!blob && !str_has_suffix(name, "/layer.tar"))
                         continue; /* VERSION, legacy per-layer json, … */
 
-                /* Sniff: blobs/ holds manifests and configs too. */
-                const void *head = NULL;
+                /* Sniff: blobs/ holds manifests and configs too. Read the head with archive_read_data()
+                 * like the rest: it tracks the output offset, and a block taken with
+                 * archive_read_data_block() behind its back reads as a hole (zeros) afterwards. */
+                unsigned char sniff[512];
+                const void *head = sniff;
                 size_t head_len = 0;
-                la_int64_t off = 0;
                 if (size > 0) {
-                        k = archive_read_data_block(a, &head, &head_len, &off);
-                        if (k < ARCHIVE_WARN || (k == ARCHIVE_OK && off != 0)) {
+                        la_ssize_t got = archive_read_data(a, sniff, (size_t) MIN(size, (uint64_t) sizeof sniff));
+                        if (got < 0) {
                                 r = diag_error(s->diag, -EBADMSG, "archive '%s' is corrupt at '%s'", s->image.target,
                                                name);
                                 goto out;
                         }
-                        if (k == ARCHIVE_EOF)
-                                head_len = 0;
+                        head_len = (size_t) got;
                 }
                 if (blob && size <= META_CAP(s) && looks_like_json(head, head_len)) {
                         r = read_rest(&ss, a, name, head, head_len, size);

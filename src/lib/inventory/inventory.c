@@ -91,17 +91,24 @@ struct intro {
 };
 
 static char *ident_key(struct buf *b, const struct pkg *p) {
+        /* fields joined by \x1f; no printf: this runs for every package of every layer */
+        const char *parts[] = { pkg_type_to_string(p->type), p->record_path, p->inner_path, p->namespace_,
+                                p->name, p->version, p->arch, p->epoch };
         buf_reset(b);
-        buf_printf(b, "%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", p->type, p->record_path,
-                   p->inner_path ? p->inner_path : "", p->namespace_ ? p->namespace_ : "", p->name,
-                   p->version, p->arch ? p->arch : "", p->epoch ? p->epoch : "");
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                if (i)
+                        buf_append_char(b, '\x1f');
+                if (parts[i])
+                        buf_append_str(b, parts[i]);
+        }
         return b->data;
 }
 
 /* ---- ownership ---- */
 
 struct owner_index {
-        struct hashmap *paths; /* candidate path -> VEC of pkg indices (as a small array) */
+        struct hashmap *paths;     /* candidate path -> VEC of pkg indices (as a small array) */
+        struct hashmap *basenames; /* the candidates' last components: a cheap first filter */
         struct arena *a;
 };
 
@@ -118,6 +125,9 @@ static int cand_add(struct owner_index *oi, const char *path, size_t pkg_index) 
                 if (!c || !k)
                         return -ENOMEM;
                 if (hashmap_put(oi->paths, k, c, NULL) < 0)
+                        return -ENOMEM;
+                const char *b = path_basename(k);
+                if (!hashmap_contains(oi->basenames, b) && hashmap_put(oi->basenames, b, (void *) b, NULL) < 0)
                         return -ENOMEM;
         }
         size_t *n = arena_alloc(oi->a, (c->n + 1) * sizeof *n);
@@ -140,30 +150,90 @@ static void own(struct owner_index *oi, struct pkg_vec *pkgs, const char *path, 
                         pkgs->items[c->idx[i]].owner = owner;
 }
 
-/* A path from a package manager's file list as the view holds it: dpkg lists the paths the .deb ships
- * ("/lib/x"), which merged-/usr systems keep under usr/ through a symlinked directory. */
-static const char *canonical(const struct view *v, const char *path, char *buf) {
-        if (view_lookup(v, path))
-                return path;
-        size_t dl = path_dirname_len(path);
-        if (dl == 0 || dl > PATH_MAX_IMAGE)
-                return path;
-        char dir[PATH_MAX_IMAGE + 1], res[PATH_MAX_IMAGE + 1];
-        memcpy(dir, path, dl);
-        dir[dl] = 0;
-        if (view_resolve(v, dir, res) < 0)
-                return path;
-        if (strlen(res) + 1 + strlen(path + dl + 1) > PATH_MAX_IMAGE)
-                return path;
-        strcpy(stpcpy(stpcpy(buf, res), res[0] ? "/" : ""), path + dl + 1);
+/* Package managers list the paths their packages ship ("/lib/x"); merged-/usr systems keep them under
+ * usr/ through symlinked top-level directories. The aliases are found once per image. */
+struct aliases {
+        char from[8][16];
+        char to[8][PATH_MAX_IMAGE + 1];
+        size_t n;
+};
+
+static void find_aliases(const struct view *v, struct aliases *al) {
+        static const char *const tops[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+        al->n = 0;
+        for (size_t i = 0; i < ELEMENTSOF(tops); i++) {
+                const struct view_entry *e = view_lookup(v, tops[i]);
+                if (!e || !e->file || e->file->kind != LF_SYMLINK)
+                        continue;
+                if (view_resolve(v, tops[i], al->to[al->n]) < 0 || streq(al->to[al->n], tops[i]))
+                        continue;
+                snprintf(al->from[al->n], sizeof al->from[0], "%s", tops[i]);
+                al->n++;
+        }
+}
+
+/* Marks the packages owning `path` (a listed file, without leading '/'), trying its merged-/usr alias
+ * when the path starts with an aliased directory. */
+static void own_listed(struct owner_index *oi, struct pkg_vec *pkgs, const struct aliases *al, const char *path,
+                       const char *owner) {
+        own(oi, pkgs, path, owner);
+        for (size_t i = 0; i < al->n; i++) {
+                size_t fl = strlen(al->from[i]);
+                if (strncmp(path, al->from[i], fl) != 0 || path[fl] != '/')
+                        continue;
+                char buf[2 * PATH_MAX_IMAGE + 2];
+                snprintf(buf, sizeof buf, "%s%s", al->to[i], path + fl);
+                own(oi, pkgs, buf, owner);
+        }
+}
+
+/* Whether the listed line (not NUL-terminated) ends in a candidate's basename: most lines do not, and
+ * are dismissed with one short hash. */
+static bool may_be_candidate(const struct owner_index *oi, const char *line, size_t n) {
+        const char *slash = memrchr(line, '/', n);
+        const char *b = slash ? slash + 1 : line;
+        size_t bl = (size_t) (line + n - b);
+        char buf[256];
+        if (bl == 0 || bl >= sizeof buf)
+                return bl != 0;
+        memcpy(buf, b, bl);
+        buf[bl] = 0;
+        return hashmap_contains(oi->basenames, buf);
+}
+
+/* A listed path as an image path: "/usr/lib/x" -> "usr/lib/x". Lists are written by package managers,
+ * so they are nearly always clean; anything unusual goes through the full normalization. */
+static const char *listed_path(const char *line, size_t n, char *buf) {
+        if (n == 0 || n > PATH_MAX_IMAGE)
+                return NULL;
+        memcpy(buf, line, n);
+        buf[n] = 0;
+        const char *p = buf;
+        while (*p == '/')
+                p++;
+        /* one pass: is any component empty, "." or ".."? */
+        bool clean = *p != 0;
+        for (const char *c = p; clean && *c; c++) {
+                if (c != p && c[-1] != '/')
+                        continue;
+                if (c[0] == '/' || (c[0] == '.' && (c[1] == '/' || c[1] == 0)) ||
+                    (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == 0)))
+                        clean = false;
+        }
+        if (clean)
+                return p;
+        char norm[PATH_MAX_IMAGE + 1];
+        if (path_normalize_member(buf, norm) < 0 || !norm[0])
+                return NULL;
+        memcpy(buf, norm, strlen(norm) + 1);
         return buf;
 }
 
 static int mark_owners(struct layer_result *const *layers, size_t n_layers, const struct view *v,
                        struct arena *a, struct pkg_vec *pkgs) {
-        struct owner_index oi = {.paths = hashmap_new(), .a = arena_new(0)};
+        struct owner_index oi = { .paths = hashmap_new(), .basenames = hashmap_new(), .a = arena_new(0) };
         int r = 0;
-        if (!oi.paths || !oi.a) {
+        if (!oi.paths || !oi.basenames || !oi.a) {
                 r = -ENOMEM;
                 goto out;
         }
@@ -189,6 +259,8 @@ static int mark_owners(struct layer_result *const *layers, size_t n_layers, cons
                 goto out;
 
         char buf[PATH_MAX_IMAGE + 1];
+        struct aliases al;
+        find_aliases(v, &al);
         /* apk and rpm records carry their file lists */
         for (size_t i = 0; i < pkgs->n; i++) {
                 const struct pkg *p = &pkgs->items[i];
@@ -199,8 +271,14 @@ static int mark_owners(struct layer_result *const *layers, size_t n_layers, cons
                         r = -ENOMEM;
                         goto out;
                 }
-                for (const char **f = p->owned_files; *f; f++)
-                        own(&oi, pkgs, canonical(v, *f, buf), owner);
+                for (const char **f = p->owned_files; *f; f++) {
+                        size_t fl = strlen(*f);
+                        if (!may_be_candidate(&oi, *f, fl))
+                                continue;
+                        const char *lp = listed_path(*f, fl, buf);
+                        if (lp)
+                                own_listed(&oi, pkgs, &al, lp, owner);
+                }
         }
         /* dpkg keeps them in info/NAME.list files */
         for (size_t li = 0; li < n_layers; li++) {
@@ -218,18 +296,18 @@ static int mark_owners(struct layer_result *const *layers, size_t n_layers, cons
                         while (p < end) {
                                 const char *nl = memchr(p, '\n', (size_t) (end - p));
                                 const char *le = nl ? nl : end;
-                                char line[PATH_MAX_IMAGE + 1], norm[PATH_MAX_IMAGE + 1];
-                                size_t ll = MIN((size_t) (le - p), sizeof line - 1);
-                                memcpy(line, p, ll);
-                                line[ll] = 0;
-                                if (path_normalize_member(line, norm) == 0 && norm[0])
-                                        own(&oi, pkgs, canonical(v, norm, buf), owner);
+                                if (may_be_candidate(&oi, p, (size_t) (le - p))) {
+                                        const char *lp = listed_path(p, (size_t) (le - p), buf);
+                                        if (lp)
+                                                own_listed(&oi, pkgs, &al, lp, owner);
+                                }
                                 p = le + 1;
                         }
                 }
         }
 out:
         hashmap_free(oi.paths);
+        hashmap_free(oi.basenames);
         arena_free(oi.a);
         return r;
 }
@@ -286,16 +364,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct hashmap *, free_set);
 
 static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         _cleanup_(free_setp) struct hashmap *installed_roots = hashmap_new();
+        _cleanup_(hashmap_freep) struct hashmap *installed = hashmap_new(); /* record path -> pkg */
         char dir[PATH_MAX_IMAGE + 1];
 
-        if (!installed_roots)
+        if (!installed_roots || !installed)
                 return -ENOMEM;
-        VEC_FOREACH (p, pkgs) {
+        VEC_FOREACH(p, pkgs) {
                 if (p->type != PKG_NPM || (p->flags & PKG_F_LOCKFILE))
                         continue;
                 const char *nm = strstr(p->record_path, "node_modules/");
                 if (!nm)
                         continue;
+                if (hashmap_put(installed, p->record_path, p, NULL) < 0)
+                        return -ENOMEM;
                 /* the project root is what precedes the first node_modules/ */
                 size_t n = (size_t) (nm - p->record_path);
                 snprintf(dir, sizeof dir, "%.*s", (int) (n > 0 ? n - 1 : 0), p->record_path);
@@ -311,10 +392,21 @@ static int drop_superseded_lockfile_entries(struct pkg_vec *pkgs) {
         for (size_t i = 0; i < pkgs->n; i++) {
                 const struct pkg *p = &pkgs->items[i];
                 if (p->type == PKG_NPM && (p->flags & PKG_F_LOCKFILE)) {
-                        snprintf(dir, sizeof dir, "%.*s", (int) path_dirname_len(p->record_path),
-                                 p->record_path);
-                        if (hashmap_contains(installed_roots, dir))
+                        size_t dl = path_dirname_len(p->record_path);
+                        snprintf(dir, sizeof dir, "%.*s", (int) dl, p->record_path);
+                        if (hashmap_contains(installed_roots, dir)) {
+                                /* The installed copy is reported; it learns from the lockfile whether it is
+                                 * a devDependency (package.json does not say). */
+                                char rec[2 * PATH_MAX_IMAGE + 32];
+                                if ((p->flags & PKG_F_NPM_DEV) && p->inner_path) {
+                                        snprintf(rec, sizeof rec, "%s%s%s/package.json", dir, dl ? "/" : "",
+                                                 p->inner_path);
+                                        struct pkg *q = hashmap_get(installed, rec);
+                                        if (q && streq(q->name, p->name))
+                                                q->flags |= PKG_F_NPM_DEV;
+                                }
                                 continue;
+                        }
                 }
                 pkgs->items[k++] = *p;
         }
@@ -329,7 +421,7 @@ static int cmp_pkg(const void *a, const void *b) {
 int inventory_finish(struct layer_result *const *layers, size_t n_layers, const struct view *v,
                      struct arena *a, struct diag *d, struct scan_os *ret_os, struct pkg_vec *pkgs) {
         struct scan_os os = {0};
-        struct hashmap *intro = NULL, *records = NULL;
+        struct hashmap *intro = NULL, *records = NULL, *record_bases = NULL;
         struct arena *ta = NULL;
         struct buf key = BUF_INIT(0);
         int r;
@@ -343,21 +435,28 @@ int inventory_finish(struct layer_result *const *layers, size_t n_layers, const 
          * later re-install counts as a new introduction. */
         intro = hashmap_new();
         records = hashmap_new(); /* record path -> 1 + the last layer that wrote it */
+        record_bases = hashmap_new();
         ta = arena_new(0);
-        if (!intro || !records || !ta) {
+        if (!intro || !records || !record_bases || !ta) {
                 r = -ENOMEM;
                 goto out;
         }
         for (size_t li = 0; li < n_layers; li++)
-                VEC_FOREACH (p, &layers[li]->pkgs)
-                        if (hashmap_put(records, p->record_path, (void *) (intptr_t) 0, NULL) < 0) {
+                VEC_FOREACH (p, &layers[li]->pkgs) {
+                        const char *b = path_basename(p->record_path);
+                        if (hashmap_put(records, p->record_path, (void *) (intptr_t) 0, NULL) < 0 ||
+                            hashmap_put(record_bases, b, (void *) b, NULL) < 0) {
                                 r = -ENOMEM;
                                 goto out;
                         }
+                }
         for (size_t li = 0; li < n_layers; li++) {
                 const struct layer_result *L = layers[li];
+                /* The records this layer wrote or deleted; record basenames filter the file table first
+                 * (hashing every path of every layer was a good part of a warm scan). */
                 VEC_FOREACH (f, &L->files)
                         if ((f->kind == LF_REG || f->kind == LF_WHITEOUT) &&
+                            hashmap_contains(record_bases, path_basename(f->path)) &&
                             hashmap_contains(records, f->path))
                                 hashmap_put(records, f->path, (void *) (intptr_t) (li + 1), NULL);
                 VEC_FOREACH (p, &L->pkgs) {
@@ -436,6 +535,7 @@ out:
         buf_free(&key);
         hashmap_free(intro);
         hashmap_free(records);
+        hashmap_free(record_bases);
         arena_free(ta);
         return r;
 }

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+
 #include "arena.h"
 #include "report.h"
 
@@ -59,6 +61,28 @@ json_t *rj_strv(const char *const *v);
 /* Writes the document with two-space indentation in insertion order, then a newline, and flushes.
  * Returns 0, -ENOMEM, or -EIO on a write error. */
 int rj_write(FILE *f, const json_t *doc);
+
+/* A streaming writer with exactly rj_write()'s output, for documents too big to build as a tree first
+ * (thousands of packages). Errors stick and are returned by jw_finish(). Not thread-safe. */
+struct jw {
+        struct buf b;
+        unsigned depth;
+        bool empty[32]; /* per open container: nothing written into it yet */
+        int error;
+};
+void jw_init(struct jw *w);
+void jw_begin(struct jw *w, char open); /* '{' or '[' */
+void jw_end(struct jw *w, char close);  /* '}' or ']' */
+void jw_key(struct jw *w, const char *key); /* in an object: the next member's key */
+void jw_elem(struct jw *w);                 /* in an array: before the next element */
+void jw_string(struct jw *w, const char *s); /* invalid UTF-8 becomes U+FFFD, as rj_str() */
+void jw_int(struct jw *w, long long v);
+void jw_raw(struct jw *w, const char *token); /* true, false, null */
+void jw_kv_str(struct jw *w, const char *key, const char *s); /* nothing when s is NULL */
+void jw_kv_int(struct jw *w, const char *key, long long v);
+void jw_kv_strv(struct jw *w, const char *key, const char *const *v); /* always an array, maybe empty */
+/* Writes the document and a newline to f; frees the writer. 0, -ENOMEM, -EINVAL or -EIO. */
+int jw_finish(struct jw *w, FILE *f);
 
 /* ---- time, UUIDs, identifiers ---- */
 

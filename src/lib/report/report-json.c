@@ -1,183 +1,238 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stockade's own JSON: every fact the scan has, in stockade's vocabulary (docs/json-output.md). Absent
- * optional values are left out; arrays are always there, possibly empty. */
+ * optional values are left out; arrays are always there, possibly empty. Written as a stream (struct jw):
+ * an image can have tens of thousands of packages, and building a tree first cost more than the rest of
+ * a warm scan together. */
 
 #include "report-internal.h"
 
-static json_t *target_json(const struct image *img) {
-        _cleanup_(json_decrefp) json_t *t = json_object();
-        if (!t)
-                return NULL;
-        if (rj_set_str(t, "input", img->target) < 0 || rj_set_str(t, "kind", img->source_kind) < 0 ||
-            rj_set_str(t, "name", img->name) < 0 || rj_set_str(t, "id", img->id) < 0 ||
-            rj_set_str(t, "manifest_digest", img->manifest_digest) < 0 ||
-            rj_set_str(t, "platform", img->platform) < 0 ||
-            rj_set(t, "repo_tags", rj_strv(img->repo_tags)) < 0 ||
-            rj_set(t, "repo_digests", rj_strv(img->repo_digests)) < 0)
-                return NULL;
-        return TAKE_PTR(t);
+static void target_json(struct jw *w, const struct image *img) {
+        jw_key(w, "target");
+        jw_begin(w, '{');
+        jw_kv_str(w, "input", img->target);
+        jw_kv_str(w, "kind", img->source_kind);
+        jw_kv_str(w, "name", img->name);
+        jw_kv_str(w, "id", img->id);
+        jw_kv_str(w, "manifest_digest", img->manifest_digest);
+        jw_kv_str(w, "platform", img->platform);
+        jw_kv_strv(w, "repo_tags", img->repo_tags);
+        jw_kv_strv(w, "repo_digests", img->repo_digests);
+        jw_end(w, '}');
 }
 
-static json_t *os_json(const struct scan_os *os) {
-        if (!os->id)
-                return json_null();
-        _cleanup_(json_decrefp) json_t *o = json_object();
-        if (!o)
-                return NULL;
-        if (rj_set_str(o, "id", os->id) < 0 || rj_set_str(o, "version_id", os->version_id) < 0 ||
-            rj_set_str(o, "codename", os->codename) < 0 ||
-            rj_set_str(o, "pretty_name", os->pretty_name) < 0 ||
-            rj_set_str(o, "source_path", os->source_path) < 0)
-                return NULL;
-        return TAKE_PTR(o);
+static void os_json(struct jw *w, const struct scan_os *os) {
+        jw_key(w, "os");
+        if (!os->id) {
+                jw_raw(w, "null");
+                return;
+        }
+        jw_begin(w, '{');
+        jw_kv_str(w, "id", os->id);
+        jw_kv_str(w, "version_id", os->version_id);
+        jw_kv_str(w, "codename", os->codename);
+        jw_kv_str(w, "pretty_name", os->pretty_name);
+        jw_kv_str(w, "source_path", os->source_path);
+        jw_end(w, '}');
 }
 
-static json_t *layers_json(const struct scan_result *r) {
-        _cleanup_(json_decrefp) json_t *arr = json_array();
-        if (!arr)
-                return NULL;
+static void layers_json(struct jw *w, const struct scan_result *r) {
+        jw_key(w, "layers");
+        jw_begin(w, '[');
         for (size_t i = 0; i < r->n_layers; i++) {
                 const struct scan_layer *l = &r->layers[i];
-                json_t *o = json_object();
-                if (rj_append(arr, o) < 0 || rj_set(o, "index", json_integer(l->index)) < 0 ||
-                    rj_set_str(o, "digest", l->digest[0] ? l->digest : NULL) < 0 ||
-                    rj_set_str(o, "diff_id", l->diff_id[0] ? l->diff_id : NULL) < 0 ||
-                    rj_set_str(o, "created_by", l->created_by) < 0 ||
-                    rj_set(o, "size", json_integer((json_int_t) l->bytes_stored)) < 0 ||
-                    rj_set(o, "size_uncompressed", json_integer((json_int_t) l->bytes_tar)) < 0 ||
-                    rj_set(o, "files", json_integer((json_int_t) l->n_files)) < 0)
-                        return NULL;
+                jw_elem(w);
+                jw_begin(w, '{');
+                jw_kv_int(w, "index", l->index);
+                jw_kv_str(w, "digest", l->digest[0] ? l->digest : NULL);
+                jw_kv_str(w, "diff_id", l->diff_id[0] ? l->diff_id : NULL);
+                jw_kv_str(w, "created_by", l->created_by);
+                jw_kv_int(w, "size", (long long) l->bytes_stored);
+                jw_kv_int(w, "size_uncompressed", (long long) l->bytes_tar);
+                jw_kv_int(w, "files", (long long) l->n_files);
+                jw_end(w, '}');
         }
-        return TAKE_PTR(arr);
+        jw_end(w, ']');
 }
 
-/* The fields every document starts with. */
-static json_t *doc_head(const struct scan_result *r, const struct report_options *o, const char *schema,
-                        int *ret_err) {
+/* The fields every document starts with; opens the top-level object. */
+static int doc_head(struct jw *w, const struct scan_result *r, const struct report_options *o,
+                    const char *schema) {
         char created[REPORT_TIME_MAX];
-        _cleanup_(json_decrefp) json_t *doc = json_object(), *tool = json_object();
 
-        *ret_err = -ENOMEM;
-        if (!doc || !tool || rj_set_str(doc, "schema", schema) < 0 ||
-            rj_set_str(tool, "name", "stockade") < 0 || rj_set_str(tool, "version", STOCKADE_VERSION) < 0 ||
-            rj_set(doc, "tool", TAKE_PTR(tool)) < 0)
-                return NULL;
+        jw_begin(w, '{');
+        jw_kv_str(w, "schema", schema);
+        jw_key(w, "tool");
+        jw_begin(w, '{');
+        jw_kv_str(w, "name", "stockade");
+        jw_kv_str(w, "version", STOCKADE_VERSION);
+        jw_end(w, '}');
         if (!o->reproducible) {
                 int e = report_created(o, created);
-                if (e < 0) {
-                        *ret_err = e;
-                        return NULL;
-                }
-                if (rj_set_str(doc, "created", created) < 0)
-                        return NULL;
+                if (e < 0)
+                        return e;
+                jw_kv_str(w, "created", created);
         }
-        if (rj_set(doc, "target", target_json(r->image)) < 0 || rj_set(doc, "os", os_json(&r->os)) < 0 ||
-            rj_set(doc, "layers", layers_json(r)) < 0)
-                return NULL;
-        *ret_err = 0;
-        return TAKE_PTR(doc);
+        target_json(w, r->image);
+        os_json(w, &r->os);
+        layers_json(w, r);
+        return 0;
 }
 
-static int set_layer(json_t *o, const struct scan_result *r, int layer) {
+static void set_layer(struct jw *w, const struct scan_result *r, int layer) {
         if (layer < 0)
-                return 0;
-        int e = rj_set(o, "layer", json_integer(layer));
-        if (e >= 0)
-                e = rj_set_str(o, "layer_diff_id", report_layer_diff_id(r, layer));
-        return e;
+                return;
+        jw_kv_int(w, "layer", layer);
+        jw_kv_str(w, "layer_diff_id", report_layer_diff_id(r, layer));
 }
 
-static json_t *pkg_json(const struct scan_result *r, const struct pkg *p) {
+static void pkg_json(struct jw *w, const struct scan_result *r, const struct pkg *p) {
         const char *flags[8];
         size_t n_flags = report_pkg_flag_names(p->flags, flags);
-        _cleanup_(json_decrefp) json_t *o = json_object(), *fl = json_array();
 
-        if (!o || !fl)
-                return NULL;
-        for (size_t i = 0; i < n_flags; i++)
-                if (rj_append(fl, json_string(flags[i])) < 0)
-                        return NULL;
-        if (rj_set_str(o, "type", pkg_type_to_string(p->type)) < 0 || rj_set_str(o, "name", p->name) < 0 ||
-            rj_set_str(o, "version", p->version) < 0 || rj_set_str(o, "epoch", p->epoch) < 0 ||
-            rj_set_str(o, "namespace", p->namespace_) < 0 ||
-            rj_set_str(o, "source_name", p->source_name) < 0 ||
-            rj_set_str(o, "source_version", p->source_version) < 0 || rj_set_str(o, "arch", p->arch) < 0 ||
-            rj_set(o, "licenses", rj_strv(p->licenses)) < 0 || rj_set_str(o, "purl", p->purl) < 0 ||
-            rj_set_str(o, "path", p->record_path) < 0 || rj_set_str(o, "inner_path", p->inner_path) < 0 ||
-            set_layer(o, r, p->layer) < 0 || rj_set_str(o, "owner", p->owner) < 0 ||
-            rj_set_str(o, "go_toolchain", p->go_toolchain) < 0 || rj_set(o, "flags", TAKE_PTR(fl)) < 0)
-                return NULL;
-        return TAKE_PTR(o);
+        jw_begin(w, '{');
+        jw_kv_str(w, "type", pkg_type_to_string(p->type));
+        jw_kv_str(w, "name", p->name);
+        jw_kv_str(w, "version", p->version);
+        jw_kv_str(w, "epoch", p->epoch);
+        jw_kv_str(w, "namespace", p->namespace_);
+        jw_kv_str(w, "source_name", p->source_name);
+        jw_kv_str(w, "source_version", p->source_version);
+        jw_kv_str(w, "arch", p->arch);
+        jw_kv_strv(w, "licenses", p->licenses);
+        jw_kv_str(w, "purl", p->purl);
+        jw_kv_str(w, "path", p->record_path);
+        jw_kv_str(w, "inner_path", p->inner_path);
+        set_layer(w, r, p->layer);
+        jw_kv_str(w, "owner", p->owner);
+        jw_kv_str(w, "go_toolchain", p->go_toolchain);
+        jw_key(w, "flags");
+        jw_begin(w, '[');
+        for (size_t i = 0; i < n_flags; i++) {
+                jw_elem(w);
+                jw_string(w, flags[i]);
+        }
+        jw_end(w, ']');
+        jw_end(w, '}');
 }
 
 static int write_sbom(FILE *f, const struct scan_result *r, const struct report_options *o) {
         size_t by_type[_PKG_TYPE_MAX] = {};
+        struct jw w;
         int e;
-        _cleanup_(json_decrefp) json_t *doc = doc_head(r, o, "stockade/sbom/v1", &e);
-        _cleanup_(json_decrefp) json_t *pkgs = json_array(), *summary = json_object(),
-                                       *types = json_object();
 
-        if (!doc)
+        jw_init(&w);
+        e = doc_head(&w, r, o, "stockade/sbom/v1");
+        if (e < 0) {
+                buf_free(&w.b);
                 return e;
-        if (!pkgs || !summary || !types)
-                return -ENOMEM;
+        }
+        jw_key(&w, "packages");
+        jw_begin(&w, '[');
         VEC_FOREACH (p, &r->pkgs) {
-                if (rj_append(pkgs, pkg_json(r, p)) < 0)
-                        return -ENOMEM;
+                jw_elem(&w);
+                pkg_json(&w, r, p);
                 if (p->type >= 0 && p->type < _PKG_TYPE_MAX)
                         by_type[p->type]++;
         }
+        jw_end(&w, ']');
+        jw_key(&w, "summary");
+        jw_begin(&w, '{');
+        jw_kv_int(&w, "packages", (long long) r->pkgs.n);
+        jw_key(&w, "by_type");
+        jw_begin(&w, '{');
         for (int t = 0; t < _PKG_TYPE_MAX; t++)
-                if (by_type[t] &&
-                    rj_set(types, pkg_type_to_string(t), json_integer((json_int_t) by_type[t])) < 0)
-                        return -ENOMEM;
-        if (rj_set(doc, "packages", TAKE_PTR(pkgs)) < 0 ||
-            rj_set(summary, "packages", json_integer((json_int_t) r->pkgs.n)) < 0 ||
-            rj_set(summary, "by_type", TAKE_PTR(types)) < 0 ||
-            rj_set(summary, "files", json_integer((json_int_t) r->n_files)) < 0 ||
-            rj_set(doc, "summary", TAKE_PTR(summary)) < 0)
-                return -ENOMEM;
-        return rj_write(f, doc);
+                if (by_type[t])
+                        jw_kv_int(&w, pkg_type_to_string(t), (long long) by_type[t]);
+        jw_end(&w, '}');
+        jw_kv_int(&w, "files", (long long) r->n_files);
+        jw_end(&w, '}');
+        jw_end(&w, '}');
+        return jw_finish(&w, f);
 }
 
-static json_t *secret_json(const struct scan_result *r, const struct secret_finding *s) {
-        _cleanup_(json_decrefp) json_t *o = json_object();
+static void secret_json(struct jw *w, const struct scan_result *r, const struct secret_finding *s) {
         bool file = s->where == LOC_FILE;
 
-        if (!o || rj_set_str(o, "rule", s->rule_id) < 0 || rj_set_str(o, "title", s->title) < 0 ||
-            rj_set_str(o, "category", s->category) < 0 ||
-            rj_set_str(o, "severity", severity_to_string(s->severity)) < 0 ||
-            rj_set_str(o, "location", file ? "file" : "config") < 0 || rj_set_str(o, "path", s->path) < 0 ||
-            (s->line > 0 && rj_set(o, "line", json_integer(s->line)) < 0) ||
-            rj_set(o, "offset", json_integer((json_int_t) s->offset)) < 0 ||
-            (file && set_layer(o, r, s->layer) < 0) ||
-            (file && rj_set_str(o, "state", file_state_to_string(s->state)) < 0) ||
-            rj_set_str(o, "excerpt", s->excerpt) < 0)
-                return NULL;
-        return TAKE_PTR(o);
+        jw_begin(w, '{');
+        jw_kv_str(w, "rule", s->rule_id);
+        jw_kv_str(w, "title", s->title);
+        jw_kv_str(w, "category", s->category);
+        jw_kv_str(w, "severity", severity_to_string(s->severity));
+        jw_kv_str(w, "location", file ? "file" : "config");
+        jw_kv_str(w, "path", s->path);
+        if (s->line > 0)
+                jw_kv_int(w, "line", s->line);
+        jw_kv_int(w, "offset", (long long) s->offset);
+        if (file) {
+                set_layer(w, r, s->layer);
+                jw_kv_str(w, "state", file_state_to_string(s->state));
+        }
+        jw_kv_str(w, "excerpt", s->excerpt);
+        jw_end(w, '}');
 }
 
-static json_t *misconfig_json(const struct scan_result *r, const struct misconfig_finding *m) {
-        _cleanup_(json_decrefp) json_t *o = json_object();
+static void misconfig_json(struct jw *w, const struct scan_result *r, const struct misconfig_finding *m) {
+        jw_begin(w, '{');
+        jw_kv_str(w, "id", m->id);
+        jw_kv_str(w, "cis", m->cis);
+        jw_kv_str(w, "title", m->title);
+        jw_kv_str(w, "severity", severity_to_string(m->severity));
+        jw_kv_str(w, "message", m->message);
+        jw_kv_str(w, "remediation", m->remediation);
+        jw_kv_str(w, "path", m->path);
+        set_layer(w, r, m->layer);
+        jw_end(w, '}');
+}
 
-        if (!o || rj_set_str(o, "id", m->id) < 0 || rj_set_str(o, "cis", m->cis) < 0 ||
-            rj_set_str(o, "title", m->title) < 0 ||
-            rj_set_str(o, "severity", severity_to_string(m->severity)) < 0 ||
-            rj_set_str(o, "message", m->message) < 0 || rj_set_str(o, "remediation", m->remediation) < 0 ||
-            rj_set_str(o, "path", m->path) < 0 || set_layer(o, r, m->layer) < 0)
-                return NULL;
-        return TAKE_PTR(o);
+static void vuln_json(struct jw *w, const struct scan_result *r, const struct vuln_finding *v) {
+        const struct pkg *p = v->pkg;
+        jw_begin(w, '{');
+        jw_kv_str(w, "id", v->id);
+        jw_kv_strv(w, "ids", v->ids);
+        jw_kv_str(w, "severity", severity_to_string(v->severity));
+        jw_kv_str(w, "severity_source", v->severity_source);
+        if (v->cvss_score > 0) {
+                char score[16];
+                snprintf(score, sizeof score, "%.1f", v->cvss_score);
+                jw_key(w, "cvss_score");
+                jw_raw(w, score);
+                jw_kv_str(w, "cvss_vector", v->cvss_vector);
+        }
+        jw_key(w, "kev");
+        jw_raw(w, v->kev ? "true" : "false");
+        jw_kv_str(w, "status", finding_status_to_string(v->status));
+        jw_key(w, "package");
+        jw_begin(w, '{');
+        jw_kv_str(w, "type", pkg_type_to_string(p->type));
+        jw_kv_str(w, "name", p->name);
+        jw_kv_str(w, "version", p->version);
+        jw_kv_str(w, "purl", p->purl);
+        jw_kv_str(w, "path", p->record_path);
+        jw_kv_str(w, "inner_path", p->inner_path);
+        set_layer(w, r, p->layer);
+        jw_kv_str(w, "owner", p->owner);
+        jw_end(w, '}');
+        jw_kv_str(w, "ecosystem", v->ecosystem);
+        jw_kv_str(w, "matched_name", v->package_name);
+        jw_kv_str(w, "installed_version", v->installed_version);
+        jw_kv_str(w, "fixed_version", v->fixed_version);
+        jw_kv_str(w, "summary", v->summary);
+        jw_kv_strv(w, "sources", v->sources);
+        jw_kv_str(w, "note", v->note);
+        if (v->excepted_by) {
+                jw_kv_str(w, "excepted_by", v->excepted_by);
+                jw_kv_str(w, "exception_reason", v->exception_reason);
+        }
+        jw_end(w, '}');
 }
 
 /* {"CRITICAL": n, "HIGH": n, "MEDIUM": n, "LOW": n, "UNKNOWN": n}, most severe first. */
-static json_t *severity_counts(const size_t counts[static _SEV_MAX]) {
-        _cleanup_(json_decrefp) json_t *o = json_object();
-        if (!o)
-                return NULL;
+static void severity_counts(struct jw *w, const char *key, const size_t counts[static _SEV_MAX]) {
+        jw_key(w, key);
+        jw_begin(w, '{');
         for (int s = _SEV_MAX - 1; s >= 0; s--)
-                if (rj_set(o, severity_to_string(s), json_integer((json_int_t) counts[s])) < 0)
-                        return NULL;
-        return TAKE_PTR(o);
+                jw_kv_int(w, severity_to_string(s), (long long) counts[s]);
+        jw_end(w, '}');
 }
 
 static size_t sev_index(enum severity s) {
@@ -185,35 +240,65 @@ static size_t sev_index(enum severity s) {
 }
 
 static int write_scan(FILE *f, const struct scan_result *r, const struct report_options *o) {
-        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {};
+        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {}, n_vul[_SEV_MAX] = {};
+        struct jw w;
         int e;
-        _cleanup_(json_decrefp) json_t *doc = doc_head(r, o, "stockade/scan/v1", &e);
-        _cleanup_(json_decrefp) json_t *scanned = json_object(), *secrets = json_array(),
-                                       *misconfigs = json_array(), *summary = json_object();
 
-        if (!doc)
+        jw_init(&w);
+        e = doc_head(&w, r, o, "stockade/scan/v1");
+        if (e < 0) {
+                buf_free(&w.b);
                 return e;
-        if (!scanned || !secrets || !misconfigs || !summary)
-                return -ENOMEM;
+        }
+        jw_key(&w, "scanned");
+        jw_begin(&w, '{');
+        jw_key(&w, "secrets");
+        jw_raw(&w, r->secrets_scanned ? "true" : "false");
+        jw_key(&w, "misconfigurations");
+        jw_raw(&w, r->misconfig_scanned ? "true" : "false");
+        jw_key(&w, "vulnerabilities");
+        jw_raw(&w, r->vulns_scanned ? "true" : "false");
+        jw_end(&w, '}');
+        if (r->vulns_scanned) {
+                jw_key(&w, "database");
+                jw_begin(&w, '{');
+                jw_kv_str(&w, "path", r->vulndb_path);
+                jw_kv_str(&w, "built_at", r->vulndb_built_at);
+                jw_end(&w, '}');
+        }
+        jw_key(&w, "vulnerabilities");
+        jw_begin(&w, '[');
+        VEC_FOREACH (v, &r->vulns) {
+                jw_elem(&w);
+                vuln_json(&w, r, v);
+                if (!v->excepted_by)
+                        n_vul[sev_index(v->severity)]++;
+        }
+        jw_end(&w, ']');
+        jw_key(&w, "secrets");
+        jw_begin(&w, '[');
         VEC_FOREACH (s, &r->secrets) {
-                if (rj_append(secrets, secret_json(r, s)) < 0)
-                        return -ENOMEM;
+                jw_elem(&w);
+                secret_json(&w, r, s);
                 n_sec[sev_index(s->severity)]++;
         }
+        jw_end(&w, ']');
+        jw_key(&w, "misconfigurations");
+        jw_begin(&w, '[');
         VEC_FOREACH (m, &r->misconfigs) {
-                if (rj_append(misconfigs, misconfig_json(r, m)) < 0)
-                        return -ENOMEM;
+                jw_elem(&w);
+                misconfig_json(&w, r, m);
                 n_mis[sev_index(m->severity)]++;
         }
-        if (rj_set(scanned, "secrets", json_boolean(r->secrets_scanned)) < 0 ||
-            rj_set(scanned, "misconfigurations", json_boolean(r->misconfig_scanned)) < 0 ||
-            rj_set(doc, "scanned", TAKE_PTR(scanned)) < 0 || rj_set(doc, "secrets", TAKE_PTR(secrets)) < 0 ||
-            rj_set(doc, "misconfigurations", TAKE_PTR(misconfigs)) < 0 ||
-            rj_set(summary, "secrets", severity_counts(n_sec)) < 0 ||
-            rj_set(summary, "misconfigurations", severity_counts(n_mis)) < 0 ||
-            rj_set(doc, "summary", TAKE_PTR(summary)) < 0)
-                return -ENOMEM;
-        return rj_write(f, doc);
+        jw_end(&w, ']');
+        jw_key(&w, "summary");
+        jw_begin(&w, '{');
+        severity_counts(&w, "vulnerabilities", n_vul);
+        severity_counts(&w, "secrets", n_sec);
+        severity_counts(&w, "misconfigurations", n_mis);
+        jw_end(&w, '}');
+        jw_end(&w, '}');
+        return jw_finish(&w, f);
 }
 
 int report_write_json(FILE *f, const struct scan_result *r, const struct report_options *o) {

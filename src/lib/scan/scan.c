@@ -12,12 +12,13 @@
 #include "scan.h"
 #include "secrets/secrets.h"
 #include "view/view.h"
+#include "vulndb/vulndb.h"
 
 #define CACHE_MAX_BYTES (2 * GiB)
 #define MAX_THREADS 8
 
 void scan_options_default(struct scan_options *o) {
-        *o = (struct scan_options){ .secrets = true, .misconfig = true };
+        *o = (struct scan_options){ .secrets = true, .misconfig = true, .vulns = true };
         layer_limits_default(&o->limits);
 }
 
@@ -482,6 +483,115 @@ static int cmp_secret(const void *a, const void *b) {
         return secret_compare(a, b);
 }
 
+/* ---- finished results, cached per image ---- */
+
+static char *result_key(struct scan_state *s) {
+        const struct image *img = &s->src->image;
+        char *k = NULL;
+        if (!img->id || img->rootfs_dir)
+                return NULL;
+        if (asprintf(&k, "image|%s|a%d|%s|%s%s", img->id, LAYER_ANALYSIS_VERSION,
+                     s->secrets ? secrets_engine_digest(s->secrets) : "-", s->o->secrets ? "s" : "",
+                     s->o->misconfig ? "m" : "") < 0)
+                return NULL;
+        return k;
+}
+
+/* Fills res from a cached snapshot: 1 on a hit, 0 on a miss. */
+static int load_result(struct scan_state *s, struct scan_result *res, const char *key) {
+        struct result_snapshot sn;
+        int r = layer_cache_get_result(s->cache, key, res->arena, &sn);
+        if (r <= 0)
+                return r;
+        const struct image *img = &s->src->image;
+        res->os = sn.os;
+        res->pkgs = sn.pkgs;
+        res->secrets = sn.secrets;
+        res->misconfigs = sn.misconfigs;
+        res->n_files = sn.n_files;
+        res->secrets_scanned = sn.secrets_scanned;
+        res->misconfig_scanned = sn.misconfig_scanned;
+        res->n_layers = sn.n_layers;
+        res->layers = arena_alloc(res->arena, MAX(sn.n_layers, (size_t) 1) * sizeof *res->layers);
+        if (!res->layers)
+                return -ENOMEM;
+        for (size_t i = 0; i < sn.n_layers; i++) {
+                struct scan_layer *l = &res->layers[i];
+                l->index = (int) i;
+                memcpy(l->digest, sn.layers[i].digest, sizeof l->digest);
+                memcpy(l->diff_id, sn.layers[i].diff_id, sizeof l->diff_id);
+                l->bytes_stored = sn.layers[i].bytes_stored;
+                l->bytes_tar = sn.layers[i].bytes_tar;
+                l->n_files = sn.layers[i].n_files;
+                l->from_cache = true;
+                if (i < img->n_layers)
+                        l->created_by = img->layers[i].created_by;
+        }
+        for (const char **w = sn.warnings; w && *w; w++)
+                diag_warn(s->d, "%s", *w);
+        return 1;
+}
+
+static void store_result(struct scan_state *s, const struct scan_result *res, const char *key) {
+        struct result_snapshot sn = {
+                .os = res->os,
+                .pkgs = res->pkgs,
+                .secrets = res->secrets,
+                .misconfigs = res->misconfigs,
+                .n_files = res->n_files,
+                .n_layers = res->n_layers,
+                .secrets_scanned = res->secrets_scanned,
+                .misconfig_scanned = res->misconfig_scanned,
+        };
+        _cleanup_free_ struct snapshot_layer *layers = calloc(MAX(res->n_layers, (size_t) 1), sizeof *layers);
+        _cleanup_free_ const char **warnings = NULL;
+        if (!layers)
+                return;
+        for (size_t i = 0; i < res->n_layers; i++) {
+                memcpy(layers[i].digest, res->layers[i].digest, sizeof layers[i].digest);
+                memcpy(layers[i].diff_id, res->layers[i].diff_id, sizeof layers[i].diff_id);
+                layers[i].bytes_stored = res->layers[i].bytes_stored;
+                layers[i].bytes_tar = res->layers[i].bytes_tar;
+                layers[i].n_files = res->layers[i].n_files;
+        }
+        sn.layers = layers;
+        pthread_mutex_lock(&s->d->lock);
+        warnings = calloc(s->d->n_warnings + 1, sizeof *warnings);
+        for (size_t i = 0; warnings && i < s->d->n_warnings; i++)
+                warnings[i] = s->d->warnings[i];
+        pthread_mutex_unlock(&s->d->lock);
+        sn.warnings = warnings;
+        if (layer_cache_put_result(s->cache, key, &sn) < 0)
+                diag_warn(s->d, "could not store the scan result of %.19s in the cache", s->src->image.id);
+}
+
+/* ---- vulnerabilities ---- */
+
+static int scan_vulns(const struct scan_options *o, struct diag *d, struct scan_result *res) {
+        _cleanup_free_ char *def = NULL;
+        const char *path = o->vulndb_path;
+        if (!path) {
+                def = vulndb_default_path();
+                if (!def)
+                        return -ENOMEM;
+                path = def;
+        }
+        _cleanup_(vulndb_closep) struct vulndb *db = NULL;
+        int r = vulndb_open(path, d, &db);
+        if (r < 0)
+                return r;
+        struct arena *a = res->arena;
+        struct vulndb_info info;
+        if (vulndb_get_info(db, a, &info) >= 0)
+                res->vulndb_built_at = info.built_at;
+        res->vulndb_path = arena_strdup(a, path);
+        r = match_packages(db, &res->pkgs, &res->os, a, d, &res->vulns, &res->match_stats);
+        if (r < 0)
+                return r;
+        res->vulns_scanned = true;
+        return 0;
+}
+
 /* ---- the whole ---- */
 
 void scan_result_free(struct scan_result *r) {
@@ -499,6 +609,7 @@ void scan_result_free(struct scan_result *r) {
         VEC_FREE(&r->pkgs);
         VEC_FREE(&r->secrets);
         VEC_FREE(&r->misconfigs);
+        VEC_FREE(&r->vulns);
         image_source_free(r->source);
         arena_free(r->arena);
         free(r);
@@ -506,6 +617,7 @@ void scan_result_free(struct scan_result *r) {
 
 int scan_run(const char *target, const struct scan_options *o, struct diag *d, struct scan_result **ret) {
         struct scan_state s = { .o = o, .d = d };
+        _cleanup_free_ char *rkey = NULL; /* the finished result's cache key */
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         int r;
 
@@ -525,7 +637,8 @@ int scan_run(const char *target, const struct scan_options *o, struct diag *d, s
                 .progress_userdata = &s,
         };
         if (o->secrets) {
-                r = secrets_engine_load(o->secret_rules, d, &s.secrets);
+                _cleanup_free_ char *dir = o->no_cache ? NULL : o->cache_dir ? strdup(o->cache_dir) : cache_dir_default();
+                r = secrets_engine_load_cached(o->secret_rules, dir, d, &s.secrets);
                 if (r < 0)
                         goto out;
                 s.lopts.secrets = s.secrets;
@@ -549,6 +662,24 @@ int scan_run(const char *target, const struct scan_options *o, struct diag *d, s
                         d->error[0] = 0;
                         pthread_mutex_unlock(&d->lock);
                         s.cache = NULL;
+                }
+        }
+
+        rkey = s.cache ? result_key(&s) : NULL;
+        if (rkey) {
+                r = load_result(&s, res, rkey);
+                if (r < 0)
+                        goto out;
+                if (r > 0) {
+                        if (o->vulns) {
+                                r = scan_vulns(o, d, res);
+                                if (r < 0)
+                                        goto out;
+                        }
+                        s.src = NULL; /* owned by res */
+                        *ret = TAKE_PTR(res);
+                        r = 0;
+                        goto out;
                 }
         }
 
@@ -658,6 +789,14 @@ int scan_run(const char *target, const struct scan_options *o, struct diag *d, s
                 if (r < 0)
                         goto out;
                 res->misconfig_scanned = true;
+        }
+        if (rkey)
+                store_result(&s, res, rkey);
+
+        if (o->vulns) {
+                r = scan_vulns(o, d, res);
+                if (r < 0)
+                        goto out;
         }
 
         s.src = NULL; /* owned by res */

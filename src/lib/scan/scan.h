@@ -11,6 +11,7 @@
 #include "core/model.h"
 #include "image/image.h"
 #include "layer/layer.h"
+#include "match/match.h"
 #include "vec.h"
 
 struct scan_layer {
@@ -33,7 +34,11 @@ struct scan_result {
         struct secret_vec secrets;       /* sorted with secret_compare() */
         struct misconfig_vec misconfigs; /* sorted with misconfig_compare() */
         size_t n_files;               /* paths in the final filesystem */
-        bool secrets_scanned, misconfig_scanned;
+        bool secrets_scanned, misconfig_scanned, vulns_scanned;
+        struct vuln_finding_vec vulns;   /* sorted with vuln_finding_compare() */
+        struct match_stats match_stats;
+        const char *vulndb_path;         /* the database matched against */
+        const char *vulndb_built_at;
 
         /* internals kept alive for the pointers above */
         struct image_source *source;
@@ -56,6 +61,8 @@ struct scan_options {
         bool no_cache;
         bool secrets;                 /* search for secrets */
         bool misconfig;               /* run the misconfiguration checks */
+        bool vulns;                   /* match packages against the vulnerability database */
+        const char *vulndb_path;      /* NULL: vulndb_default_path() */
         const char *secret_rules;     /* NULL: built-in rules */
         unsigned threads;             /* layer workers; 0 = number of CPUs */
         const struct scan_progress *progress;

@@ -8,7 +8,6 @@
 
 #include "secrets-internal.h"
 
-#define BUILTIN_NAME "<built-in secrets.yaml>"
 
 double secrets_entropy(const uint8_t *p, size_t n) {
         size_t count[256] = {0};
@@ -279,7 +278,7 @@ out:
         return r;
 }
 
-static int read_rules_file(const char *path, struct diag *d, char **ret, size_t *ret_len) {
+int secrets_read_rules_file(const char *path, struct diag *d, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
 
@@ -320,8 +319,8 @@ static int read_rules_file(const char *path, struct diag *d, char **ret, size_t 
         return 0;
 }
 
-int secrets_engine_load_data(const char *name, const void *data, size_t n, struct diag *d,
-                             struct secrets_engine **ret) {
+int secrets_engine_parse_only(const char *name, const void *data, size_t n, struct diag *d,
+                              struct secrets_engine **ret) {
         _cleanup_(secrets_engine_freep) struct secrets_engine *e = calloc(1, sizeof *e);
         int r;
 
@@ -338,6 +337,16 @@ int secrets_engine_load_data(const char *name, const void *data, size_t n, struc
                 return r;
         if (arena_exhausted(e->arena))
                 return -ENOMEM;
+        *ret = TAKE_PTR(e);
+        return 0;
+}
+
+int secrets_engine_load_data(const char *name, const void *data, size_t n, struct diag *d,
+                             struct secrets_engine **ret) {
+        _cleanup_(secrets_engine_freep) struct secrets_engine *e = NULL;
+        int r = secrets_engine_parse_only(name, data, n, d, &e);
+        if (r < 0)
+                return r;
         r = secrets_engine_compile(e, name, d);
         if (r < 0)
                 return r;
@@ -352,7 +361,7 @@ int secrets_engine_load(const char *path, struct diag *d, struct secrets_engine 
 
         _cleanup_free_ char *data = NULL;
         size_t n = 0;
-        int r = read_rules_file(path, d, &data, &n);
+        int r = secrets_read_rules_file(path, d, &data, &n);
         if (r < 0)
                 return r;
         return secrets_engine_load_data(path, data, n, d, ret);

@@ -28,6 +28,10 @@ int secrets_engine_load(const char *path, struct diag *d, struct secrets_engine 
 /* The same from rules text in memory; name is used in messages ("name:line:column: …"). */
 int secrets_engine_load_data(const char *name, const void *data, size_t n, struct diag *d,
                              struct secrets_engine **ret);
+/* The same, reusing a compiled matcher kept in cache_dir (compiling takes a few hundred milliseconds);
+ * cache_dir NULL means no cache. A cache file that does not check out is ignored and replaced. */
+int secrets_engine_load_cached(const char *path, const char *cache_dir, struct diag *d,
+                               struct secrets_engine **ret);
 void secrets_engine_free(struct secrets_engine *e);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct secrets_engine *, secrets_engine_free);
 

@@ -8,14 +8,14 @@
 
 #define MAX_SYMLINKS 40
 
-/* Nodes live in the view's arena; a removed node is unlinked from the map and marked dead, and stays
- * in its parent's child list until the list is next walked (cheap, and removal stays O(subtree)). */
+/* Nodes live in the view's arena, children in an intrusive list (no allocation per directory). A removed
+ * node is unlinked from the map and marked dead; it stays in its parent's list, which is cleared as a
+ * whole when the parent's children go (removal stays O(subtree)). */
 struct node {
         struct view_entry e;
         const char *path;
         struct node *parent;
-        struct node **children;
-        size_t n_children, alloc_children;
+        struct node *first_child, *next_sibling;
         bool dead;
 };
 
@@ -23,68 +23,47 @@ struct view {
         struct arena *arena;
         struct hashmap *map; /* path -> struct node */
         struct node root;
-        VEC(struct node *) all; /* every node ever made, to free their child arrays */
+        struct node *last_parent; /* members come in directory order: the previous member's parent */
 };
 
 void view_free(struct view *v) {
         if (!v)
                 return;
-        free(v->root.children);
-        VEC_FOREACH(n, &v->all)
-                free((*n)->children);
-        VEC_FREE(&v->all);
         hashmap_free(v->map);
         arena_free(v->arena);
         free(v);
 }
 
 static struct node *node_new(struct view *v) {
-        struct node *n = arena_alloc(v->arena, sizeof *n);
-        if (!n || VEC_PUSH(&v->all, n) < 0)
-                return NULL;
-        return n;
+        return arena_alloc(v->arena, sizeof(struct node));
 }
 
 static int add_child(struct node *parent, struct node *child) {
-        if (parent->n_children == parent->alloc_children) {
-                /* Drop dead children before growing, so churn cannot grow the list without bound. */
-                size_t k = 0;
-                for (size_t i = 0; i < parent->n_children; i++)
-                        if (!parent->children[i]->dead)
-                                parent->children[k++] = parent->children[i];
-                parent->n_children = k;
-                if (k == parent->alloc_children) {
-                        size_t n = parent->alloc_children ? parent->alloc_children * 2 : 4;
-                        struct node **c = realloc(parent->children, n * sizeof *c);
-                        if (!c)
-                                return -ENOMEM;
-                        parent->children = c;
-                        parent->alloc_children = n;
-                }
-        }
-        parent->children[parent->n_children++] = child;
         child->parent = parent;
+        child->next_sibling = parent->first_child;
+        parent->first_child = child;
         return 0;
 }
 
 /* Removes everything below n (not n itself). */
 static void remove_children(struct view *v, struct node *n) {
         VEC(struct node *) stack = { 0 };
-        for (size_t i = 0; i < n->n_children; i++)
-                if (!n->children[i]->dead)
-                        (void) VEC_PUSH(&stack, n->children[i]);
+        for (struct node *c = n->first_child; c; c = c->next_sibling)
+                if (!c->dead)
+                        (void) VEC_PUSH(&stack, c);
         while (stack.n > 0) {
                 struct node *c = stack.items[--stack.n];
                 if (c->dead)
                         continue;
                 c->dead = true;
                 hashmap_remove(v->map, c->path);
-                for (size_t i = 0; i < c->n_children; i++)
-                        if (!c->children[i]->dead)
-                                (void) VEC_PUSH(&stack, c->children[i]);
+                for (struct node *g = c->first_child; g; g = g->next_sibling)
+                        if (!g->dead)
+                                (void) VEC_PUSH(&stack, g);
+                c->first_child = NULL;
         }
         VEC_FREE(&stack);
-        n->n_children = 0;
+        n->first_child = NULL;
 }
 
 static void remove_node(struct view *v, struct node *n) {
@@ -154,9 +133,36 @@ static const char *landing_path(struct view *v, const char *path) {
         return p && strlen(p) <= PATH_MAX_IMAGE ? p : path;
 }
 
+/* The directory node a member's parent path names, when it exists as a directory (NULL otherwise). */
+static struct node *parent_dir(struct view *v, const char *path, size_t dl) {
+        struct node *p = v->last_parent;
+        if (p && !p->dead && is_dir(p) && strlen(p->path) == dl && memcmp(p->path, path, dl) == 0)
+                return p;
+        char buf[PATH_MAX_IMAGE + 1];
+        memcpy(buf, path, dl);
+        buf[dl] = 0;
+        p = hashmap_get(v->map, buf);
+        if (!p || !is_dir(p))
+                return NULL;
+        v->last_parent = p;
+        return p;
+}
+
 static int apply_file(struct view *v, const struct layer_file *f, int layer) {
-        const char *path = landing_path(v, f->path);
-        struct node *n = hashmap_get(v->map, path);
+        const char *path = f->path;
+        size_t dl = path_dirname_len(path);
+        struct node *parent = dl == 0 ? &v->root : parent_dir(v, path, dl);
+        int r;
+
+        if (!parent) {
+                /* Rare: the directory is missing (implicit) or a symlink leads elsewhere. */
+                path = landing_path(v, f->path);
+                r = ensure_dir(v, path, path_dirname_len(path), layer, &parent);
+                if (r < 0)
+                        return r;
+        }
+        uint64_t h = hash_string(path);
+        struct node *n = hashmap_get_hashed(v->map, path, h);
         if (n) {
                 bool was_dir = is_dir(n);
                 if (f->kind == LF_DIR && was_dir) {
@@ -169,10 +175,6 @@ static int apply_file(struct view *v, const struct layer_file *f, int layer) {
                 n->e = (struct view_entry){ f, layer };
                 return 0;
         }
-        struct node *parent;
-        int r = ensure_dir(v, path, path_dirname_len(path), layer, &parent);
-        if (r < 0)
-                return r;
         n = node_new(v);
         if (!n)
                 return -ENOMEM;
@@ -181,7 +183,7 @@ static int apply_file(struct view *v, const struct layer_file *f, int layer) {
         r = add_child(parent, n);
         if (r < 0)
                 return r;
-        return hashmap_put(v->map, n->path, n, NULL) < 0 ? -ENOMEM : 0;
+        return hashmap_put_hashed(v->map, n->path, h, n, NULL) < 0 ? -ENOMEM : 0;
 }
 
 int view_build(struct layer_result *const *layers, size_t n_layers, struct diag *d, struct view **ret) {

@@ -421,3 +421,69 @@ TEST(cache_codec_roundtrip_and_corruption) {
         free(data);
         layer_result_free(r);
 }
+
+TEST(result_snapshot_roundtrip_and_corruption) {
+        struct arena *a = arena_new(0);
+        static const char *lic[] = { "MIT", NULL };
+        struct pkg pk = { .type = PKG_NPM, .name = "@babel/core", .version = "7.0.0", .record_path = "app/x/package.json",
+                          .licenses = lic, .purl = "pkg:npm/%40babel/core@7.0.0", .owner = NULL, .layer = 2,
+                          .record_layer = 3, .flags = PKG_F_NPM_DEV };
+        struct secret_finding sf = { .rule_id = "jwt", .title = "JWT", .category = "JWT", .severity = SEV_HIGH,
+                                     .path = "app/.env", .line = 2, .offset = 9, .excerpt = "T=eyJ****", .layer = 1,
+                                     .state = FILE_DELETED };
+        struct misconfig_finding mf = { .id = "STK-IMG-001", .cis = "4.1", .title = "root", .severity = SEV_HIGH,
+                                        .message = "no USER", .remediation = "add USER", .layer = -1 };
+        struct snapshot_layer layers[1] = { { .bytes_stored = 5, .bytes_tar = 10, .n_files = 3 } };
+        strcpy(layers[0].diff_id, "sha256:0000000000000000000000000000000000000000000000000000000000000000");
+        const char *warnings[] = { "a warning", NULL };
+        struct result_snapshot sn = { .os = { .id = "debian", .version_id = "12" }, .layers = layers, .n_layers = 1,
+                                      .n_files = 3, .warnings = warnings, .secrets_scanned = true };
+        VEC_PUSH(&sn.pkgs, pk);
+        VEC_PUSH(&sn.secrets, sf);
+        VEC_PUSH(&sn.misconfigs, mf);
+        void *data;
+        size_t len;
+        REQUIRE(result_snapshot_encode(&sn, &data, &len) == 0);
+        struct result_snapshot back;
+        REQUIRE(result_snapshot_decode(data, len, a, &back) == 0);
+        CHECK_STR(back.os.id, "debian");
+        CHECK_INT(back.pkgs.n, 1);
+        CHECK_STR(back.pkgs.items[0].purl, "pkg:npm/%40babel/core@7.0.0");
+        CHECK_INT(back.pkgs.items[0].layer, 2);
+        CHECK_INT(back.pkgs.items[0].record_layer, 3);
+        CHECK_INT(back.secrets.items[0].state, FILE_DELETED);
+        CHECK_INT(back.secrets.items[0].layer, 1);
+        CHECK_INT(back.misconfigs.items[0].layer, -1);
+        CHECK_STR(back.layers[0].diff_id, layers[0].diff_id);
+        CHECK_STR(back.warnings[0], "a warning");
+        CHECK(back.secrets_scanned && !back.misconfig_scanned);
+        VEC_FREE(&back.pkgs);
+        VEC_FREE(&back.secrets);
+        VEC_FREE(&back.misconfigs);
+        for (size_t n = 0; n < len; n++)
+                CHECK(result_snapshot_decode(data, n, a, &back) < 0);
+        unsigned char *copy = malloc(len);
+        for (size_t i = 0; i < len; i++) {
+                memcpy(copy, data, len);
+                copy[i] ^= 0x5a;
+                if (result_snapshot_decode(copy, len, a, &back) == 0) {
+                        VEC_FREE(&back.pkgs);
+                        VEC_FREE(&back.secrets);
+                        VEC_FREE(&back.misconfigs);
+                }
+        }
+        free(copy);
+        const char *seed = getenv("STOCKADE_WRITE_SNAPSHOT_SEED");
+        if (seed) {
+                FILE *f = fopen(seed, "wb");
+                if (f) {
+                        fwrite(data, 1, len, f);
+                        fclose(f);
+                }
+        }
+        free(data);
+        VEC_FREE(&sn.pkgs);
+        VEC_FREE(&sn.secrets);
+        VEC_FREE(&sn.misconfigs);
+        arena_free(a);
+}
