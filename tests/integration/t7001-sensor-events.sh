@@ -48,7 +48,7 @@ C=".container.name == \"$CLI\""
 S=".container.name == \"$SRV\""
 check "exec of the client's shell, attributed to its id, name, image and image id" \
         has_event a1 ".type == \"exec\" and $C and .exec.filename == \"/bin/sh\" and .result == 0 and
-                .container.id == \"$CLI_ID\" and .container.image == \"$IMG\" and .container.image_id == \"$IMG_ID\" and
+                .container.id == \"$CLI_ID\" and .image.name == \"$IMG\" and .image.id == \"$IMG_ID\" and
                 .exec.args[0] == \"sh\" and .exec.cwd == \"/\" and .process.exe == \"/bin/busybox\""
 check "the server's exec, attributed to the server" \
         has_event a1 ".type == \"exec\" and $S and .container.id == \"$SRV_ID\" and .exec.args == [\"actions\", \"listen\", \"8080\"]"
@@ -111,6 +111,6 @@ stop_agent a2
 check "--host: the host's read of the marker, flagged host" \
         has_event a2 ".type == \"open\" and .file.path == \"$marker\" and .on_host == true and .container == null"
 check "--host: container events keep their container" \
-        has_event a2 ".type == \"open\" and .file.path == \"/etc/hostname\" and .container.image == \"$IMG\" and .on_host != true"
+        has_event a2 ".type == \"open\" and .file.path == \"/etc/hostname\" and .image.name == \"$IMG\" and .on_host != true"
 check "--host: the agent's own activity is not recorded" \
         test "$(count_events a2 ".process.pid == $AGENT_PID")" = 0

@@ -22,7 +22,7 @@ check "the container running before the agent is registered at start" \
 docker exec "$PRE" cat /etc/hostname >/dev/null
 check "activity in the pre-existing container is attributed by name and image" \
         wait_event a1 ".type == \"open\" and .file.path == \"/etc/hostname\" and .container.name == \"$PRE\" and
-                .container.image == \"$IMG\" and (.container.incomplete | not)"
+                .image.name == \"$IMG\" and (.container.incomplete | not)"
 
 # 200 short-lived containers, four at a time
 N=${T7002_CONTAINERS:-200}
@@ -48,7 +48,7 @@ note "after: $(cat "$T/after.json"); $running containers running on the engine"
 
 missing=0
 jq -r 'select(.type == "open" and .file.path == "/etc/hostname" and .process.cmdline == ["cat", "/etc/hostname"]
-        and .container.image == "'"$IMG"'" and (.container.incomplete | not)) | .container.name' "$T/a1.jsonl" |
+        and .image.name == "'"$IMG"'" and (.container.incomplete | not)) | .container.name' "$T/a1.jsonl" |
         sort -u >"$T/names"
 for ((i = 1; i <= N; i++)); do
         grep -qx "t7002-s-$$-$i" "$T/names" || { missing=$((missing + 1)); echo "not attributed: t7002-s-$$-$i" >&2; }
@@ -117,6 +117,6 @@ check "the agent reconnects by itself" stats_ok a2 '.engine_connected and .engin
 docker -H "$DH" run --rm --name t7002-after-$$ "$IMG" cat /etc/hostname >/dev/null
 check "and keeps attributing" \
         wait_event a2 ".type == \"open\" and .file.path == \"/etc/hostname\" and .container.name == \"t7002-after-$$\" and
-                .container.image == \"$IMG\""
+                .image.name == \"$IMG\""
 stop_agent a2
 check "the agent counted the reconnects" grep -q "engine connected" "$T/a2.err"

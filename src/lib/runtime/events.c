@@ -783,12 +783,16 @@ int rt_event_to_json(const struct rt_event *e, const char *host, struct buf *out
                 jw_open(&w, "container");
                 jw_str(&w, "id", c->id);
                 jw_str(&w, "name", c->name);
-                jw_str(&w, "image", c->image);
-                jw_str(&w, "image_id", c->image_id);
-                jw_str(&w, "image_digest", c->image_digest);
                 if (c->incomplete)
                         jw_bool(&w, "incomplete", true);
                 jw_close(&w);
+                if (c->image || c->image_id) {
+                        jw_open(&w, "image");
+                        jw_str(&w, "name", c->image);
+                        jw_str(&w, "id", c->image_id);
+                        jw_str(&w, "digest", c->image_digest);
+                        jw_close(&w);
+                }
         }
         jw_open(&w, "process");
         jw_uint(&w, "pid", e->proc.pid);
@@ -797,10 +801,8 @@ int rt_event_to_json(const struct rt_event *e, const char *host, struct buf *out
         jw_str(&w, "comm", e->proc.comm);
         jw_str(&w, "exe", e->proc.exe);
         jw_argv(&w, "cmdline", e->proc.argv);
-        jw_open(&w, "user");
         jw_uint(&w, "uid", e->proc.uid);
         jw_uint(&w, "gid", e->proc.gid);
-        jw_close(&w);
         jw_close(&w);
         jw_open(&w, "namespaces");
         jw_uint(&w, "mnt", e->mnt_ns);

@@ -15,9 +15,11 @@
  *                ptrace mount umount unshare setns module memfd bpf
  *   syscall      the syscall's name ("openat"), absent for exec/fork/exit from the scheduler
  *   result       the syscall's return value: >= 0, or a negative errno; error: "EACCES" beside it
- *   container    {id, name, image, image_id, image_digest, incomplete: true when the engine did not
- *                describe it (only id)}   (absent for host activity)
- *   process      {pid, tid, ppid, comm, exe, cmdline: [argv…], user: {uid, gid}}
+ *   container    {id, name, incomplete: true when the engine did not describe it (only the id)}
+ *   image        {name (as the container was created: "nginx:1.25"), id ("sha256:…"), digest (first
+ *                repo digest "repo@sha256:…")}   (container and image are absent for host activity)
+ *   process      {pid, tid, ppid, comm, exe, cmdline: [argv…], uid, gid}  (the alerts' vocabulary:
+ *                docs/runtime.md; uid/gid are the kernel's, user names are not resolved here)
  *   namespaces   {mnt, pid, net}  (inode numbers)           cgroup_id
  *   exec         {filename, exe, interp, cwd, args: [..], parent_exe, euid, egid, cap_effective, ns_pid}
  *   fork         {child_pid, child_ns_pid}                  exit {code, signal, core_dumped}

@@ -470,7 +470,8 @@ TEST(json_event) {
         CHECK_INT(json_integer_value(json_object_get(jp, "pid")), 100);
         CHECK_STR(json_string_value(json_object_get(jp, "exe")), "/usr/bin/curl");
         CHECK_STR(json_string_value(json_array_get(json_object_get(jp, "cmdline"), 1)), "https://[::1]/");
-        CHECK_INT(json_integer_value(json_object_get(json_object_get(jp, "user"), "uid")), 1000);
+        CHECK_INT(json_integer_value(json_object_get(jp, "uid")), 1000);
+        CHECK_STR(json_string_value(json_object_get(json_object_get(j, "image"), "name")), "nginx:1");
         json_t *jn = json_object_get(j, "network");
         CHECK_STR(json_string_value(json_object_get(jn, "family")), "ipv6");
         CHECK_STR(json_string_value(json_object_get(jn, "protocol")), "tcp");
