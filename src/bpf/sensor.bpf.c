@@ -112,12 +112,12 @@ struct {
 #if defined(__TARGET_ARCH_x86)
 #define SYSCALL_NR(regs)     BPF_CORE_READ(regs, orig_ax)
 #define SYSCALL_NR_BTF(regs) ((regs)->orig_ax)
-#define SYSCALL_ARG6(regs) BPF_CORE_READ(regs, r9)
-#define TS_COMPAT          0x0002
+#define SYSCALL_ARG6(regs)   BPF_CORE_READ(regs, r9)
+#define TS_COMPAT            0x0002
 #elif defined(__TARGET_ARCH_arm64)
 #define SYSCALL_NR(regs)     BPF_CORE_READ((struct user_pt_regs *) (regs), syscallno)
 #define SYSCALL_NR_BTF(regs) ((regs)->syscallno)
-#define SYSCALL_ARG6(regs) BPF_CORE_READ((struct user_pt_regs *) (regs), regs[5])
+#define SYSCALL_ARG6(regs)   BPF_CORE_READ((struct user_pt_regs *) (regs), regs[5])
 #else
 #error "sensor.bpf.c: unsupported architecture"
 #endif
@@ -1189,8 +1189,8 @@ PROG("raw_tp/cgroup_mkdir", stk_cgroup_mkdir) {
         u16 flags = 0;
         u32 end = sizeof(struct stk_event_header) + sizeof(struct stk_cgroup);
         __builtin_memset(ev, 0, end);
-        fill_header((void *) ev, STK_EV_CGROUP_MKDIR, STK_NO_SYSCALL, 0,
-                    current_cgroup_id(cur_task()), cur_task());
+        fill_header((void *) ev, STK_EV_CGROUP_MKDIR, STK_NO_SYSCALL, 0, current_cgroup_id(cur_task()),
+                    cur_task());
         struct stk_cgroup *p = (void *) (ev + sizeof(struct stk_event_header));
         p->id = id;
         p->hierarchy = cfg_hierarchy;
@@ -1217,8 +1217,8 @@ PROG("raw_tp/cgroup_rmdir", stk_cgroup_rmdir) {
         u8 *ev = sc->ev;
         u32 end = sizeof(struct stk_event_header) + sizeof(struct stk_cgroup);
         __builtin_memset(ev, 0, end);
-        fill_header((void *) ev, STK_EV_CGROUP_RMDIR, STK_NO_SYSCALL, 0,
-                    current_cgroup_id(cur_task()), cur_task());
+        fill_header((void *) ev, STK_EV_CGROUP_RMDIR, STK_NO_SYSCALL, 0, current_cgroup_id(cur_task()),
+                    cur_task());
         struct stk_cgroup *p = (void *) (ev + sizeof(struct stk_event_header));
         p->id = id;
         p->hierarchy = cfg_hierarchy;

@@ -243,9 +243,10 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
         libbpf_print_fn_t old = libbpf_set_print(capture_print);
         int r = 0;
         /* direct BTF loads when the kernel gives raw tracepoints the helpers for them */
-        bool btf_ptrs = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf,
-                                                NULL) > 0 &&
-                        libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) > 0;
+        bool btf_ptrs =
+                libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) >
+                        0 &&
+                libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) > 0;
 
         for (int attempt = 0; attempt < MAX_PROGS; attempt++) {
                 struct sensor_bpf *skel = NULL;

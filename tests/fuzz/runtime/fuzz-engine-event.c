@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 struct diag d;
                 diag_init(&d);
                 if (n > 0 && n <= ENGINE_EVENT_MAX && engine_parse_event(p, n, &ev, &d) == 0) {
-                        if (memchr(ev.type, 0, sizeof(ev.type)) == NULL || memchr(ev.action, 0, sizeof(ev.action)) == NULL)
+                        if (memchr(ev.type, 0, sizeof(ev.type)) == NULL ||
+                            memchr(ev.action, 0, sizeof(ev.action)) == NULL)
                                 abort();
                         if (ev.id[0] && !rt_is_container_id(ev.id))
                                 abort();

@@ -23,8 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 ev.time_ns = ev.boot_ns;
                 if (rt_event_to_json(&ev, "fuzz", &b) == 0) {
                         json_error_t err;
-                        /* u64 fields (cgroup ids, flags) may pass INT64_MAX: valid JSON, which jansson reads as reals */
-                        json_t *j = json_loadb(b.data, b.len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &err);
+                        /* u64 fields (cgroup ids, flags) may pass INT64_MAX: valid JSON, which jansson reads
+                         * as reals */
+                        json_t *j = json_loadb(b.data, b.len,
+                                               JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &err);
                         if (!j || b.data[b.len - 1] != '\n' || memchr(b.data, '\n', b.len - 1))
                                 abort();
                         json_decref(j);

@@ -42,7 +42,8 @@ int main(int argc, char **argv) {
         const char *a = argv[1];
         if (!strcmp(a, "listen") && argc > 2) {
                 int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-                struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(argv[2])) };
+                struct sockaddr_in sin = {.sin_family = AF_INET,
+                                          .sin_port = htons((uint16_t) atoi(argv[2]))};
                 setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
                 report("bind", bind(s, (struct sockaddr *) &sin, sizeof(sin)));
                 report("listen", listen(s, 5));
@@ -57,7 +58,8 @@ int main(int argc, char **argv) {
                 return 0;
         }
         if (!strcmp(a, "connect") && argc > 3) {
-                struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(argv[3])) };
+                struct sockaddr_in sin = {.sin_family = AF_INET,
+                                          .sin_port = htons((uint16_t) atoi(argv[3]))};
                 inet_pton(AF_INET, argv[2], &sin.sin_addr);
                 for (int i = 0; i < 100; i++) {
                         int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -67,13 +69,13 @@ int main(int argc, char **argv) {
                                 return report("connect", 0);
                         }
                         close(s);
-                        struct timespec ts = { 0, 100000000 };
+                        struct timespec ts = {0, 100000000};
                         nanosleep(&ts, NULL);
                 }
                 return report("connect", -1);
         }
         if (!strcmp(a, "unix") && argc > 2) {
-                struct sockaddr_un sun = { .sun_family = AF_UNIX };
+                struct sockaddr_un sun = {.sun_family = AF_UNIX};
                 snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", argv[2]);
                 unlink(argv[2]);
                 int s = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -105,7 +107,7 @@ int main(int argc, char **argv) {
         if (!strcmp(a, "setuid") && argc > 2)
                 return report("setuid", setuid((uid_t) atoi(argv[2]))), 0;
         if (!strcmp(a, "exec") && argc > 2) {
-                char *args[] = { argv[2], NULL };
+                char *args[] = {argv[2], NULL};
                 return report("exec", execve(argv[2], args, NULL)), 0;
         }
         fprintf(stderr, "actions: unknown action '%s'\n", a);

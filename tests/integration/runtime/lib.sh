@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: Apache-2.0
 # Sourced by the runtime integration tests (t7xxx) after ../lib.sh: starting and stopping the agent,
 # the test image, and jq checks over its JSON lines.
@@ -27,15 +28,15 @@ start_agent() {
         "$STOCKADE" agent --events --stats-file "$T/$name.stats.json" "$@" >"$T/$name.jsonl" 2>"$T/$name.err" &
         AGENT_PID=$!
         at_exit "kill -INT $AGENT_PID 2>/dev/null; wait $AGENT_PID 2>/dev/null"
-        local i
-        for i in $(seq 300); do
+        local _
+        for _ in $(seq 300); do
                 grep -q "hooks active" "$T/$name.err" 2>/dev/null && break
                 kill -0 "$AGENT_PID" 2>/dev/null || { cat "$T/$name.err" >&2; fail "the agent exited at start"; }
                 sleep 0.1
         done
         grep -q "hooks active" "$T/$name.err" || { cat "$T/$name.err" >&2; fail "the agent did not start in 30 s"; }
         # the resolver connects to the engine in the background; the first list takes a moment
-        for i in $(seq 100); do
+        for _ in $(seq 100); do
                 [ -s "$T/$name.stats.json" ] && jq -e '.engine_connected and .engine_lists > 0' "$T/$name.stats.json" >/dev/null 2>&1 && break
                 sleep 0.1
         done
@@ -63,8 +64,8 @@ json_ok() { jq -e "$2" "$1" >/dev/null; }
 # wait_event NAME FILTER [SECONDS]: waits (default 10 s) until agent NAME has printed such an event
 # (it flushes its output every second).
 wait_event() {
-        local i
-        for i in $(seq $((${3:-10} * 5))); do
+        local _
+        for _ in $(seq $((${3:-10} * 5))); do
                 has_event "$1" "$2" && return 0
                 sleep 0.2
         done

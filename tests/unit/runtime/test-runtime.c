@@ -12,27 +12,28 @@
 #include "runtime/runtime-internal.h"
 #include "tests.h"
 
-#define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define ID64  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define ID64B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
 
 TEST(cgroup_container_id) {
         static const struct {
                 const char *path, *id;
         } cases[] = {
-                { "/docker/" ID64, ID64 },
-                { "/system.slice/docker-" ID64 ".scope", ID64 },
-                { "/kubepods/burstable/pod1b2c3d4e-aaaa-bbbb-cccc-0123456789ab/cri-containerd-" ID64 ".scope", ID64 },
-                { "/kubepods/besteffort/pod123/" ID64, ID64 },
-                { "/machine.slice/libpod-" ID64 ".scope/container", ID64 },
-                { "/docker/" ID64 "/nested/" ID64B, ID64 },
-                { "/stockade-t7002-42/" ID64, ID64 },
-                { ID64, ID64 },
-                { "/docker/" ID64 "0", NULL },                  /* 65 digits */
-                { "/docker/123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL }, /* 63 */
-                { "/docker/0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", NULL },
-                { "/system.slice/ssh.service", NULL },
-                { "/", NULL },
-                { "", NULL },
+                {"/docker/" ID64, ID64},
+                {"/system.slice/docker-" ID64 ".scope", ID64},
+                {"/kubepods/burstable/pod1b2c3d4e-aaaa-bbbb-cccc-0123456789ab/cri-containerd-" ID64 ".scope",
+                 ID64},
+                {"/kubepods/besteffort/pod123/" ID64, ID64},
+                {"/machine.slice/libpod-" ID64 ".scope/container", ID64},
+                {"/docker/" ID64 "/nested/" ID64B, ID64},
+                {"/stockade-t7002-42/" ID64, ID64},
+                {ID64, ID64},
+                {"/docker/" ID64 "0", NULL}, /* 65 digits */
+                {"/docker/123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", NULL}, /* 63 */
+                {"/docker/0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", NULL},
+                {"/system.slice/ssh.service", NULL},
+                {"/", NULL},
+                {"", NULL},
         };
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 char id[65];
@@ -50,10 +51,11 @@ TEST(cgroup_container_id) {
         CHECK(!rt_is_container_id(NULL));
 }
 
-static const char proc_cgroups_v1[] = "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
-                                      "cpuset\t3\t3\t1\ncpu\t1\t3\t1\ncpuacct\t2\t3\t1\nblkio\t7\t3\t1\n"
-                                      "memory\t4\t95\t1\ndevices\t5\t3\t1\nfreezer\t6\t3\t1\nnet_cls\t0\t3\t1\n"
-                                      "pids\t8\t3\t1\n";
+static const char proc_cgroups_v1[] =
+        "#subsys_name\thierarchy\tnum_cgroups\tenabled\n"
+        "cpuset\t3\t3\t1\ncpu\t1\t3\t1\ncpuacct\t2\t3\t1\nblkio\t7\t3\t1\n"
+        "memory\t4\t95\t1\ndevices\t5\t3\t1\nfreezer\t6\t3\t1\nnet_cls\t0\t3\t1\n"
+        "pids\t8\t3\t1\n";
 
 TEST(cgroup_layout_v1) {
         const char *mi =
@@ -85,8 +87,9 @@ TEST(cgroup_layout_v1) {
 
 TEST(cgroup_layout_v2_and_hybrid) {
         struct rt_cgroup_layout l;
-        const char *v2 = "30 25 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
-                         "rw,nsdelegate,memory_recursiveprot\n";
+        const char *v2 =
+                "30 25 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 "
+                "rw,nsdelegate,memory_recursiveprot\n";
         CHECK_INT(rt_cgroup_layout_parse(v2, "", &l), 0);
         CHECK(l.v2);
         CHECK_STR(l.mount, "/sys/fs/cgroup");
@@ -163,7 +166,8 @@ TEST(engine_inspect) {
 
         const char *noid = "{\"Id\":\"nothex\",\"Name\":\"/x\"}";
         CHECK_INT(engine_parse_inspect(noid, strlen(noid), &c, &d), -EBADMSG);
-        const char *types = "{\"Id\":\"" ID64 "\",\"Name\":5,\"Config\":[],\"State\":{\"Pid\":-3},\"Image\":{}}";
+        const char *types =
+                "{\"Id\":\"" ID64 "\",\"Name\":5,\"Config\":[],\"State\":{\"Pid\":-3},\"Image\":{}}";
         c = NULL;
         CHECK_INT(engine_parse_inspect(types, strlen(types), &c, &d), 0);
         REQUIRE(c);
@@ -194,8 +198,9 @@ TEST(engine_inspect_label_cap) {
 TEST(engine_image) {
         struct diag d;
         char *digest = NULL;
-        const char *body = "{\"Id\":\"sha256:" ID64 "\",\"RepoDigests\":[7,\"nodigest\",\"busybox@sha256:" ID64B
-                           "\",\"other@sha256:" ID64 "\"]}";
+        const char *body =
+                "{\"Id\":\"sha256:" ID64 "\",\"RepoDigests\":[7,\"nodigest\",\"busybox@sha256:" ID64B
+                "\",\"other@sha256:" ID64 "\"]}";
         diag_init(&d);
         CHECK_INT(engine_parse_image(body, strlen(body), &digest, &d), 0);
         CHECK_STR(digest, "busybox@sha256:" ID64B);
@@ -211,9 +216,10 @@ TEST(engine_image) {
 TEST(engine_event) {
         struct diag d;
         struct engine_event ev;
-        const char *line = "{\"status\":\"start\",\"id\":\"" ID64 "\",\"from\":\"busybox\",\"Type\":\"container\","
-                           "\"Action\":\"start\",\"Actor\":{\"ID\":\"" ID64 "\",\"Attributes\":{\"name\":\"x\"}},"
-                           "\"scope\":\"local\",\"time\":1700000000,\"timeNano\":1700000000000000000}";
+        const char *line =
+                "{\"status\":\"start\",\"id\":\"" ID64 "\",\"from\":\"busybox\",\"Type\":\"container\","
+                "\"Action\":\"start\",\"Actor\":{\"ID\":\"" ID64 "\",\"Attributes\":{\"name\":\"x\"}},"
+                "\"scope\":\"local\",\"time\":1700000000,\"timeNano\":1700000000000000000}";
         diag_init(&d);
         CHECK_INT(engine_parse_event(line, strlen(line), &ev, &d), 0);
         CHECK_STR(ev.type, "container");
@@ -230,8 +236,9 @@ TEST(engine_event) {
         CHECK_STR(ev.type, "network");
         CHECK_STR(ev.id, "");
 
-        const char *exec = "{\"Type\":\"container\",\"Action\":\"exec_start: sh -c 'a very long command line "
-                           "that goes on and on and on'\",\"Actor\":{\"ID\":\"" ID64 "\"}}";
+        const char *exec =
+                "{\"Type\":\"container\",\"Action\":\"exec_start: sh -c 'a very long command line "
+                "that goes on and on and on'\",\"Actor\":{\"ID\":\"" ID64 "\"}}";
         CHECK_INT(engine_parse_event(exec, strlen(exec), &ev, &d), 0);
         CHECK(strlen(ev.action) < sizeof(ev.action));
 
@@ -267,7 +274,7 @@ static void *rec_begin(struct rec *r, uint16_t type, uint16_t syscall, size_t pa
 }
 
 static struct stk_str rec_str(struct rec *r, const char *s, size_t n) {
-        struct stk_str out = { .off = (uint16_t) r->len, .len = (uint16_t) n };
+        struct stk_str out = {.off = (uint16_t) r->len, .len = (uint16_t) n};
         memcpy(r->b + r->len, s, n);
         r->b[r->len + n] = 0;
         r->len += n + 1;
@@ -305,21 +312,22 @@ TEST(decode_open) {
         CHECK_INT(ev.u.file.mode, 0644);
 
         /* every way a record can be wrong */
-        CHECK_INT(rt_event_decode(r.b, r.len - 1, &ev, &sc), -EBADMSG);             /* size mismatch */
-        CHECK_INT(rt_event_decode(r.b, 10, &ev, &sc), -EBADMSG);                     /* no header */
+        CHECK_INT(rt_event_decode(r.b, r.len - 1, &ev, &sc), -EBADMSG); /* size mismatch */
+        CHECK_INT(rt_event_decode(r.b, 10, &ev, &sc), -EBADMSG);        /* no header */
         p->path.off = (uint16_t) (r.len + 10);
-        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG);                  /* outside */
+        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG); /* outside */
         p->path.off = 4;
-        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG);                  /* in the header */
-        p->path = (struct stk_str){ .off = (uint16_t) (sizeof(struct stk_event_header) + sizeof(*p)), .len = 3 };
-        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG);                  /* no NUL at len */
+        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG); /* in the header */
+        p->path =
+                (struct stk_str){.off = (uint16_t) (sizeof(struct stk_event_header) + sizeof(*p)), .len = 3};
+        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG); /* no NUL at len */
         p->path.len = 7;
         CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), 0);
         ((struct stk_event_header *) r.b)->type = STK_EV_MAX;
-        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG);                  /* type */
+        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG); /* type */
         ((struct stk_event_header *) r.b)->type = STK_EV_OPEN;
         memset(((struct stk_event_header *) r.b)->comm, 'x', STK_COMM_LEN);
-        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG);                  /* comm unterminated */
+        CHECK_INT(rt_event_decode(r.b, r.len, &ev, &sc), -EBADMSG); /* comm unterminated */
 
         /* a payload shorter than its type's */
         struct stk_exit *e = rec_begin(&r, STK_EV_EXEC, STK_NO_SYSCALL, sizeof(*e));
@@ -451,7 +459,7 @@ TEST(json_event) {
         c->image = strdup("nginx:1");
         ev.container = c;
         ev.time_ns = 1700000000123456789ull;
-        const char *argv[] = { "curl", "https://[::1]/", NULL };
+        const char *argv[] = {"curl", "https://[::1]/", NULL};
         ev.proc.argv = argv;
         ev.proc.exe = "/usr/bin/curl";
         json_t *j = to_json(&ev);
@@ -518,16 +526,26 @@ TEST(json_every_type) {
                 struct rt_event ev;
                 struct rt_decode_scratch sc;
                 static const uint16_t sizes[] = {
-                        [STK_EV_EXEC] = sizeof(struct stk_exec),     [STK_EV_FORK] = sizeof(struct stk_fork),
-                        [STK_EV_EXIT] = sizeof(struct stk_exit),     [STK_EV_SETID] = sizeof(struct stk_setid),
-                        [STK_EV_CAPSET] = sizeof(struct stk_capset), [STK_EV_OPEN] = sizeof(struct stk_open),
-                        [STK_EV_UNLINK] = sizeof(struct stk_unlink), [STK_EV_RENAME] = sizeof(struct stk_rename),
-                        [STK_EV_CHMOD] = sizeof(struct stk_chmod),   [STK_EV_CONNECT] = sizeof(struct stk_net),
-                        [STK_EV_ACCEPT] = sizeof(struct stk_net),    [STK_EV_BIND] = sizeof(struct stk_net),
-                        [STK_EV_LISTEN] = sizeof(struct stk_net),    [STK_EV_PTRACE] = sizeof(struct stk_ptrace),
-                        [STK_EV_MOUNT] = sizeof(struct stk_mount),   [STK_EV_UMOUNT] = sizeof(struct stk_mount),
-                        [STK_EV_UNSHARE] = sizeof(struct stk_ns),    [STK_EV_SETNS] = sizeof(struct stk_ns),
-                        [STK_EV_MODULE] = sizeof(struct stk_module), [STK_EV_MEMFD] = sizeof(struct stk_memfd),
+                        [STK_EV_EXEC] = sizeof(struct stk_exec),
+                        [STK_EV_FORK] = sizeof(struct stk_fork),
+                        [STK_EV_EXIT] = sizeof(struct stk_exit),
+                        [STK_EV_SETID] = sizeof(struct stk_setid),
+                        [STK_EV_CAPSET] = sizeof(struct stk_capset),
+                        [STK_EV_OPEN] = sizeof(struct stk_open),
+                        [STK_EV_UNLINK] = sizeof(struct stk_unlink),
+                        [STK_EV_RENAME] = sizeof(struct stk_rename),
+                        [STK_EV_CHMOD] = sizeof(struct stk_chmod),
+                        [STK_EV_CONNECT] = sizeof(struct stk_net),
+                        [STK_EV_ACCEPT] = sizeof(struct stk_net),
+                        [STK_EV_BIND] = sizeof(struct stk_net),
+                        [STK_EV_LISTEN] = sizeof(struct stk_net),
+                        [STK_EV_PTRACE] = sizeof(struct stk_ptrace),
+                        [STK_EV_MOUNT] = sizeof(struct stk_mount),
+                        [STK_EV_UMOUNT] = sizeof(struct stk_mount),
+                        [STK_EV_UNSHARE] = sizeof(struct stk_ns),
+                        [STK_EV_SETNS] = sizeof(struct stk_ns),
+                        [STK_EV_MODULE] = sizeof(struct stk_module),
+                        [STK_EV_MEMFD] = sizeof(struct stk_memfd),
                         [STK_EV_BPF] = sizeof(struct stk_bpf),
                         [STK_EV_CGROUP_MKDIR] = sizeof(struct stk_cgroup),
                         [STK_EV_CGROUP_RMDIR] = sizeof(struct stk_cgroup),
