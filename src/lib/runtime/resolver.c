@@ -18,6 +18,8 @@
 #define IMAGE_CACHE_MAX  1024
 #define BACKOFF_START_MS 100
 #define LIST_MAX         100000
+#define GRAVE_MS  10000 /* a dropped container's description stays this long for late lookups */
+#define GRAVE_MAX 1024
 
 enum centry_state {
         CE_RESOLVING, /* waiting for the engine */
@@ -34,6 +36,14 @@ struct centry {
         bool alive;  /* the engine says it exists (created, running) */
         bool queued; /* an inspect is queued or in flight */
         bool listed; /* seen in the last list */
+};
+
+/* A container dropped a moment ago: the monitor may still hold its events (held while the inspect was
+ * in flight) or see late ones. */
+struct grave {
+        char id[65];
+        struct rt_container *snap;
+        uint64_t expiry_ms;
 };
 
 enum req_kind { REQ_EVENTS, REQ_LIST, REQ_INSPECT, REQ_IMAGE };
@@ -64,6 +74,7 @@ struct resolver {
         struct hashmap *containers; /* id → struct centry */
         struct u64map cgroups;      /* cgroup id → struct centry */
         struct hashmap *images;     /* image id → digest ("" for none); keys owned (strdup) */
+        struct hashmap *graves;     /* id → struct grave */
         char (*queue)[65];          /* container ids to inspect */
         size_t n_queue, queue_alloc;
         bool connected;
@@ -148,12 +159,50 @@ static void queue_inspect(struct resolver *r, struct centry *e) {
         e->queued = true;
 }
 
-/* Drops the entry when nothing keeps it: no cgroups and the engine does not say it exists. */
+static void grave_free(struct grave *g) {
+        if (!g)
+                return;
+        rt_container_unref(g->snap);
+        free(g);
+}
+
+static void graves_expire(struct resolver *r, bool make_room) {
+        uint64_t t = now_ms();
+        size_t n = 0;
+        const char *k;
+        struct grave *g;
+        struct grave **old = calloc(hashmap_size(r->graves) + 1, sizeof(*old));
+        if (!old)
+                return;
+        HASHMAP_FOREACH(k, g, r->graves, i)
+                if (g->expiry_ms <= t || (make_room && n == 0))
+                        old[n++] = g;
+        for (size_t i = 0; i < n; i++) {
+                hashmap_remove(r->graves, old[i]->id);
+                grave_free(old[i]);
+        }
+        free(old);
+}
+
+/* Drops the entry when nothing keeps it: no cgroups, the engine does not say it exists, and no inspect
+ * is on its way (whose answer the monitor may be holding events for). Its description stays in the
+ * graves for GRAVE_MS. */
 static void centry_maybe_drop(struct resolver *r, struct centry *e) {
-        if (e->ncgroups > 0 || e->alive)
+        if (e->ncgroups > 0 || e->alive || e->queued)
                 return;
         hashmap_remove(r->containers, e->id);
-        /* a queued inspect finds no entry and is skipped */
+        graves_expire(r, hashmap_size(r->graves) >= GRAVE_MAX);
+        struct grave *g = calloc(1, sizeof(*g));
+        if (g) {
+                memcpy(g->id, e->id, 65);
+                g->snap = rt_container_ref(e->snap);
+                g->expiry_ms = now_ms() + GRAVE_MS;
+                struct grave *old = NULL;
+                if (hashmap_put(r->graves, g->id, g, (void **) &old) < 0)
+                        grave_free(g);
+                else
+                        grave_free(old);
+        }
         centry_free(e);
 }
 
@@ -165,6 +214,7 @@ static void publish(struct resolver *r, const char *id, struct rt_container *sna
                 e->snap = rt_container_ref(snap);
                 e->state = st;
                 e->queued = false;
+                centry_maybe_drop(r, e); /* it may have exited while we asked */
         }
         pthread_mutex_unlock(&r->lock);
         notify(r);
@@ -241,6 +291,11 @@ struct rt_container *resolver_lookup(struct resolver *r, uint64_t cgroup_id, boo
 struct rt_container *resolver_lookup_id(struct resolver *r, const char *id, bool *ret_pending) {
         pthread_mutex_lock(&r->lock);
         struct rt_container *c = lookup_locked(id ? hashmap_get(r->containers, id) : NULL, ret_pending);
+        if (!c && id) {
+                struct grave *g = hashmap_get(r->graves, id);
+                if (g && g->expiry_ms > now_ms())
+                        c = rt_container_ref(g->snap);
+        }
         pthread_mutex_unlock(&r->lock);
         return c;
 }
@@ -251,6 +306,8 @@ void resolver_get_stats(struct resolver *r, struct resolver_stats *ret) {
         ret->containers = hashmap_size(r->containers);
         ret->cgroups = r->cgroups.n;
         ret->images = hashmap_size(r->images);
+        graves_expire(r, false);
+        ret->gone = hashmap_size(r->graves);
         ret->connected = r->connected;
         ret->resolving = 0;
         const char *k;
@@ -708,7 +765,8 @@ int resolver_new(const struct resolver_options *o, struct diag *d, struct resolv
                 return diag_error(d, negative_errno(), "cannot create an eventfd: %s", strerror(errno));
         r->containers = hashmap_new();
         r->images = hashmap_new();
-        if (!r->containers || !r->images)
+        r->graves = hashmap_new();
+        if (!r->containers || !r->images || !r->graves)
                 return -ENOMEM;
         pthread_once(&curl_once, curl_init_once);
         r->multi = curl_multi_init();
@@ -754,6 +812,13 @@ void resolver_free(struct resolver *r) {
                 for (size_t i = 0; i < n; i++)
                         free(keys[i]);
                 free(keys);
+        }
+        if (r->graves) {
+                const char *k;
+                struct grave *g;
+                HASHMAP_FOREACH(k, g, r->graves, i)
+                        grave_free(g);
+                hashmap_free(r->graves);
         }
         u64map_free(&r->cgroups);
         free(r->queue);

@@ -14,8 +14,9 @@
  *    its repo digest) per container. The connection is retried with exponential backoff (100 ms … 5 s)
  *    and the list taken again after every reconnect.
  *
- * A container's entry lives while it has cgroups or the engine says it exists; the last of cgroup
- * removal and the engine's die/destroy drops it, so short-lived containers leave nothing behind.
+ * A container's entry lives while it has cgroups, the engine says it exists, or an inspect of it is on
+ * its way; the last of these to end drops it, so short-lived containers leave nothing behind. Its
+ * description is kept 10 s more (at most 1024) for events still held or late.
  *
  * Threads: resolver_new() starts one thread that talks to the engine. Every other function may be
  * called from any thread (one mutex; never held across I/O). */
@@ -38,6 +39,7 @@ struct resolver_stats {
         size_t cgroups;    /* cgroup ids mapped to a container */
         size_t images;     /* image digests cached */
         size_t resolving;  /* containers waiting for the engine */
+        size_t gone;      /* dropped containers' descriptions kept a few seconds for late lookups */
         bool connected;    /* the events stream is up */
         uint64_t reconnects, lists, inspects, inspect_failures, engine_events, engine_errors;
 };
@@ -61,7 +63,7 @@ void resolver_cgroup_remove(struct resolver *r, uint64_t cgroup_id);
  * *ret_pending is true while the engine has not answered yet: the container then has its id only
  * (incomplete). */
 struct rt_container *resolver_lookup(struct resolver *r, uint64_t cgroup_id, bool *ret_pending);
-/* The same by container id. */
+/* The same by container id; also finds containers dropped in the last seconds (not pending). */
 struct rt_container *resolver_lookup_id(struct resolver *r, const char *container_id, bool *ret_pending);
 
 void resolver_get_stats(struct resolver *r, struct resolver_stats *ret);
