@@ -127,15 +127,15 @@ static int write_stats_file(struct agent *a, const struct monitor_stats *s) {
                 ",\"decode_errors\":%" PRIu64 ",\"held\":%" PRIu64 ",\"released_incomplete\":%" PRIu64
                 ",\"held_now\":%zu,\"processes\":%zu"
                 ",\"watched_cgroups\":%zu,\"containers\":%zu,\"cgroups\":%zu,\"images\":%zu"
-                ",\"resolving\":%zu,\"recently_gone\":%zu,\"engine_connected\":%s,\"engine_reconnects\":%" PRIu64
-                ",\"engine_lists\":%" PRIu64 ",\"inspects\":%" PRIu64 ",\"inspect_failures\":%" PRIu64
-                ",\"engine_events\":%" PRIu64 ",\"drops_by_type\":{",
+                ",\"resolving\":%zu,\"recently_gone\":%zu,\"engine_connected\":%s,\"engine_reconnects\":"
+                "%" PRIu64 ",\"engine_lists\":%" PRIu64 ",\"inspects\":%" PRIu64
+                ",\"inspect_failures\":%" PRIu64 ",\"engine_events\":%" PRIu64 ",\"drops_by_type\":{",
                 s->sensor.events_total, s->sensor.drops_total, s->sensor.missed, s->sensor.errors,
                 s->sensor.cgroup_full, s->delivered, s->decode_errors, s->held, s->released_incomplete,
                 s->held_now, s->processes, s->watched_cgroups, s->resolver.containers, s->resolver.cgroups,
-                s->resolver.images, s->resolver.resolving, s->resolver.gone, s->resolver.connected ? "true" : "false",
-                s->resolver.reconnects, s->resolver.lists, s->resolver.inspects,
-                s->resolver.inspect_failures, s->resolver.engine_events);
+                s->resolver.images, s->resolver.resolving, s->resolver.gone,
+                s->resolver.connected ? "true" : "false", s->resolver.reconnects, s->resolver.lists,
+                s->resolver.inspects, s->resolver.inspect_failures, s->resolver.engine_events);
         bool first = true;
         for (int t = 1; r >= 0 && t < _RT_EV_MAX; t++)
                 if (s->sensor.drops[t]) {

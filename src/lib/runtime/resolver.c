@@ -18,8 +18,8 @@
 #define IMAGE_CACHE_MAX  1024
 #define BACKOFF_START_MS 100
 #define LIST_MAX         100000
-#define GRAVE_MS  10000 /* a dropped container's description stays this long for late lookups */
-#define GRAVE_MAX 1024
+#define GRAVE_MS         10000 /* a dropped container's description stays this long for late lookups */
+#define GRAVE_MAX        1024
 
 enum centry_state {
         CE_RESOLVING, /* waiting for the engine */
@@ -174,7 +174,7 @@ static void graves_expire(struct resolver *r, bool make_room) {
         struct grave **old = calloc(hashmap_size(r->graves) + 1, sizeof(*old));
         if (!old)
                 return;
-        HASHMAP_FOREACH(k, g, r->graves, i)
+        HASHMAP_FOREACH (k, g, r->graves, i)
                 if (g->expiry_ms <= t || (make_room && n == 0))
                         old[n++] = g;
         for (size_t i = 0; i < n; i++) {
@@ -816,7 +816,7 @@ void resolver_free(struct resolver *r) {
         if (r->graves) {
                 const char *k;
                 struct grave *g;
-                HASHMAP_FOREACH(k, g, r->graves, i)
+                HASHMAP_FOREACH (k, g, r->graves, i)
                         grave_free(g);
                 hashmap_free(r->graves);
         }

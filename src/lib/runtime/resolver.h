@@ -39,7 +39,7 @@ struct resolver_stats {
         size_t cgroups;    /* cgroup ids mapped to a container */
         size_t images;     /* image digests cached */
         size_t resolving;  /* containers waiting for the engine */
-        size_t gone;      /* dropped containers' descriptions kept a few seconds for late lookups */
+        size_t gone;       /* dropped containers' descriptions kept a few seconds for late lookups */
         bool connected;    /* the events stream is up */
         uint64_t reconnects, lists, inspects, inspect_failures, engine_events, engine_errors;
 };
