@@ -110,6 +110,7 @@ int layer_result_encode(const struct layer_result *r, void **ret, size_t *ret_le
                 put_str(&w, p->record_path);
                 put_str(&w, p->inner_path);
                 put_str(&w, p->go_toolchain);
+                put_str(&w, p->distro);
                 put_strv(&w, p->owned_files);
                 put_u32(&w, p->flags);
         }
@@ -314,6 +315,7 @@ int layer_result_decode(const void *data, size_t len, struct layer_result **ret)
                 p->record_path = get_str(&r);
                 p->inner_path = get_str(&r);
                 p->go_toolchain = get_str(&r);
+                p->distro = get_str(&r);
                 p->owned_files = get_strv(&r);
                 p->flags = get_u32(&r);
                 p->layer = p->record_layer = -1;
