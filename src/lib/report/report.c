@@ -345,9 +345,19 @@ static int put_value(struct buf *b, const json_t *v, unsigned depth) {
                 snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
                 return buf_append_str(b, num);
         case JSON_REAL: {
-                /* rare: let jansson format reals exactly as it would */
-                _cleanup_free_ char *s = json_dumps(v, JSON_ENCODE_ANY);
-                return s ? buf_append_str(b, s) : -ENOMEM;
+                /* The shortest text that reads back as the same double (CVSS scores: "9.8", not jansson's
+                 * "9.8000000000000007"), always with a '.' or an exponent so that it stays a real. */
+                double d = json_real_value(v);
+                if (d != d || d - d != 0)
+                        return -EINVAL; /* NaN and infinities are not JSON */
+                for (int prec = 1; prec <= 17; prec++) {
+                        snprintf(num, sizeof num, "%.*g", prec, d);
+                        if (strtod(num, NULL) == d)
+                                break;
+                }
+                if (!strpbrk(num, ".eE"))
+                        strcat(num, ".0");
+                return buf_append_str(b, num);
         }
         case JSON_TRUE: return buf_append(b, "true", 4);
         case JSON_FALSE: return buf_append(b, "false", 5);
