@@ -491,16 +491,28 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
 
+        size_t no_eco[_PKG_TYPE_MAX] = {};
         VEC_FOREACH(p, pkgs) {
                 const char *eco, *name, *version;
                 st.packages++;
-                if (match_lookup_key(a, p, os, &eco, &name, &version) < 0)
+                if (match_lookup_key(a, p, os, &eco, &name, &version) < 0) {
+                        if (p->type >= 0 && p->type < _PKG_TYPE_MAX)
+                                no_eco[p->type]++;
+                        st.no_ecosystem++;
                         continue;
+                }
                 int s = version_scheme_for_ecosystem(eco);
                 struct pkg_ctx c = { .a = a, .d = d, .pkg = p, .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
                                      .version = version };
                 st.lookups++;
                 int r = vulndb_lookup_ex(db, eco, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c);
+                /* Ubuntu's OSV data names LTS releases "Ubuntu:22.04:LTS": look there too (the hits keep
+                 * copies of what they need, so a second lookup does not disturb them) */
+                if (r >= 0 && strneq(eco, "Ubuntu:", 7) && !strchr(eco + 7, ':')) {
+                        const char *lts = arena_printf(a, "%s:LTS", eco);
+                        st.lookups++;
+                        r = lts ? vulndb_lookup_ex(db, lts, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c) : -ENOMEM;
+                }
                 if (r >= 0)
                         r = build_findings(&c, db, out, eco, name);
                 st.statements += c.statements;
@@ -508,6 +520,17 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                 VEC_FREE(&c.hits);
                 if (r < 0)
                         return r;
+        }
+        if (st.no_ecosystem > 0) {
+                char what[256] = "";
+                size_t len = 0;
+                for (int t = 0; t < _PKG_TYPE_MAX; t++)
+                        if (no_eco[t] && len < sizeof what)
+                                len += (size_t) snprintf(what + len, sizeof what - len, "%s%s %zu", len ? ", " : "",
+                                                         pkg_type_to_string(t), no_eco[t]);
+                diag_warn(d, "%zu package%s not matched: no ecosystem with advisories to look %s up in (%s)%s",
+                          st.no_ecosystem, st.no_ecosystem == 1 ? "" : "s", st.no_ecosystem == 1 ? "it" : "them", what,
+                          os && os->id ? "" : "; the distribution is unknown");
         }
         st.findings = out->n - first;
         qsort_safe(out->items + first, out->n - first, sizeof *out->items, cmp_finding);

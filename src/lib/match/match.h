@@ -64,6 +64,7 @@ int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os 
 
 struct match_stats {
         size_t packages, lookups, statements, findings, skipped_invalid;
+        size_t no_ecosystem;  /* packages with no ecosystem to look up (unknown distribution, …) */
         uint64_t nanoseconds; /* spent in match_packages() (monotonic clock), for --timing and benchmarks */
 };
 
