@@ -403,8 +403,8 @@ static json_t *vuln_result(struct arena *a, const struct scan_result *r, const s
                 if (rj_set(o, "suppressions", sups) < 0 || rj_append(sups, sup) < 0 ||
                     rj_set_str(sup, "kind", "external") < 0 || rj_set_str(sup, "status", "accepted") < 0 ||
                     rj_set(sup, "justification",
-                           rj_str(arena_printf(a, "%s: %s", v->excepted_by,
-                                               v->exception_reason ? v->exception_reason : ""))) < 0)
+                           rj_str(report_term(a, arena_printf(a, "%s: %s", v->excepted_by,
+                                                              v->exception_reason ? v->exception_reason : "")))) < 0)
                         return NULL;
         }
         if (rj_set_str(props, "severity", severity_to_string(v->severity)) < 0 ||

@@ -123,7 +123,7 @@ static int print_header(FILE *f, struct arena *a, const struct scan_result *r) {
                 const char *fmt = report_term(a, r->sbom.format ? r->sbom.format : "unknown format");
                 if (!target || !fmt)
                         return -ENOMEM;
-                fprintf(f, "SBOM: %s (%s, %zu component%s, %zu package%s matched)  OS: %s%s%s\n", target, fmt,
+                fprintf(f, "SBOM: %s (%s, %zu component%s, %zu package%s from purls)  OS: %s%s%s\n", target, fmt,
                         r->sbom.components, r->sbom.components == 1 ? "" : "s", r->sbom.packages,
                         r->sbom.packages == 1 ? "" : "s", os_s, ver ? " " : "", ver ? ver : "");
                 fputs("No layers: the packages are the SBOM's, found nowhere else; findings name no layer.\n", f);
@@ -511,7 +511,7 @@ static void print_excepted(FILE *f, const struct scan_result *r) {
         if (!n[0] && !n[1] && !n[2])
                 return;
         static const char *const what[] = { "by VEX", "by the ignore file", "unfixed (--ignore-unfixed)" };
-        fputs(" excepted:", f);
+        fputs("; excepted:", f);
         for (int i = 0, k = 0; i < 3; i++)
                 if (n[i])
                         fprintf(f, "%s %zu %s", k++ ? "," : "", n[i], what[i]);
