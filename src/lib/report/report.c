@@ -257,8 +257,9 @@ json_t *rj_strv(const char *const *v) {
 }
 
 /* A serializer for the trees the writers build, byte for byte what json_dumps(doc, JSON_INDENT(2))
- * writes (the golden tests hold it to that), several times faster: no intermediate string, one buffer,
- * strings scanned once. Objects are written in insertion order, as jansson keeps them. */
+ * writes (the golden tests hold it to that) except for reals, which are written in their shortest exact
+ * form; several times faster: no intermediate string, one buffer, strings scanned once. Objects are
+ * written in insertion order, as jansson keeps them. */
 static void put_str(struct buf *b, const char *s, size_t n) {
         static const char hex[] = "0123456789ABCDEF";
         const char *run = s, *end = s + n;
