@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <getopt.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "match/ignore.h"
+#include "match/vex.h"
 #include "misconfig/misconfig.h"
 #include "vulndb/vulndb.h"
+
+enum {
+        OPT_IGNORE_FILE = _OPT_COMMON_MAX,
+        OPT_VEX,
+        OPT_TIMING,
+};
+
+#define MAX_VEX_FILES 64
 
 static void help(void) {
         printf("Usage: %s scan [OPTIONS] TARGET\n"
@@ -13,6 +24,8 @@ static void help(void) {
                "Scan an image for known vulnerabilities in its packages, secrets (in every\n"
                "layer, deleted files included, and in its configuration) and misconfigurations\n"
                "(CIS Docker Benchmark section 4), and gate CI pipelines on what is found.\n"
+               "TARGET may also be sbom:FILE, a CycloneDX or SPDX JSON SBOM whose packages are\n"
+               "matched against the vulnerability database.\n"
                "\n"
                "Options:\n"
                "  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
@@ -24,6 +37,11 @@ static void help(void) {
                "      --db PATH           vulnerability database (default ~/.cache/stockade/vuln.db;\n"
                "                          make it with 'stockade db build')\n"
                "      --ignore-unfixed    findings without a fixed version do not fail the gate\n"
+               "                          and are left out of the table\n"
+               "      --ignore-file FILE  YAML list of accepted findings (id, package, reason,\n"
+               "                          expires); expired entries no longer apply\n"
+               "      --vex FILE          OpenVEX or CycloneDX VEX: not_affected and fixed\n"
+               "                          statements except findings (repeatable)\n"
                "      --secret-rules FILE secret rules to use instead of the built-in ones\n"
                "                          (format: stockade-secret-rules(5))\n"
                "      --list-checks       print the misconfiguration checks and exit\n"
@@ -45,10 +63,13 @@ static void help(void) {
                "  %s scan docker:myapp:1.2 --fail-on HIGH         # CI gate\n"
                "  %s scan oci:./layout --format sarif -o scan.sarif\n"
                "  %s scan registry:localhost:5000/app:1 --insecure --format json\n"
+               "  %s scan sbom:app.cdx.json --fail-on CRITICAL --ignore-file .stockadeignore.yaml\n"
+               "  %s scan app.tar --vex app.openvex.json --ignore-unfixed\n"
                "\n"
                "Exit status: 0 when nothing crossed --fail-on, 1 when something did, 2 on a\n"
                "usage or runtime error. See stockade-scan(1).\n",
-               program_name, program_name, program_name, program_name, program_name);
+               program_name, program_name, program_name, program_name, program_name, program_name,
+               program_name);
 }
 
 static void list_checks(void) {
@@ -90,12 +111,17 @@ int cmd_scan(int argc, char **argv) {
                 { "list-checks", no_argument, NULL, OPT_LIST_CHECKS },
                 { "db", required_argument, NULL, OPT_VULNDB },
                 { "ignore-unfixed", no_argument, NULL, OPT_IGNORE_UNFIXED },
+                { "ignore-file", required_argument, NULL, OPT_IGNORE_FILE },
+                { "vex", required_argument, NULL, OPT_VEX },
+                { "timing", no_argument, NULL, OPT_TIMING },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         struct image_opts o;
         enum severity fail_on = SEV_UNKNOWN, min_sev = SEV_UNKNOWN;
-        bool gate = false, ignore_unfixed = false;
+        bool gate = false, ignore_unfixed = false, timing = false;
+        const char *ignore_file = NULL, *vex_files[MAX_VEX_FILES];
+        size_t n_vex = 0;
         int c, k;
 
         image_opts_init(&o);
@@ -126,6 +152,15 @@ int cmd_scan(int argc, char **argv) {
                 case OPT_SECRET_RULES: o.scan.secret_rules = optarg; continue;
                 case OPT_VULNDB: o.scan.vulndb_path = optarg; continue;
                 case OPT_IGNORE_UNFIXED: ignore_unfixed = true; continue;
+                case OPT_IGNORE_FILE: ignore_file = optarg; continue;
+                case OPT_VEX:
+                        if (n_vex == MAX_VEX_FILES) {
+                                log_error("too many --vex files (at most %d)", MAX_VEX_FILES);
+                                return EXIT_ERROR;
+                        }
+                        vex_files[n_vex++] = optarg;
+                        continue;
+                case OPT_TIMING: timing = true; continue;
                 }
                 k = parse_image_option(&o, c, optarg);
                 if (k < 0)
@@ -161,9 +196,53 @@ int cmd_scan(int argc, char **argv) {
                 }
         }
 
-        _cleanup_(scan_result_freep) struct scan_result *r = run_scan(argv[optind], &o);
-        if (!r)
+        /* Exceptions are read before the image, so that a typo in them fails in a second. */
+        _cleanup_(arena_freep) struct arena *xa = arena_new(0);
+        struct vex_set vex = {};
+        struct match_exceptions x = { .ignore_unfixed = ignore_unfixed };
+        if (!xa) {
+                log_error("out of memory");
                 return EXIT_ERROR;
+        }
+        if (ignore_file || n_vex > 0) {
+                struct diag d;
+                struct ignore_list *il = NULL;
+                int e = 0;
+                diag_init(&d);
+                if (ignore_file && (e = ignore_load(ignore_file, NULL, xa, &d, &il)) >= 0)
+                        x.ignore = il;
+                for (size_t i = 0; e >= 0 && i < n_vex; i++)
+                        e = vex_load(vex_files[i], xa, &d, &vex);
+                for (size_t i = 0; i < d.n_warnings; i++)
+                        log_warning("%s", d.warnings[i]);
+                if (e < 0)
+                        log_error("%s", d.error[0] ? d.error : strerror(-e));
+                diag_done(&d);
+                if (e < 0) {
+                        vex_set_done(&vex);
+                        return EXIT_ERROR;
+                }
+                if (n_vex > 0)
+                        x.vex = &vex;
+        }
+        o.scan.exceptions = &x;
+
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        _cleanup_(scan_result_freep) struct scan_result *r = run_scan(argv[optind], &o);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (!r) {
+                vex_set_done(&vex);
+                return EXIT_ERROR;
+        }
+        if (timing) {
+                const struct match_stats *ms = &r->match_stats;
+                fprintf(stderr,
+                        "timing: scan %.1f ms; matching %zu packages (%zu lookups, %zu statements, %zu "
+                        "findings) %.1f ms\n",
+                        (double) (t1.tv_sec - t0.tv_sec) * 1e3 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e6,
+                        ms->packages, ms->lookups, ms->statements, ms->findings, (double) ms->nanoseconds / 1e6);
+        }
         struct report_options ro = {
                 .kind = REPORT_KIND_SCAN,
                 .reproducible = o.reproducible,
@@ -171,6 +250,7 @@ int cmd_scan(int argc, char **argv) {
                 .color = arg_global.color > 0 || (arg_global.color < 0 && isatty(STDOUT_FILENO) && !o.output),
         };
         k = write_report(&o, (enum report_format) fmt, r, &ro);
+        vex_set_done(&vex);
         if (k != EXIT_OK)
                 return k;
         if (!gate)

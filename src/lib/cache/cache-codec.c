@@ -77,6 +77,7 @@ static void put_pkg(struct writer *w, const struct pkg *p, bool finished) {
         put_str(w, p->record_path);
         put_str(w, p->inner_path);
         put_str(w, p->go_toolchain);
+        put_str(w, p->distro);
         put_strv(w, finished ? NULL : p->owned_files);
         put_u32(w, p->flags);
         if (finished) {
@@ -278,6 +279,7 @@ static void get_pkg(struct reader *r, struct pkg *p, bool finished) {
         p->record_path = get_str(r);
         p->inner_path = get_str(r);
         p->go_toolchain = get_str(r);
+        p->distro = get_str(r);
         p->owned_files = get_strv(r);
         p->flags = get_u32(r);
         p->layer = p->record_layer = -1;

@@ -22,7 +22,8 @@ enum severity severity_from_string(const char *s) {
 
 static const char *const pkg_type_names[_PKG_TYPE_MAX] = {
         [PKG_DEB] = "deb",       [PKG_APK] = "apk", [PKG_RPM] = "rpm",     [PKG_NPM] = "npm",
-        [PKG_PYTHON] = "python", [PKG_GO] = "go",   [PKG_MAVEN] = "maven",
+        [PKG_PYTHON] = "python", [PKG_GO] = "go",   [PKG_MAVEN] = "maven", [PKG_CARGO] = "cargo",
+        [PKG_GEM] = "gem",
 };
 
 const char *pkg_type_to_string(enum pkg_type t) {
@@ -77,6 +78,8 @@ int pkg_compare(const struct pkg *a, const struct pkg *b) {
         CMPS(a->record_path, b->record_path);
         CMPS(a->inner_path, b->inner_path);
         CMP(a->flags, b->flags);
+        /* packages read from an SBOM differ in no field above but their purl (distro, qualifiers) */
+        CMPS(a->purl, b->purl);
         return 0;
 }
 

@@ -27,10 +27,13 @@ enum pkg_type {
         PKG_PYTHON,
         PKG_GO,     /* Go modules and the standard library ("stdlib"), from binaries */
         PKG_MAVEN,  /* Java archives */
+        PKG_CARGO,  /* Rust crates (from SBOMs: pkg:cargo) */
+        PKG_GEM,    /* Ruby gems (from SBOMs: pkg:gem) */
         _PKG_TYPE_MAX,
 };
 
-const char *pkg_type_to_string(enum pkg_type t); /* "deb", "apk", "rpm", "npm", "python", "go", "maven" */
+const char *pkg_type_to_string(enum pkg_type t); /* "deb", "apk", "rpm", "npm", "python", "go", "maven",
+                                                  * "cargo", "gem" */
 int pkg_type_from_string(const char *s);         /* -EINVAL if unknown */
 bool pkg_type_is_os(enum pkg_type t);
 
@@ -57,6 +60,10 @@ struct pkg {
         const char *purl;           /* filled when the inventory is finished */
         const char *owner;          /* "deb:python3-yaml" when an OS package owns the record */
         const char *go_toolchain;   /* Go packages: the "go1.19.8" the binary was built with */
+        const char *distro;         /* the distribution this package belongs to when it is not the
+                                     * image's, as a purl's distro qualifier names it ("debian-12",
+                                     * "alpine-3.18", "almalinux-9"): packages read from an SBOM.
+                                     * NULL = the scan's distribution (struct scan_os) */
         const char **owned_files;   /* files an OS package installs (image paths), NULL-terminated */
         uint32_t flags;             /* PKG_F_* */
         int layer;                  /* index of the layer that introduced it; -1 if unknown */

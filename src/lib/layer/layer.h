@@ -191,4 +191,4 @@ void entry_reader_free(struct entry_reader *r);
 int layer_ctx_feed_file(struct layer_ctx *c, const struct layer_file *f, const void *data, size_t n);
 
 /* Bumped whenever what a layer pass records changes, so stale cache entries are ignored. */
-#define LAYER_ANALYSIS_VERSION 5
+#define LAYER_ANALYSIS_VERSION 6

@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "buf.h"
 #include "hashmap.h"
+#include "ignore.h"
+#include "inventory/inventory.h"
+#include "match-internal.h"
 #include "match.h"
 #include "vec.h"
 #include "version/version.h"
+#include "vex.h"
 
 const char *finding_status_to_string(enum finding_status s) {
         switch (s) {
@@ -67,7 +75,42 @@ static const char *os_ecosystem(struct arena *a, const struct scan_os *os) {
                 return os->version_id ? arena_printf(a, "AlmaLinux:%s", major(a, os->version_id)) : NULL;
         if (streq(id, "rocky"))
                 return os->version_id ? arena_printf(a, "Rocky Linux:%s", major(a, os->version_id)) : NULL;
+        /* OSV's Red Hat data is per repository; the database keeps it per major release */
+        if (streq(id, "rhel") || streq(id, "redhat"))
+                return os->version_id ? arena_printf(a, "Red Hat:%s", major(a, os->version_id)) : NULL;
         return NULL;
+}
+
+const char *match_distro_ecosystem(struct arena *a, const char *distro) {
+        if (!distro)
+                return NULL;
+        size_t n = strcspn(distro, "-");
+        if (n == 0 || !distro[n] || !distro[n + 1])
+                return NULL;
+        char *id = arena_strndup(a, distro, n);
+        if (!id)
+                return NULL;
+        for (char *p = id; *p; p++)
+                *p = (char) (*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        const char *rest = distro + n + 1;
+        struct scan_os os = { .id = id };
+        if (rest[0] >= '0' && rest[0] <= '9')
+                os.version_id = rest;
+        else
+                os.codename = rest;
+        return os_ecosystem(a, &os);
+}
+
+/* Whether a distribution's ecosystem is one a package of this type can belong to (a purl saying
+ * pkg:deb/…?distro=alpine-3.18 is a mistake we do not guess around). */
+static bool ecosystem_fits(enum pkg_type t, const char *eco) {
+        switch (t) {
+        case PKG_DEB: return strneq(eco, "Debian:", 7) || strneq(eco, "Ubuntu:", 7);
+        case PKG_APK: return strneq(eco, "Alpine:", 7) || streq(eco, "Wolfi") || streq(eco, "Chainguard");
+        case PKG_RPM:
+                return strneq(eco, "AlmaLinux:", 10) || strneq(eco, "Rocky Linux:", 12) || strneq(eco, "Red Hat:", 8);
+        default: return false;
+        }
 }
 
 int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os *os, const char **ret_ecosystem,
@@ -78,7 +121,13 @@ int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os 
         case PKG_DEB:
         case PKG_APK:
         case PKG_RPM:
-                eco = os_ecosystem(a, os);
+                /* a package from an SBOM carries its own distribution */
+                if (p->distro) {
+                        eco = match_distro_ecosystem(a, p->distro);
+                        if (eco && !ecosystem_fits(p->type, eco))
+                                eco = NULL;
+                } else
+                        eco = os_ecosystem(a, os);
                 /* Distributions track vulnerabilities per source package. */
                 if (p->source_name)
                         name = p->source_name;
@@ -90,6 +139,8 @@ int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os 
         case PKG_NPM: eco = "npm"; break;
         case PKG_PYTHON: eco = "PyPI"; break;
         case PKG_GO: eco = "Go"; break;
+        case PKG_CARGO: eco = "crates.io"; break;
+        case PKG_GEM: eco = "RubyGems"; break;
         case PKG_MAVEN:
                 if (!p->namespace_)
                         return -ENOENT;
@@ -397,13 +448,17 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                 if (!f->ids || !f->sources)
                         return -ENOMEM;
                 f->id = f->ids[0];
-                /* the details (summary) of the most telling statement */
+                /* the details (summary, CWEs, dates) of the most telling statement */
                 if (primary) {
                         struct vuln_affected det = primary->copy;
-                        if (!det.summary && det.details_ref && vulndb_fill_details(db, &det, c->a) >= 0)
-                                f->summary = det.summary;
-                        else
-                                f->summary = det.summary;
+                        f->summary = det.summary; /* copied into the arena by on_statement() */
+                        if (det.details_ref && vulndb_fill_details(db, &det, c->a) >= 0) {
+                                if (det.summary)
+                                        f->summary = det.summary;
+                                f->cwes = det.cwes;
+                                f->published = det.published;
+                                f->modified = det.modified;
+                        }
                 }
                 if (f->severity == SEV_UNKNOWN && f->cvss_score > 0) {
                         f->severity = f->cvss_score >= 9.0 ? SEV_CRITICAL
@@ -433,17 +488,31 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                    struct diag *d, struct vuln_finding_vec *out, struct match_stats *ret_stats) {
         struct match_stats st = { 0 };
         size_t first = out->n;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
 
+        size_t no_eco[_PKG_TYPE_MAX] = {};
         VEC_FOREACH(p, pkgs) {
                 const char *eco, *name, *version;
                 st.packages++;
-                if (match_lookup_key(a, p, os, &eco, &name, &version) < 0)
+                if (match_lookup_key(a, p, os, &eco, &name, &version) < 0) {
+                        if (p->type >= 0 && p->type < _PKG_TYPE_MAX)
+                                no_eco[p->type]++;
+                        st.no_ecosystem++;
                         continue;
+                }
                 int s = version_scheme_for_ecosystem(eco);
                 struct pkg_ctx c = { .a = a, .d = d, .pkg = p, .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
                                      .version = version };
                 st.lookups++;
                 int r = vulndb_lookup_ex(db, eco, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c);
+                /* Ubuntu's OSV data names LTS releases "Ubuntu:22.04:LTS": look there too (the hits keep
+                 * copies of what they need, so a second lookup does not disturb them) */
+                if (r >= 0 && strneq(eco, "Ubuntu:", 7) && !strchr(eco + 7, ':')) {
+                        const char *lts = arena_printf(a, "%s:LTS", eco);
+                        st.lookups++;
+                        r = lts ? vulndb_lookup_ex(db, lts, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c) : -ENOMEM;
+                }
                 if (r >= 0)
                         r = build_findings(&c, db, out, eco, name);
                 st.statements += c.statements;
@@ -452,9 +521,183 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                 if (r < 0)
                         return r;
         }
+        if (st.no_ecosystem > 0) {
+                char what[256] = "";
+                size_t len = 0;
+                for (int t = 0; t < _PKG_TYPE_MAX; t++)
+                        if (no_eco[t] && len < sizeof what)
+                                len += (size_t) snprintf(what + len, sizeof what - len, "%s%s %zu", len ? ", " : "",
+                                                         pkg_type_to_string(t), no_eco[t]);
+                diag_warn(d, "%zu package%s not matched: no ecosystem with advisories to look %s up in (%s)%s",
+                          st.no_ecosystem, st.no_ecosystem == 1 ? "" : "s", st.no_ecosystem == 1 ? "it" : "them", what,
+                          os && os->id ? "" : "; the distribution is unknown");
+        }
         st.findings = out->n - first;
         qsort_safe(out->items + first, out->n - first, sizeof *out->items, cmp_finding);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        st.nanoseconds = (uint64_t) ((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
         if (ret_stats)
                 *ret_stats = st;
+        return 0;
+}
+
+/* ---- exceptions ---- */
+
+bool match_finding_has_id(const struct vuln_finding *f, const char *id) {
+        for (const char *const *x = f->ids; x && *x; x++)
+                if (strcasecmp(*x, id) == 0)
+                        return true;
+        return f->id && !f->ids && strcasecmp(f->id, id) == 0;
+}
+
+/* PEP 503: lowercase, runs of '-', '_', '.' become one '-'. */
+static char *pep503(struct arena *a, const char *s) {
+        char *out = arena_alloc(a, strlen(s) + 1), *q = out;
+        if (!out)
+                return NULL;
+        for (const char *p = s; *p; p++) {
+                if (*p == '-' || *p == '_' || *p == '.') {
+                        if (q == out || q[-1] != '-')
+                                *q++ = '-';
+                        continue;
+                }
+                *q++ = (char) (*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        }
+        *q = 0;
+        return out;
+}
+
+/* Go versions are written with and without their "v" (purls v1.2.3, the Go database 1.2.3). */
+static bool same_version(const char *type, const char *a, const char *b) {
+        if (streq(type, "golang")) {
+                a += a[0] == 'v';
+                b += b[0] == 'v';
+        }
+        return streq(a, b);
+}
+
+bool match_purl_matches(struct arena *a, const char *pattern, const char *purl) {
+        struct purl want, have;
+        if (!pattern || !purl || purl_parse(a, pattern, &want) < 0 || purl_parse(a, purl, &have) < 0)
+                return false;
+        if (!streq(want.type, have.type) || !streq_ptr(want.namespace_, have.namespace_))
+                return false;
+        if (streq(want.type, "pypi")) {
+                const char *x = pep503(a, want.name), *y = pep503(a, have.name);
+                if (!x || !y || !streq(x, y))
+                        return false;
+        } else if (!streq(want.name, have.name))
+                return false;
+        if (want.version && (!have.version || !same_version(want.type, want.version, have.version)))
+                return false;
+        for (size_t i = 0; i < want.n_qualifiers; i++)
+                if (!streq_ptr(purl_get_qualifier(&have, want.qualifiers[i].key), want.qualifiers[i].value))
+                        return false;
+        return true;
+}
+
+bool match_package_matches(struct arena *a, const char *spec, const struct vuln_finding *f) {
+        const struct pkg *p = f->pkg;
+        if (!p)
+                return false;
+        if (strncasecmp(spec, "pkg:", 4) == 0)
+                return match_purl_matches(a, spec, p->purl);
+        if (streq_ptr(spec, p->name) || streq_ptr(spec, f->package_name))
+                return true;
+        if (p->type == PKG_MAVEN && p->namespace_) {
+                size_t n = strlen(p->namespace_);
+                return strneq(spec, p->namespace_, n) && spec[n] == ':' && streq_ptr(spec + n + 1, p->name);
+        }
+        return false;
+}
+
+int match_read_file(const char *path, size_t cap, const char *what, struct diag *d, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat st;
+        if (fd < 0) {
+                int r = negative_errno();
+                return diag_error(d, r, "cannot open %s '%s': %s", what, path, strerror(-r));
+        }
+        if (fstat(fd, &st) < 0) {
+                int r = negative_errno();
+                return diag_error(d, r, "cannot read %s '%s': %s", what, path, strerror(-r));
+        }
+        if (!S_ISREG(st.st_mode))
+                return diag_error(d, -EINVAL, "%s '%s' is not a regular file", what, path);
+        if ((uint64_t) st.st_size > cap)
+                return diag_error(d, -EFBIG, "%s '%s' is too large (%lld bytes, limit %zu)", what, path,
+                                  (long long) st.st_size, cap);
+        size_t n = (size_t) st.st_size, got = 0;
+        _cleanup_free_ char *buf = malloc(n + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (got < n) {
+                ssize_t k = read(fd, buf + got, n - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        int r = negative_errno();
+                        return diag_error(d, r, "cannot read %s '%s': %s", what, path, strerror(-r));
+                }
+                if (k == 0)
+                        break; /* shrank while we read: use what is there */
+                got += (size_t) k;
+        }
+        buf[got] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = got;
+        return 0;
+}
+
+static const char *vex_reason(struct arena *a, const struct vex_statement *s) {
+        const char *what = s->status == VEX_FIXED ? "fixed" : "not affected";
+        if (s->justification && s->detail)
+                return arena_printf(a, "%s (%s): %s", what, s->justification, s->detail);
+        if (s->justification || s->detail)
+                return arena_printf(a, "%s: %s", what, s->justification ? s->justification : s->detail);
+        return arena_strdup(a, what);
+}
+
+int match_apply_exceptions(const struct match_exceptions *x, struct vuln_finding_vec *v, struct arena *a,
+                           struct diag *d) {
+        (void) d;
+        if (!x)
+                return 0;
+        /* purl parsing in the checks below makes scratch strings: keep them out of the result's arena */
+        _cleanup_(arena_freep) struct arena *scratch = arena_new(0);
+        if (!scratch)
+                return -ENOMEM;
+        VEC_FOREACH(f, v) {
+                f->excepted_by = NULL;
+                const struct vex_statement *s = x->vex ? vex_find(x->vex, scratch, f, x->image_digests) : NULL;
+                if (s && (s->status == VEX_NOT_AFFECTED || s->status == VEX_FIXED)) {
+                        f->excepted_by = "vex";
+                        f->vex_status = vex_status_to_string(s->status);
+                        f->vex_justification = s->justification;
+                        f->exception_reason = vex_reason(a, s);
+                        f->exception_source = s->source;
+                        if (!f->exception_reason)
+                                return -ENOMEM;
+                        continue;
+                }
+                for (size_t i = 0; x->ignore && i < x->ignore->n; i++) {
+                        struct ignore_rule *r = &x->ignore->rules[i];
+                        if (r->expired || !ignore_rule_matches(scratch, r, f))
+                                continue;
+                        f->excepted_by = "ignore-file";
+                        f->exception_reason = r->reason;
+                        f->exception_source = r->source;
+                        f->exception_expires = r->expires;
+                        r->used++;
+                        break;
+                }
+                if (!f->excepted_by && x->ignore_unfixed && f->status != FINDING_FIXED) {
+                        f->excepted_by = "ignore-unfixed";
+                        f->exception_reason = arena_printf(a, "no fixed version (%s); --ignore-unfixed",
+                                                           finding_status_to_string(f->status));
+                        if (!f->exception_reason)
+                                return -ENOMEM;
+                }
+        }
         return 0;
 }

@@ -4,6 +4,8 @@
  * an image can have tens of thousands of packages, and building a tree first cost more than the rest of
  * a warm scan together. */
 
+#include "match/ignore.h"
+#include "match/vex.h"
 #include "report-internal.h"
 
 static void target_json(struct jw *w, const struct image *img) {
@@ -217,11 +219,76 @@ static void vuln_json(struct jw *w, const struct scan_result *r, const struct vu
         jw_kv_str(w, "installed_version", v->installed_version);
         jw_kv_str(w, "fixed_version", v->fixed_version);
         jw_kv_str(w, "summary", v->summary);
+        jw_kv_strv(w, "cwes", v->cwes);
+        jw_kv_str(w, "published", v->published);
+        jw_kv_str(w, "modified", v->modified);
         jw_kv_strv(w, "sources", v->sources);
         jw_kv_str(w, "note", v->note);
         if (v->excepted_by) {
                 jw_kv_str(w, "excepted_by", v->excepted_by);
                 jw_kv_str(w, "exception_reason", v->exception_reason);
+                jw_kv_str(w, "exception_source", v->exception_source);
+                jw_kv_str(w, "exception_expires", v->exception_expires);
+                jw_kv_str(w, "vex_status", v->vex_status);
+                jw_kv_str(w, "vex_justification", v->vex_justification);
+        }
+        jw_end(w, '}');
+}
+
+static void sbom_json(struct jw *w, const struct sbomin_info *s) {
+        jw_key(w, "sbom");
+        jw_begin(w, '{');
+        jw_kv_str(w, "format", s->format);
+        jw_kv_int(w, "components", (long long) s->components);
+        jw_kv_int(w, "packages", (long long) s->packages);
+        jw_key(w, "not_matched");
+        jw_begin(w, '{');
+        jw_kv_int(w, "no_purl", (long long) s->no_purl);
+        jw_kv_int(w, "invalid_purl", (long long) s->bad_purl);
+        jw_kv_int(w, "no_version", (long long) s->no_version);
+        jw_kv_int(w, "unsupported_type", (long long) s->unsupported);
+        jw_kv_int(w, "no_distribution", (long long) s->no_distro);
+        jw_end(w, '}');
+        jw_end(w, '}');
+}
+
+static void rule_json(struct jw *w, const struct ignore_rule *ru, bool with_used) {
+        jw_elem(w);
+        jw_begin(w, '{');
+        jw_kv_str(w, "id", ru->id);
+        jw_kv_str(w, "package", ru->package);
+        jw_kv_str(w, "reason", ru->reason);
+        jw_kv_str(w, "expires", ru->expires);
+        jw_kv_str(w, "source", ru->source);
+        if (with_used)
+                jw_kv_int(w, "findings", (long long) ru->used);
+        jw_end(w, '}');
+}
+
+/* What exceptions were given: the files, and the ignore entries that expired or matched nothing. */
+static void exceptions_json(struct jw *w, const struct match_exceptions *x) {
+        const struct ignore_list *il = x->ignore;
+        jw_key(w, "exceptions");
+        jw_begin(w, '{');
+        jw_key(w, "ignore_unfixed");
+        jw_raw(w, x->ignore_unfixed ? "true" : "false");
+        jw_kv_str(w, "ignore_file", il ? il->path : NULL);
+        jw_kv_strv(w, "vex_files", x->vex ? x->vex->files : NULL);
+        if (x->vex)
+                jw_kv_int(w, "vex_statements", (long long) x->vex->n);
+        if (il) {
+                jw_key(w, "expired");
+                jw_begin(w, '[');
+                for (size_t i = 0; i < il->n; i++)
+                        if (il->rules[i].expired)
+                                rule_json(w, &il->rules[i], false);
+                jw_end(w, ']');
+                jw_key(w, "unused");
+                jw_begin(w, '[');
+                for (size_t i = 0; i < il->n; i++)
+                        if (!il->rules[i].expired && il->rules[i].used == 0)
+                                rule_json(w, &il->rules[i], false);
+                jw_end(w, ']');
         }
         jw_end(w, '}');
 }
@@ -240,7 +307,7 @@ static size_t sev_index(enum severity s) {
 }
 
 static int write_scan(FILE *f, const struct scan_result *r, const struct report_options *o) {
-        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {}, n_vul[_SEV_MAX] = {};
+        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {}, n_vul[_SEV_MAX] = {}, n_exc[3] = {};
         struct jw w;
         int e;
 
@@ -259,6 +326,8 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
         jw_key(&w, "vulnerabilities");
         jw_raw(&w, r->vulns_scanned ? "true" : "false");
         jw_end(&w, '}');
+        if (r->from_sbom)
+                sbom_json(&w, &r->sbom);
         if (r->vulns_scanned) {
                 jw_key(&w, "database");
                 jw_begin(&w, '{');
@@ -266,6 +335,8 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
                 jw_kv_str(&w, "built_at", r->vulndb_built_at);
                 jw_end(&w, '}');
         }
+        if (r->exceptions && (r->exceptions->ignore || r->exceptions->vex || r->exceptions->ignore_unfixed))
+                exceptions_json(&w, r->exceptions);
         jw_key(&w, "vulnerabilities");
         jw_begin(&w, '[');
         VEC_FOREACH (v, &r->vulns) {
@@ -273,6 +344,12 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
                 vuln_json(&w, r, v);
                 if (!v->excepted_by)
                         n_vul[sev_index(v->severity)]++;
+                else if (streq(v->excepted_by, "vex"))
+                        n_exc[0]++;
+                else if (streq(v->excepted_by, "ignore-file"))
+                        n_exc[1]++;
+                else
+                        n_exc[2]++;
         }
         jw_end(&w, ']');
         jw_key(&w, "secrets");
@@ -294,6 +371,12 @@ static int write_scan(FILE *f, const struct scan_result *r, const struct report_
         jw_key(&w, "summary");
         jw_begin(&w, '{');
         severity_counts(&w, "vulnerabilities", n_vul);
+        jw_key(&w, "vulnerabilities_excepted");
+        jw_begin(&w, '{');
+        jw_kv_int(&w, "vex", (long long) n_exc[0]);
+        jw_kv_int(&w, "ignore-file", (long long) n_exc[1]);
+        jw_kv_int(&w, "ignore-unfixed", (long long) n_exc[2]);
+        jw_end(&w, '}');
         severity_counts(&w, "secrets", n_sec);
         severity_counts(&w, "misconfigurations", n_mis);
         jw_end(&w, '}');

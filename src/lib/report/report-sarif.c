@@ -29,6 +29,8 @@ struct rule {
         enum severity severity; /* the highest seen */
         bool secret;
         size_t order;
+        const struct vuln_finding *vuln; /* vulnerabilities: the first finding of this id */
+        double cvss;                     /* vulnerabilities: the highest CVSS score seen */
 };
 
 static int rule_cmp(const void *a, const void *b) {
@@ -43,7 +45,7 @@ static int rule_cmp_order(const void *a, const void *b) {
 
 /* Rules that fired, sorted by id, one per id. */
 static int collect_rules(const struct scan_result *r, struct rule **ret, size_t *ret_n) {
-        size_t n = 0, max = r->secrets.n + r->misconfigs.n;
+        size_t n = 0, max = r->secrets.n + r->misconfigs.n + r->vulns.n;
         _cleanup_free_ struct rule *v = calloc(max ? max : 1, sizeof *v);
 
         if (!v)
@@ -60,6 +62,12 @@ static int collect_rules(const struct scan_result *r, struct rule **ret, size_t 
                                         .cis = m->cis,
                                         .remediation = m->remediation,
                                         .severity = m->severity };
+        VEC_FOREACH (f, &r->vulns)
+                v[n++] = (struct rule){ .id = f->id ? f->id : "unknown",
+                                        .title = f->summary,
+                                        .severity = f->severity,
+                                        .vuln = f,
+                                        .cvss = f->cvss_score };
         /* The first finding of each id (in the result's order) describes the rule: sort stably. */
         for (size_t i = 0; i < n; i++)
                 v[i].order = i;
@@ -69,6 +77,8 @@ static int collect_rules(const struct scan_result *r, struct rule **ret, size_t 
                 if (k > 0 && streq(v[k - 1].id, v[i].id)) {
                         if (v[i].severity > v[k - 1].severity)
                                 v[k - 1].severity = v[i].severity;
+                        if (v[i].cvss > v[k - 1].cvss)
+                                v[k - 1].cvss = v[i].cvss;
                         continue;
                 }
                 v[k++] = v[i];
@@ -109,7 +119,71 @@ static json_t *text(struct arena *a, const char *s) {
         return o;
 }
 
+/* Where an advisory is described: the database that issued the id. */
+static const char *advisory_uri(struct arena *a, const char *id) {
+        if (strneq(id, "CVE-", 4))
+                return arena_printf(a, "https://nvd.nist.gov/vuln/detail/%s", id);
+        if (strneq(id, "GHSA-", 5))
+                return arena_printf(a, "https://github.com/advisories/%s", id);
+        if (strneq(id, "GO-", 3))
+                return arena_printf(a, "https://pkg.go.dev/vuln/%s", id);
+        return arena_printf(a, "https://osv.dev/vulnerability/%s", id);
+}
+
+/* A URI is only written when the id is plain (the URI must stay a valid URI, and ids come from feeds). */
+static bool uri_safe(const char *id) {
+        for (const char *p = id; *p; p++)
+                if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                      *p == '-' || *p == '_' || *p == '.' || *p == ':'))
+                        return false;
+        return *id != 0;
+}
+
+static json_t *vuln_rule_json(struct arena *a, const struct rule *ru) {
+        const struct vuln_finding *v = ru->vuln;
+        _cleanup_(json_decrefp) json_t *o = json_object(), *tags = json_array(), *props = json_object(),
+                                       *conf = json_object();
+        const char *title = v->summary ? arena_printf(a, "%s: %s", ru->id, v->summary) : ru->id;
+        struct buf b = BUF_INIT(0);
+        int e = buf_printf(&b, "%s", v->summary ? v->summary : ru->id);
+        size_t k = 0;
+        for (const char *const *x = v->ids; e >= 0 && x && *x; x++)
+                if (!streq(*x, ru->id))
+                        e = buf_printf(&b, "%s%s", k++ ? ", " : " Also known as ", *x);
+        if (e >= 0 && k)
+                e = buf_append_char(&b, '.');
+        if (e >= 0 && v->kev)
+                e = buf_append_str(&b, " Listed in CISA's Known Exploited Vulnerabilities catalog.");
+        const char *full = e >= 0 ? arena_strndup(a, b.data ? b.data : "", b.len) : NULL;
+        buf_free(&b);
+        const char *help = "Upgrade each affected package to the fixed version its result names (the OS "
+                           "package that owns it, when it has an owner), then rebuild the image. Without a "
+                           "fixed version, weigh removing the package, a VEX statement or an ignore entry.";
+        char score[16];
+        snprintf(score, sizeof score, "%.1f", ru->cvss);
+        if (!title || !full || !o || !tags || !props || !conf)
+                return NULL;
+        if (rj_append(tags, json_string("security")) < 0 || rj_append(tags, json_string("vulnerability")) < 0 ||
+            (v->kev && rj_append(tags, json_string("kev")) < 0))
+                return NULL;
+        for (const char *const *c = v->cwes; c && *c; c++)
+                if (rj_append(tags, rj_str(*c)) < 0)
+                        return NULL;
+        if (rj_set_str(o, "id", ru->id) < 0 || rj_set(o, "shortDescription", text(a, title)) < 0 ||
+            rj_set(o, "fullDescription", text(a, full)) < 0 || rj_set(o, "help", text(a, help)) < 0 ||
+            (uri_safe(ru->id) && rj_set_str(o, "helpUri", advisory_uri(a, ru->id)) < 0) ||
+            rj_set_str(conf, "level", report_sarif_level(ru->severity)) < 0 ||
+            rj_set(o, "defaultConfiguration", TAKE_PTR(conf)) < 0 ||
+            rj_set(props, "tags", TAKE_PTR(tags)) < 0 ||
+            rj_set_str(props, "security-severity", ru->cvss > 0 ? score : security_severity(ru->severity)) < 0 ||
+            rj_set_str(props, "precision", "high") < 0 || rj_set(o, "properties", TAKE_PTR(props)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 static json_t *rule_json(struct arena *a, const struct rule *ru) {
+        if (ru->vuln)
+                return vuln_rule_json(a, ru);
         _cleanup_(json_decrefp) json_t *o = json_object(), *tags = json_array(), *props = json_object(),
                                        *conf = json_object();
         const char *title = ru->title ? ru->title : ru->id;
@@ -283,6 +357,75 @@ static json_t *misconfig_result(struct arena *a, const struct scan_result *r, co
         return TAKE_PTR(o);
 }
 
+static json_t *vuln_result(struct arena *a, const struct scan_result *r, const struct rule *rules, size_t n_rules,
+                           const struct vuln_finding *v) {
+        const struct pkg *p = v->pkg;
+        const char *name = p->type == PKG_MAVEN && p->namespace_ ? arena_printf(a, "%s:%s", p->namespace_, p->name)
+                                                                 : p->name;
+        const char *where = p->record_path && p->inner_path ? arena_printf(a, "%s!/%s", p->record_path, p->inner_path)
+                                                            : p->record_path;
+        const char *fix = v->fixed_version ? arena_printf(a, "fixed in %s", v->fixed_version)
+                                           : arena_printf(a, "no fixed version (%s)", finding_status_to_string(v->status));
+        const char *msg = arena_printf(a, "%s %s %s %s is affected by %s (%s): %s.%s%s%s%s%s", pkg_type_to_string(p->type),
+                                       "package", name ? name : "?", v->installed_version ? v->installed_version : "",
+                                       v->id, severity_to_string(v->severity), fix ? fix : "",
+                                       where ? " Found in " : "", where ? where : "",
+                                       p->owner ? ", installed by " : "", p->owner ? p->owner : "", where ? "." : "");
+        const char *fp[] = { v->id, pkg_type_to_string(p->type), p->namespace_, p->name, p->record_path, p->inner_path };
+        _cleanup_(json_decrefp) json_t *o = json_object(), *locs = json_array(), *props = json_object();
+
+        if (!o || !locs || !props || !msg)
+                return NULL;
+        /* A package from an SBOM has no place in an image: it is located in the SBOM, by its purl. */
+        json_t *loc;
+        if (where)
+                loc = file_location(a, where, 0);
+        else {
+                const char *t = r->image->target ? r->image->target : "sbom";
+                const char *file = strrchr(t, '/') ? strrchr(t, '/') + 1 : strneq(t, "sbom:", 5) ? t + 5 : t;
+                loc = file_location(a, file, 0);
+                json_t *logical = json_array(), *l = json_object();
+                if (!loc || rj_set(loc, "logicalLocations", logical) < 0 || rj_append(logical, l) < 0 ||
+                    rj_set_str(l, "fullyQualifiedName", p->purl ? p->purl : name) < 0 || rj_set_str(l, "kind", "module") < 0) {
+                        json_decref(loc);
+                        return NULL;
+                }
+        }
+        if (rj_set_str(o, "ruleId", v->id) < 0 ||
+            rj_set(o, "ruleIndex", json_integer((json_int_t) rule_index(rules, n_rules, v->id))) < 0 ||
+            rj_set_str(o, "level", report_sarif_level(v->severity)) < 0 || rj_set(o, "message", text(a, msg)) < 0 ||
+            rj_append(locs, loc) < 0 || rj_set(o, "locations", TAKE_PTR(locs)) < 0 ||
+            rj_set(o, "partialFingerprints", fingerprints("vuln", fp, ELEMENTSOF(fp))) < 0)
+                return NULL;
+        if (v->excepted_by) {
+                /* SARIF's own way to say "seen and accepted": viewers hide these */
+                json_t *sups = json_array(), *sup = json_object();
+                if (rj_set(o, "suppressions", sups) < 0 || rj_append(sups, sup) < 0 ||
+                    rj_set_str(sup, "kind", "external") < 0 || rj_set_str(sup, "status", "accepted") < 0 ||
+                    rj_set(sup, "justification",
+                           rj_str(report_term(a, arena_printf(a, "%s: %s", v->excepted_by,
+                                                              v->exception_reason ? v->exception_reason : "")))) < 0)
+                        return NULL;
+        }
+        if (rj_set_str(props, "severity", severity_to_string(v->severity)) < 0 ||
+            rj_set_str(props, "severitySource", v->severity_source) < 0 ||
+            (v->cvss_score > 0 && rj_set(props, "cvssScore", json_real(v->cvss_score)) < 0) ||
+            rj_set_str(props, "cvssVector", v->cvss_vector) < 0 ||
+            rj_set(props, "kev", json_boolean(v->kev)) < 0 ||
+            rj_set_str(props, "status", finding_status_to_string(v->status)) < 0 ||
+            rj_set(props, "ids", rj_strv(v->ids)) < 0 ||
+            rj_set_str(props, "packageType", pkg_type_to_string(p->type)) < 0 ||
+            rj_set_str(props, "packageName", name) < 0 || rj_set_str(props, "purl", p->purl) < 0 ||
+            rj_set_str(props, "installedVersion", v->installed_version) < 0 ||
+            rj_set_str(props, "fixedVersion", v->fixed_version) < 0 ||
+            rj_set_str(props, "ecosystem", v->ecosystem) < 0 || rj_set_str(props, "owner", p->owner) < 0 ||
+            set_layer_props(props, r, p->layer) < 0 ||
+            rj_set_str(props, "exceptedBy", v->excepted_by) < 0 ||
+            rj_set(o, "properties", TAKE_PTR(props)) < 0)
+                return NULL;
+        return TAKE_PTR(o);
+}
+
 static json_t *run_properties(const struct scan_result *r) {
         const struct image *img = r->image;
         _cleanup_(json_decrefp) json_t *props = json_object(), *image = json_object();
@@ -292,7 +435,9 @@ static json_t *run_properties(const struct scan_result *r) {
             rj_set_str(image, "platform", img->platform) < 0 ||
             rj_set_str(image, "os", r->os.pretty_name) < 0 || rj_set(props, "image", TAKE_PTR(image)) < 0 ||
             rj_set(props, "secretsScanned", json_boolean(r->secrets_scanned)) < 0 ||
-            rj_set(props, "misconfigurationsScanned", json_boolean(r->misconfig_scanned)) < 0)
+            rj_set(props, "misconfigurationsScanned", json_boolean(r->misconfig_scanned)) < 0 ||
+            rj_set(props, "vulnerabilitiesScanned", json_boolean(r->vulns_scanned)) < 0 ||
+            (r->vulns_scanned && rj_set_str(props, "vulnerabilityDatabaseBuiltAt", r->vulndb_built_at) < 0))
                 return NULL;
         return TAKE_PTR(props);
 }
@@ -318,6 +463,9 @@ int report_write_sarif(FILE *f, const struct scan_result *r, const struct report
                 if (rj_append(jrules, rule_json(a, &rules[i])) < 0)
                         return -ENOMEM;
         if (scan) {
+                VEC_FOREACH (v, &r->vulns)
+                        if (rj_append(results, vuln_result(a, r, rules, n_rules, v)) < 0)
+                                return -ENOMEM;
                 VEC_FOREACH (s, &r->secrets)
                         if (rj_append(results, secret_result(a, r, rules, n_rules, s)) < 0)
                                 return -ENOMEM;

@@ -8,9 +8,11 @@
 #include <string.h>
 
 #include "core/digest.h"
+#include "match/ignore.h"
 #include "report-internal.h"
+#include "version/version.h"
 
-#define MAX_COLS 6
+#define MAX_COLS 8
 
 #define ANSI_RESET "\033[0m"
 #define ANSI_BOLD  "\033[1m"
@@ -105,7 +107,8 @@ static void heading(FILE *f, const char *s, bool color) {
         fprintf(f, "\n%s%s%s\n", color ? ANSI_BOLD : "", s, color ? ANSI_RESET : "");
 }
 
-/* "Image: NAME (sha256:0123456789ab)  OS: Debian GNU/Linux 12 (bookworm)" */
+/* "Image: NAME (sha256:0123456789ab)  OS: Debian GNU/Linux 12 (bookworm)"; for an SBOM target, what
+ * it held and that it has no layers. */
 static int print_header(FILE *f, struct arena *a, const struct scan_result *r) {
         char id[20];
         const char *name = report_term(a, report_image_name(r));
@@ -115,6 +118,17 @@ static int print_header(FILE *f, struct arena *a, const struct scan_result *r) {
 
         if (!name || !os_s)
                 return -ENOMEM;
+        if (r->from_sbom) {
+                const char *target = report_term(a, r->image->target);
+                const char *fmt = report_term(a, r->sbom.format ? r->sbom.format : "unknown format");
+                if (!target || !fmt)
+                        return -ENOMEM;
+                fprintf(f, "SBOM: %s (%s, %zu component%s, %zu package%s from purls)  OS: %s%s%s\n", target, fmt,
+                        r->sbom.components, r->sbom.components == 1 ? "" : "s", r->sbom.packages,
+                        r->sbom.packages == 1 ? "" : "s", os_s, ver ? " " : "", ver ? ver : "");
+                fputs("No layers: the packages are the SBOM's, found nowhere else; findings name no layer.\n", f);
+                return 0;
+        }
         fprintf(f, "Image: %s", name);
         if (r->image->id)
                 fprintf(f, " (%s)", digest_short(r->image->id, id));
@@ -278,13 +292,252 @@ static int write_misconfigs(FILE *f, struct arena *a, const struct scan_result *
         return e;
 }
 
+/* ---- vulnerabilities ---- */
+
+static const char *vuln_pkg_name(struct arena *a, const struct vuln_finding *v) {
+        const struct pkg *p = v->pkg;
+        const char *name = p->type == PKG_MAVEN && p->namespace_
+                                   ? arena_printf(a, "%s:%s", p->namespace_, p->name ? p->name : "")
+                                   : p->name;
+        return p->owner ? arena_printf(a, "%s (%s)", name ? name : "", p->owner) : name;
+}
+
+static const char *vuln_path(struct arena *a, const struct pkg *p) {
+        return p->record_path && p->inner_path ? arena_printf(a, "%s!/%s", p->record_path, p->inner_path)
+                                               : p->record_path;
+}
+
+/* "CVE-2023-29403 KEV (GO-2023-1840, GHSA-…)": the primary id, the KEV mark, the other ids. */
+static const char *vuln_ids(struct arena *a, const struct vuln_finding *v) {
+        struct buf b = BUF_INIT(0);
+        int e = buf_printf(&b, "%s%s", v->id ? v->id : "?", v->kev ? " KEV" : "");
+        size_t k = 0;
+        for (const char *const *x = v->ids; e >= 0 && x && *x; x++) {
+                if (streq_ptr(*x, v->id))
+                        continue;
+                e = buf_printf(&b, "%s%s", k++ ? ", " : " (", *x);
+        }
+        if (e >= 0 && k)
+                e = buf_append_char(&b, ')');
+        const char *out = e >= 0 ? arena_strndup(a, b.data ? b.data : "", b.len) : NULL;
+        buf_free(&b);
+        return out;
+}
+
+static bool vuln_shown(const struct vuln_finding *v, const struct report_options *o) {
+        return !v->excepted_by && v->severity >= o->min_severity;
+}
+
+static int write_vuln_table(FILE *f, struct arena *a, const struct scan_result *r, const struct report_options *o) {
+        bool layers = !r->from_sbom;
+        struct table t = { .arena = a,
+                           .n_cols = layers ? 8 : 7,
+                           .head = { "SEVERITY", "ID", "PACKAGE", "INSTALLED", "FIXED IN", "STATUS", "PATH", "LAYER" },
+                           .cap = { 8, 48, 40, 24, 24, 12, 48, 5 },
+                           .from_left = { [6] = true } };
+        int e = 0, last = -1;
+
+        heading(f, "Vulnerabilities", o->color);
+        VEC_FOREACH (v, &r->vulns) {
+                if (!vuln_shown(v, o))
+                        continue;
+                if (last >= 0 && (int) v->severity != last && (e = table_gap(&t)) < 0)
+                        break;
+                last = (int) v->severity;
+                const struct pkg *p = v->pkg;
+                const char *cells[] = { severity_to_string(v->severity),
+                                        vuln_ids(a, v),
+                                        vuln_pkg_name(a, v),
+                                        v->installed_version,
+                                        v->fixed_version,
+                                        finding_status_to_string(v->status),
+                                        vuln_path(a, p),
+                                        p->layer >= 0 ? arena_printf(a, "%d", p->layer) : NULL };
+                if ((e = table_add(&t, (int) v->severity, cells)) < 0)
+                        break;
+        }
+        if (e >= 0) {
+                if (t.rows.n)
+                        table_print(f, &t, o->color);
+                else
+                        fputs(r->vulns.n ? "No vulnerabilities at or above the shown severity that are not excepted.\n"
+                                         : "No known vulnerabilities found.\n",
+                              f);
+        }
+        table_done(&t);
+        return e;
+}
+
+/* One line per package with a fix: the version that clears every shown finding of it. */
+struct upgrade {
+        const struct vuln_finding *first; /* the package's first finding: package, installed version */
+        const char *to;
+        size_t n;
+        enum severity worst;
+};
+
+static int upgrade_cmp(const void *x, const void *y) {
+        const struct upgrade *a = x, *b = y;
+        if (a->worst != b->worst)
+                return a->worst > b->worst ? -1 : 1;
+        if (a->n != b->n)
+                return a->n > b->n ? -1 : 1;
+        return pkg_compare(a->first->pkg, b->first->pkg);
+}
+
+static int by_pkg(const void *x, const void *y) {
+        const struct vuln_finding *a = *(const struct vuln_finding *const *) x, *b = *(const struct vuln_finding *const *) y;
+        if (a->pkg != b->pkg) {
+                int c = pkg_compare(a->pkg, b->pkg);
+                return c ? c : (uintptr_t) a->pkg < (uintptr_t) b->pkg ? -1 : 1;
+        }
+        return (uintptr_t) a < (uintptr_t) b ? -1 : (uintptr_t) a > (uintptr_t) b;
+}
+
+static int write_upgrades(FILE *f, struct arena *a, const struct scan_result *r, const struct report_options *o) {
+        VEC(const struct vuln_finding *) fixed = {};
+        VEC(struct upgrade) ups = {};
+        int e = 0;
+
+        VEC_FOREACH (v, &r->vulns)
+                if (vuln_shown(v, o) && v->fixed_version && (e = VEC_PUSH(&fixed, v)) < 0)
+                        goto out;
+        qsort_safe(fixed.items, fixed.n, sizeof *fixed.items, by_pkg);
+        for (size_t i = 0; i < fixed.n; i++) {
+                const struct vuln_finding *v = fixed.items[i];
+                struct upgrade *u = ups.n ? &ups.items[ups.n - 1] : NULL;
+                if (!u || u->first->pkg != v->pkg) {
+                        if (!(u = VEC_NEW(&ups))) {
+                                e = -ENOMEM;
+                                goto out;
+                        }
+                        *u = (struct upgrade){ .first = v, .to = v->fixed_version, .worst = v->severity };
+                }
+                u->n++;
+                u->worst = MAX(u->worst, v->severity);
+                int s = version_scheme_for_ecosystem(v->ecosystem), cmp = 0;
+                if (version_compare(s < 0 ? VS_GENERIC : (enum version_scheme) s, v->fixed_version, u->to, &cmp) == 0 &&
+                    cmp > 0)
+                        u->to = v->fixed_version;
+        }
+        if (ups.n == 0)
+                goto out;
+        qsort_safe(ups.items, ups.n, sizeof *ups.items, upgrade_cmp);
+        struct table t = { .arena = a,
+                           .n_cols = 5,
+                           .head = { "PACKAGE", "INSTALLED", "UPGRADE TO", "FIXES", "PATH" },
+                           .cap = { 40, 24, 24, 32, 56 },
+                           .from_left = { [4] = true } };
+        VEC_FOREACH (u, &ups) {
+                const char *cells[] = { vuln_pkg_name(a, u->first), u->first->installed_version, u->to,
+                                        arena_printf(a, "%zu (worst %s)", u->n, severity_to_string(u->worst)),
+                                        vuln_path(a, u->first->pkg) };
+                if ((e = table_add(&t, -1, cells)) < 0)
+                        break;
+        }
+        if (e >= 0) {
+                heading(f, "Upgrades", o->color);
+                table_print(f, &t, o->color);
+        }
+        table_done(&t);
+out:
+        VEC_FREE(&fixed);
+        VEC_FREE(&ups);
+        return e;
+}
+
+/* Findings a VEX statement or the ignore file excepts, and ignore entries that expired. */
+static int write_exceptions(FILE *f, struct arena *a, const struct scan_result *r, const struct report_options *o) {
+        struct table t = { .arena = a,
+                           .n_cols = 5,
+                           .head = { "ID", "PACKAGE", "BY", "SOURCE", "REASON" },
+                           .cap = { 24, 40, 11, 40, 80 },
+                           .from_left = { [3] = true } };
+        int e = 0;
+        VEC_FOREACH (v, &r->vulns) {
+                if (!v->excepted_by || streq(v->excepted_by, "ignore-unfixed"))
+                        continue;
+                const char *cells[] = { v->id, vuln_pkg_name(a, v), v->excepted_by, v->exception_source,
+                                        v->exception_reason };
+                if ((e = table_add(&t, -1, cells)) < 0)
+                        break;
+        }
+        if (e >= 0 && t.rows.n) {
+                heading(f, "Excepted (not counted for --fail-on)", o->color);
+                table_print(f, &t, o->color);
+        }
+        table_done(&t);
+        if (e < 0)
+                return e;
+
+        const struct ignore_list *il = r->exceptions ? r->exceptions->ignore : NULL;
+        struct table x = { .arena = a,
+                           .n_cols = 4,
+                           .head = { "ID", "PACKAGE", "EXPIRED", "SOURCE" },
+                           .cap = { 24, 40, 10, 56 },
+                           .from_left = { [3] = true } };
+        for (size_t i = 0; il && i < il->n && e >= 0; i++) {
+                const struct ignore_rule *ru = &il->rules[i];
+                if (!ru->expired)
+                        continue;
+                const char *cells[] = { ru->id, ru->package, ru->expires, ru->source };
+                e = table_add(&x, -1, cells);
+        }
+        if (e >= 0 && x.rows.n) {
+                heading(f, "Expired ignore entries (no longer applied)", o->color);
+                table_print(f, &x, o->color);
+        }
+        table_done(&x);
+        return e;
+}
+
+static int write_vulns(FILE *f, struct arena *a, const struct scan_result *r, const struct report_options *o) {
+        int e = write_vuln_table(f, a, r, o);
+        if (e >= 0)
+                e = write_upgrades(f, a, r, o);
+        if (e >= 0)
+                e = write_exceptions(f, a, r, o);
+        return e;
+}
+
+/* "  (excepted: 2 by VEX, 1 by the ignore file, 7 unfixed)" */
+static void print_excepted(FILE *f, const struct scan_result *r) {
+        size_t n[3] = {};
+        VEC_FOREACH (v, &r->vulns) {
+                if (!v->excepted_by)
+                        continue;
+                n[streq(v->excepted_by, "vex") ? 0 : streq(v->excepted_by, "ignore-file") ? 1 : 2]++;
+        }
+        if (!n[0] && !n[1] && !n[2])
+                return;
+        static const char *const what[] = { "by VEX", "by the ignore file", "unfixed (--ignore-unfixed)" };
+        fputs("; excepted:", f);
+        for (int i = 0, k = 0; i < 3; i++)
+                if (n[i])
+                        fprintf(f, "%s %zu %s", k++ ? "," : "", n[i], what[i]);
+}
+
 static int write_scan(FILE *f, struct arena *a, const struct scan_result *r,
                       const struct report_options *o) {
-        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {}, hidden = 0;
+        size_t n_sec[_SEV_MAX] = {}, n_mis[_SEV_MAX] = {}, n_vul[_SEV_MAX] = {}, n_vul_all = 0, hidden = 0;
         int e = print_header(f, a, r);
 
         if (e < 0)
                 return e;
+        VEC_FOREACH (v, &r->vulns) {
+                if (v->excepted_by)
+                        continue;
+                n_vul[sev_index(v->severity)]++;
+                n_vul_all++;
+                hidden += v->severity < o->min_severity;
+        }
+        fputs("Vulnerabilities: ", f);
+        if (r->vulns_scanned) {
+                print_counts(f, n_vul, n_vul_all, o->color);
+                print_excepted(f, r);
+        } else
+                fputs("not scanned", f);
+        fputc('\n', f);
         VEC_FOREACH (s, &r->secrets) {
                 n_sec[sev_index(s->severity)]++;
                 hidden += s->severity < o->min_severity;
@@ -308,6 +561,8 @@ static int write_scan(FILE *f, struct arena *a, const struct scan_result *r,
                 fprintf(f, "%zu finding%s below %s not shown.\n", hidden, hidden == 1 ? "" : "s",
                         severity_to_string(o->min_severity));
 
+        if (r->vulns_scanned && (e = write_vulns(f, a, r, o)) < 0)
+                return e;
         if (r->secrets_scanned && (e = write_secrets(f, a, r, o)) < 0)
                 return e;
         if (r->misconfig_scanned && (e = write_misconfigs(f, a, r, o)) < 0)

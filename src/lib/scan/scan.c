@@ -588,7 +588,77 @@ static int scan_vulns(const struct scan_options *o, struct diag *d, struct scan_
         r = match_packages(db, &res->pkgs, &res->os, a, d, &res->vulns, &res->match_stats);
         if (r < 0)
                 return r;
+        if (o->exceptions) {
+                /* VEX products that are images are checked against this image's digests */
+                const struct image *img = res->image;
+                size_t n = 0;
+                for (const char **rd = img->repo_digests; rd && *rd; rd++)
+                        n++;
+                const char **digests = arena_alloc(a, (n + 3) * sizeof *digests);
+                if (!digests)
+                        return -ENOMEM;
+                n = 0;
+                if (img->id)
+                        digests[n++] = img->id;
+                if (img->manifest_digest)
+                        digests[n++] = img->manifest_digest;
+                for (const char **rd = img->repo_digests; rd && *rd; rd++)
+                        digests[n++] = *rd;
+                struct match_exceptions x = *o->exceptions;
+                x.image_digests = digests;
+                r = match_apply_exceptions(&x, &res->vulns, a, d);
+                if (r < 0)
+                        return r;
+                res->exceptions = o->exceptions;
+        }
         res->vulns_scanned = true;
+        return 0;
+}
+
+/* ---- SBOM targets ---- */
+
+static int cmp_pkg(const void *a, const void *b) {
+        return pkg_compare(a, b);
+}
+
+static int scan_sbom(const char *target, const struct scan_options *o, struct diag *d, struct scan_result **ret) {
+        _cleanup_(scan_result_freep) struct scan_result *res = calloc(1, sizeof *res);
+        const char *path = target + strlen("sbom:");
+        int r;
+
+        if (!res || !(res->arena = arena_new(0)))
+                return -ENOMEM;
+        if (!*path)
+                return diag_error(d, -EINVAL, "target 'sbom:' names no file");
+        struct arena *a = res->arena;
+        r = sbomin_read(path, o->sbom_limits, a, d, &res->sbom, &res->pkgs);
+        if (r < 0)
+                return r;
+        /* The same package listed twice (nested and top-level, two SBOM tools merged) is one package. */
+        qsort_safe(res->pkgs.items, res->pkgs.n, sizeof *res->pkgs.items, cmp_pkg);
+        size_t k = 0;
+        for (size_t i = 0; i < res->pkgs.n; i++)
+                if (k == 0 || pkg_compare(&res->pkgs.items[k - 1], &res->pkgs.items[i]) != 0)
+                        res->pkgs.items[k++] = res->pkgs.items[i];
+        res->pkgs.n = k;
+
+        struct image *img = arena_alloc(a, sizeof *img);
+        const char **none = arena_alloc(a, sizeof *none);
+        res->layers = arena_alloc(a, sizeof *res->layers);
+        if (!img || !none || !res->layers)
+                return -ENOMEM;
+        img->target = arena_strdup(a, target);
+        img->source_kind = "sbom";
+        img->name = res->sbom.subject_name && *res->sbom.subject_name ? res->sbom.subject_name : img->target;
+        img->repo_tags = img->repo_digests = none;
+        if (!img->target)
+                return -ENOMEM;
+        res->image = img;
+        res->os = res->sbom.os;
+        res->from_sbom = true;
+        if (o->vulns && (r = scan_vulns(o, d, res)) < 0)
+                return r;
+        *ret = TAKE_PTR(res);
         return 0;
 }
 
@@ -620,6 +690,13 @@ int scan_run(const char *target, const struct scan_options *o, struct diag *d, s
         _cleanup_free_ char *rkey = NULL; /* the finished result's cache key */
         _cleanup_(scan_result_freep) struct scan_result *res = NULL;
         int r;
+
+        if (strneq(target, "sbom:", 5)) {
+                r = scan_sbom(target, o, d, ret);
+                if (r < 0 && !diag_has_error(d))
+                        diag_error(d, r, "scan of '%s' failed: %s", target, strerror(-r));
+                return r;
+        }
 
         pthread_mutex_init(&s.lock, NULL);
         res = calloc(1, sizeof *res);

@@ -3,7 +3,11 @@
 
 /* The scan pipeline, wired together: open the target, read (or fetch from the cache) every layer's
  * analysis, merge layers into the final view, finish the inventory (distribution, licenses, ownership,
- * purls), and run the misconfiguration checks. The result is what reports and gates consume.
+ * purls), match packages against the vulnerability database (and apply exceptions), and run the
+ * misconfiguration checks. The result is what reports and gates consume.
+ *
+ * An "sbom:PATH" target is an SBOM (CycloneDX or SPDX JSON, sbomin.h) instead of an image: its packages
+ * are matched; there are no layers, files, secrets or misconfigurations.
  *
  * Thread-safety: one scan per scan_run() call; scan_run() itself uses worker threads internally. */
 
@@ -12,6 +16,7 @@
 #include "image/image.h"
 #include "layer/layer.h"
 #include "match/match.h"
+#include "sbomin/sbomin.h"
 #include "vec.h"
 
 struct scan_layer {
@@ -39,6 +44,9 @@ struct scan_result {
         struct match_stats match_stats;
         const char *vulndb_path;         /* the database matched against */
         const char *vulndb_built_at;
+        const struct match_exceptions *exceptions; /* as given in the options (owned by the caller) */
+        bool from_sbom;                  /* the target is an SBOM: no layers, no files */
+        struct sbomin_info sbom;         /* from_sbom: what the SBOM held */
 
         /* internals kept alive for the pointers above */
         struct image_source *source;
@@ -63,6 +71,10 @@ struct scan_options {
         bool misconfig;               /* run the misconfiguration checks */
         bool vulns;                   /* match packages against the vulnerability database */
         const char *vulndb_path;      /* NULL: vulndb_default_path() */
+        /* ignore file, VEX, --ignore-unfixed (image_digests is filled from the image); must outlive the
+         * result, which points at it */
+        const struct match_exceptions *exceptions;
+        const struct sbomin_limits *sbom_limits; /* sbom: targets; NULL = defaults */
         const char *secret_rules;     /* NULL: built-in rules */
         unsigned threads;             /* layer workers; 0 = number of CPUs */
         const struct scan_progress *progress;

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "match/ignore.h"
+#include "match/vex.h"
 #include "report-fixture.h"
 
 #define D64(c)                                                                                              \
@@ -241,6 +243,107 @@ static const struct misconfig_finding misconfigs[] = {
           .layer = 0 },
 };
 
+/* ---- vulnerabilities ---- */
+
+static const char *ids_log4j[] = { "CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q", NULL };
+static const char *ids_glibc[] = { "CVE-2023-4911", NULL };
+static const char *ids_net[] = { "CVE-2023-45288", "GHSA-4v7x-pqxf-cx7m", "GO-2024-2687", NULL };
+static const char *ids_stdlib[] = { "CVE-2024-24783", "GO-2024-2598", NULL };
+static const char *ids_bash[] = { "CVE-2022-3715", NULL };
+static const char *ids_evil[] = { "PYSEC-2099-1", NULL };
+static const char *ids_yaml[] = { "CVE-2099-0002", "PYSEC-2099-2", NULL };
+static const char *cwes_log4j[] = { "CWE-20", "CWE-400", "CWE-502", NULL };
+static const char *src_ghsa[] = { "ghsa-osv", NULL };
+static const char *src_debian[] = { "debian-tracker", "debian-osv", NULL };
+static const char *src_go[] = { "go-osv", NULL };
+static const char *src_redhat[] = { "redhat-osv", NULL };
+static const char *src_pypa[] = { "pypa-osv", NULL };
+
+/* .pkg holds the name of the package; fixture_full() points it at the package. */
+static const struct vuln_finding vulns[] = {
+        { .pkg = (const struct pkg *) "log4j-core", .id = "CVE-2021-44228", .ids = ids_log4j, .status = FINDING_FIXED,
+          .installed_version = "2.14.1", .fixed_version = "2.15.0", .severity = SEV_CRITICAL,
+          .severity_source = "ghsa", .cvss_score = 10.0,
+          .cvss_vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", .kev = true,
+          .summary = "Remote code injection in Log4j", .cwes = cwes_log4j,
+          .published = "2021-12-10T00:00:40Z", .modified = "2024-03-15T11:49:03.612Z", .ecosystem = "Maven",
+          .package_name = "org.apache.logging.log4j:log4j-core", .sources = src_ghsa },
+        { .pkg = (const struct pkg *) "libc6", .id = "CVE-2023-4911", .ids = ids_glibc, .status = FINDING_FIXED,
+          .installed_version = "2.36-9+deb12u4", .fixed_version = "2.36-9+deb12u3~fake", .severity = SEV_HIGH,
+          .severity_source = "debian", .cvss_score = 7.8, .cvss_vector = "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H",
+          .summary = "Buffer overflow in ld.so (GLIBC_TUNABLES)", .published = "2023-10-03",
+          .ecosystem = "Debian:12", .package_name = "glibc", .sources = src_debian, .note = "DSA-5514-1",
+          .excepted_by = "vex", .vex_status = "not_affected", .vex_justification = "vulnerable_code_not_in_execute_path",
+          .exception_reason = "not affected (vulnerable_code_not_in_execute_path): no setuid binaries",
+          .exception_source = "vex/app.openvex.json" },
+        { .pkg = (const struct pkg *) "golang.org/x/net", .id = "CVE-2023-45288", .ids = ids_net,
+          .status = FINDING_FIXED, .installed_version = "v0.17.0", .fixed_version = "0.23.0", .severity = SEV_HIGH,
+          .severity_source = "cvss", .cvss_score = 7.5, .cvss_vector = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+          .summary = "HTTP/2 CONTINUATION flood in net/http", .ecosystem = "Go",
+          .package_name = "golang.org/x/net", .sources = src_go },
+        { .pkg = (const struct pkg *) "stdlib", .id = "CVE-2024-24783", .ids = ids_stdlib, .status = FINDING_FIXED,
+          .installed_version = "v1.21.5", .fixed_version = "1.21.8", .severity = SEV_MEDIUM, .severity_source = "cvss",
+          .cvss_score = 5.9, .summary = "Verify panics on certificates with an unknown public key algorithm in crypto/x509",
+          .ecosystem = "Go", .package_name = "stdlib", .sources = src_go },
+        { .pkg = (const struct pkg *) "PyYAML", .id = "CVE-2099-0002", .ids = ids_yaml, .status = FINDING_FIXED,
+          .installed_version = "6.0.1", .fixed_version = "6.0.2", .severity = SEV_MEDIUM, .severity_source = "ghsa",
+          .summary = "A made-up advisory for a package an OS package owns", .ecosystem = "PyPI",
+          .package_name = "pyyaml", .sources = src_pypa },
+        { .pkg = (const struct pkg *) "bash", .id = "CVE-2022-3715", .ids = ids_bash, .status = FINDING_WONT_FIX,
+          .installed_version = "0:5.1.8-6.el9", .severity = SEV_LOW, .severity_source = "redhat",
+          .summary = "a heap-buffer-overflow in valid_parameter_transform", .ecosystem = "Red Hat:9",
+          .package_name = "bash", .sources = src_redhat, .excepted_by = "ignore-unfixed",
+          .exception_reason = "no fixed version (will-not-fix); --ignore-unfixed" },
+        { .pkg = (const struct pkg *) "evil", .id = "PYSEC-2099-1", .ids = ids_evil, .status = FINDING_UNFIXED,
+          .installed_version = "1.0\t\xc3\x28", .severity = SEV_UNKNOWN,
+          .summary = "Bad \"thing\"\n\033]0;pwned\007 \xe2\x80\xae\xff", .ecosystem = "PyPI",
+          .package_name = "evil-pkg", .sources = src_pypa, .excepted_by = "ignore-file",
+          .exception_reason = "accepted: \"sandboxed\"\n\033[2J", .exception_source = ".stockadeignore.yaml:4",
+          .exception_expires = "2099-12-31" },
+};
+
+static struct ignore_rule ignore_rules[] = {
+        { .id = "PYSEC-2099-1", .package = "evil", .reason = "accepted", .expires = "2099-12-31",
+          .source = ".stockadeignore.yaml:4", .line = 4, .used = 1 },
+        { .id = "CVE-2020-0001", .reason = "old news", .expires = "2020-01-01", .source = ".stockadeignore.yaml:8",
+          .line = 8, .expired = true },
+        { .id = "CVE-2019-0001", .package = "pkg:npm/left-pad", .reason = "never matched",
+          .source = ".stockadeignore.yaml:11", .line = 11 },
+};
+static struct ignore_list ignore_list = { .path = ".stockadeignore.yaml", .rules = ignore_rules, .n = 3, .n_expired = 1 };
+static const char *vex_files[] = { "vex/app.openvex.json", NULL };
+static struct vex_statement vex_items[1] = { { .id = "CVE-2023-4911", .status = VEX_NOT_AFFECTED } };
+static struct vex_set vex_set = { .items = vex_items, .n = 1, .alloc = 1, .files = vex_files, .n_files = 1 };
+static const struct match_exceptions exceptions = { .vex = &vex_set, .ignore = &ignore_list, .ignore_unfixed = true };
+
+static void add_vulns(struct scan_result *r, const struct vuln_finding *v, size_t n) {
+        if (VEC_RESERVE(&r->vulns, n) < 0)
+                abort();
+        for (size_t i = 0; i < n; i++) {
+                struct vuln_finding f = v[i];
+                const char *name = (const char *) v[i].pkg;
+                f.pkg = NULL;
+                VEC_FOREACH(p, &r->pkgs)
+                        if (strneq(p->name, name, strlen(name))) {
+                                f.pkg = p;
+                                break;
+                        }
+                if (!f.pkg)
+                        abort();
+                r->vulns.items[r->vulns.n++] = f;
+        }
+        /* the matcher's order */
+        for (size_t i = 1; i < r->vulns.n; i++)
+                for (size_t k = i; k > 0 && vuln_finding_compare(&r->vulns.items[k - 1], &r->vulns.items[k]) > 0; k--) {
+                        struct vuln_finding t = r->vulns.items[k];
+                        r->vulns.items[k] = r->vulns.items[k - 1];
+                        r->vulns.items[k - 1] = t;
+                }
+        r->vulns_scanned = true;
+        r->vulndb_path = "/var/cache/stockade/vuln.db";
+        r->vulndb_built_at = "2026-11-20T00:00:00Z";
+}
+
 static int cmp_pkg(const void *a, const void *b) {
         return pkg_compare(a, b);
 }
@@ -294,7 +397,79 @@ struct scan_result *fixture_full(void) {
         COPY_INTO(&r->misconfigs, misconfigs, cmp_misconfig);
         r->n_files = 1234;
         r->secrets_scanned = r->misconfig_scanned = true;
+        add_vulns(r, vulns, ELEMENTSOF(vulns));
+        r->exceptions = &exceptions;
         return r;
+}
+
+/* ---- an SBOM target ---- */
+
+static const struct image sbom_image = {
+        .target = "sbom:/srv/sboms/app.cdx.json",
+        .source_kind = "sbom",
+        .name = "example.test/app",
+        .repo_tags = no_strings,
+        .repo_digests = no_strings,
+};
+
+static const struct pkg sbom_pkgs[] = {
+        { .type = PKG_DEB,
+          .name = "libc6",
+          .version = "2.36-9+deb12u1",
+          .source_name = "glibc",
+          .arch = "amd64",
+          .distro = "debian-12",
+          .purl = "pkg:deb/debian/libc6@2.36-9%2Bdeb12u1?arch=amd64&distro=debian-12&upstream=glibc",
+          .layer = -1,
+          .record_layer = -1 },
+        { .type = PKG_GEM, .name = "rack", .version = "2.2.3", .purl = "pkg:gem/rack@2.2.3", .layer = -1, .record_layer = -1 },
+        { .type = PKG_CARGO,
+          .name = "net2",
+          .version = "0.2.37",
+          .purl = "pkg:cargo/net2@0.2.37",
+          .record_path = "usr/local/bin/app",
+          .layer = -1,
+          .record_layer = -1 },
+};
+
+static const char *ids_rack[] = { "CVE-2023-27530", "GHSA-54rr-7fvw-6x8f", NULL };
+static const char *ids_net2[] = { "GHSA-qgwf-r2jj-2ccv", "RUSTSEC-2020-0016", NULL };
+static const char *src_rust[] = { "rustsec-osv", NULL };
+
+static const struct vuln_finding sbom_vulns[] = {
+        { .pkg = (const struct pkg *) "libc6", .id = "CVE-2023-4911", .ids = ids_glibc, .status = FINDING_FIXED,
+          .installed_version = "2.36-9+deb12u1", .fixed_version = "2.36-9+deb12u3", .severity = SEV_HIGH,
+          .severity_source = "debian", .ecosystem = "Debian:12", .package_name = "glibc", .sources = src_debian },
+        { .pkg = (const struct pkg *) "rack", .id = "CVE-2023-27530", .ids = ids_rack, .status = FINDING_FIXED,
+          .installed_version = "2.2.3", .fixed_version = "2.2.6.3", .severity = SEV_HIGH, .severity_source = "ghsa",
+          .ecosystem = "RubyGems", .package_name = "rack", .sources = src_ghsa },
+        { .pkg = (const struct pkg *) "net2", .id = "GHSA-qgwf-r2jj-2ccv", .ids = ids_net2, .status = FINDING_UNFIXED,
+          .installed_version = "0.2.37", .severity = SEV_UNKNOWN, .summary = "net2 invalidly assumes the memory layout of std::net::SocketAddr",
+          .ecosystem = "crates.io", .package_name = "net2", .sources = src_rust },
+};
+
+struct scan_result *fixture_sbom(void) {
+        struct scan_result *r = calloc(1, sizeof *r);
+        if (!r)
+                abort();
+        r->image = &sbom_image;
+        r->os = (struct scan_os){ .id = "debian", .version_id = "12" };
+        r->from_sbom = true;
+        r->sbom = (struct sbomin_info){ .format = "CycloneDX 1.5",
+                                        .subject_name = "example.test/app",
+                                        .subject_type = "container",
+                                        .os = r->os,
+                                        .components = 5,
+                                        .packages = 3,
+                                        .no_purl = 1,
+                                        .unsupported = 1 };
+        COPY_INTO(&r->pkgs, sbom_pkgs, cmp_pkg);
+        add_vulns(r, sbom_vulns, ELEMENTSOF(sbom_vulns));
+        return r;
+}
+
+struct scan_result *fixture_for(const struct fixture_case *c) {
+        return c->sbom ? fixture_sbom() : c->empty ? fixture_empty() : fixture_full();
 }
 
 struct scan_result *fixture_empty(void) {
@@ -314,6 +489,7 @@ void fixture_free(struct scan_result *r) {
         VEC_FREE(&r->pkgs);
         VEC_FREE(&r->secrets);
         VEC_FREE(&r->misconfigs);
+        VEC_FREE(&r->vulns);
         free(r);
 }
 
@@ -334,5 +510,9 @@ const struct fixture_case fixture_cases[] = {
         { "empty-cyclonedx-sbom.json", true, REPORT_CYCLONEDX, REPORT_KIND_SBOM, false, SEV_UNKNOWN },
         { "empty-spdx-sbom.json", true, REPORT_SPDX, REPORT_KIND_SBOM, false, SEV_UNKNOWN },
         { "empty-sarif-scan.json", true, REPORT_SARIF, REPORT_KIND_SCAN, false, SEV_UNKNOWN },
+        { "sbom-table-scan.txt", false, REPORT_TABLE, REPORT_KIND_SCAN, false, SEV_UNKNOWN, true },
+        { "sbom-json-scan.json", false, REPORT_JSON, REPORT_KIND_SCAN, false, SEV_UNKNOWN, true },
+        { "sbom-cyclonedx-scan.json", false, REPORT_CYCLONEDX, REPORT_KIND_SCAN, false, SEV_UNKNOWN, true },
+        { "sbom-sarif-scan.json", false, REPORT_SARIF, REPORT_KIND_SCAN, false, SEV_UNKNOWN, true },
 };
 const size_t fixture_n_cases = ELEMENTSOF(fixture_cases);

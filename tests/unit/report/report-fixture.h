@@ -14,6 +14,9 @@ struct scan_result *fixture_full(void);
 /* A `dir:` target with nothing found: no image ID, no OS, no layers, no packages, no findings. */
 struct scan_result *fixture_empty(void);
 
+/* An sbom: target: no layers, packages with their own distribution, cargo and gem packages, findings. */
+struct scan_result *fixture_sbom(void);
+
 void fixture_free(struct scan_result *r);
 
 #include "report/report.h"
@@ -27,7 +30,11 @@ struct fixture_case {
         enum report_kind kind;
         bool color;
         enum severity min_severity;
+        bool sbom; /* fixture_sbom() */
 };
+
+/* The fixture a case is written from. */
+struct scan_result *fixture_for(const struct fixture_case *c);
 
 extern const struct fixture_case fixture_cases[];
 extern const size_t fixture_n_cases;

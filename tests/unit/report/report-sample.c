@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "cannot create '%s': %s\n", path, strerror(errno));
                         return 1;
                 }
-                struct scan_result *r = c->empty ? fixture_empty() : fixture_full();
+                struct scan_result *r = fixture_for(c);
                 int e = report_write(f, c->format, r, &o);
                 fixture_free(r);
                 if (fclose(f) != 0 && e >= 0)

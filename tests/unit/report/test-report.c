@@ -26,7 +26,7 @@ static char *render(const struct scan_result *r, enum report_format fmt, const s
 }
 
 static void check_golden(const struct fixture_case *c) {
-        struct scan_result *r = c->empty ? fixture_empty() : fixture_full();
+        struct scan_result *r = fixture_for(c);
         struct report_options o = {
                 .kind = c->kind, .reproducible = true, .color = c->color, .min_severity = c->min_severity
         };
@@ -73,7 +73,7 @@ TEST(json_outputs_are_valid_utf8_json) {
                 const struct fixture_case *c = &fixture_cases[i];
                 if (c->format == REPORT_TABLE)
                         continue;
-                struct scan_result *r = c->empty ? fixture_empty() : fixture_full();
+                struct scan_result *r = fixture_for(c);
                 struct report_options o = { .kind = c->kind };
                 int e;
                 char *out = render(r, c->format, &o, &e);
