@@ -41,6 +41,12 @@ int respond_proc_start_time(pid_t pid, uint64_t *ret);
  * waits up to that long for the process to be gone (-ETIMEDOUT otherwise). -ESRCH when it is gone. */
 int respond_kill(pid_t pid, uint64_t start_time, int sig, int wait_ms);
 
+/* The cgroup v2 directory of a process ("/sys/fs/cgroup/system.slice/docker-ID.scope", or below
+ * /sys/fs/cgroup/unified on a hybrid host): its "0::" line of /proc/PID/cgroup under the cgroup2 mount.
+ * The directory the connect programs attach to, and whose inode is the cgroup id the kernel programs
+ * see (bpf_get_current_cgroup_id). -ENOENT when the host has no cgroup2 mount. */
+int respond_cgroup2_path(pid_t pid, char *ret, size_t retlen);
+
 /* ==== 2. the enforcer (in-kernel kill, connect deny) ==== */
 
 /* What the enforcer reports (struct respond_event.kind). */
@@ -209,6 +215,7 @@ enum respond_container_op {
 int respond_container(const char *docker_host, const char *container_id, enum respond_container_op op,
                       unsigned stop_timeout_s, struct diag *d);
 
-/* Freezes (or thaws) a cgroup v2 directory with cgroup.freeze and waits up to wait_ms for
- * cgroup.events to say "frozen 1" (or 0). Works while the engine is down. */
+/* Freezes (or thaws) a cgroup directory: cgroup v2 through cgroup.freeze, waiting up to wait_ms for
+ * cgroup.events to say "frozen 1" (or 0); a v1 freezer directory (/sys/fs/cgroup/freezer/…) through
+ * freezer.state, waiting for FROZEN (THAWED). Works while the engine is down. */
 int respond_cgroup_freeze(const char *cgroup_path, bool freeze, int wait_ms, struct diag *d);
