@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* stockade agent: the host defender. For now: the runtime sensor and the container resolver, events
- * as JSON lines (--events), the sensor's hooks and drop counters on stderr. */
+/* stockade agent: the host defender. The runtime sensor and the container resolver feed the pipeline:
+ *   event → built-in detectors (rules/runtime.yaml) → incident (aggregated alert, forensics) → response
+ * per rule and mode (kill, deny exec through the fanotify exec guard, deny connect through the cgroup
+ * connect hook, pause). Events as JSON lines (--events), alerts as JSON lines (--alerts, --syslog),
+ * incidents in STATE/incidents.db; the sensor's hooks and drop counters on stderr. */
 
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "hashmap.h"
+#include "runtime/alerts.h"
+#include "runtime/detect.h"
+#include "runtime/incidents.h"
 #include "runtime/monitor.h"
+#include "runtime/respond.h"
+#include "runtime/rules.h"
 
 struct agent {
         struct monitor *m;
@@ -24,6 +35,28 @@ struct agent {
         uint64_t last_drops;
         unsigned stats_interval; /* seconds, 0: only at exit */
         unsigned ticks;
+
+        /* detection and response (active with --alerts, --syslog or --state) */
+        bool detecting;
+        enum rt_mode default_mode;
+        const char *docker_host;
+        struct rt_rules *rules;
+        struct detector *det;
+        struct alerts *alerts;
+        struct incident_store *incidents;
+        struct forensics *forensics;
+        uint64_t next_incident; /* without a store */
+        struct exec_guard *guard;
+        struct enforcer *enforcer;
+        struct hashmap *protected_containers; /* id → struct guarded (exec guard, connect deny set up) */
+        uint64_t alerted_drops;
+        uint64_t kills, kill_misses, pauses;
+};
+
+/* What the exec guard's threads see of a protected container. */
+struct guarded {
+        char id[65];
+        char upper[4096]; /* its writable layer ("" when unknown) */
 };
 
 static struct monitor *volatile signal_monitor;
@@ -63,8 +96,13 @@ static void help(void) {
                program_name, program_name, program_name, program_name);
 }
 
+static void pipeline(struct agent *a, const struct rt_event *ev);
+static void drops_text(const struct sensor_counters *c, char *out, size_t outlen);
+
 static void on_event(void *userdata, const struct rt_event *ev) {
         struct agent *a = userdata;
+        if (a->detecting)
+                pipeline(a, ev);
         if (!a->events || a->out_failed)
                 return;
         buf_reset(&a->line);
@@ -74,6 +112,249 @@ static void on_event(void *userdata, const struct rt_event *ev) {
                 a->out_failed = true; /* stdout closed: stop rather than spin */
                 monitor_stop(a->m);
         }
+}
+
+/* ---- detection and response ---- */
+
+/* The mode of the container's image. Behaviour models set it per image once they are wired in; until
+ * then every image is in --default-mode. */
+static enum rt_mode container_mode(struct agent *a, const struct rt_container *c) {
+        (void) c;
+        return a->default_mode;
+}
+
+static bool file_in_upper(const char *upper, const char *path) {
+        char full[8192];
+        struct stat st;
+        if (!upper[0] || !path || path[0] != '/' ||
+            (size_t) snprintf(full, sizeof full, "%s%s", upper, path) >= sizeof full)
+                return false;
+        return lstat(full, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The exec guard's decision (its worker threads): a protected container may not run a file of its
+ * writable layer (drift). Reads only the immutable struct guarded. */
+static enum respond_verdict decide_exec(void *userdata, const struct exec_request *req) {
+        const struct guarded *g = req->container_data;
+        (void) userdata;
+        if (g && file_in_upper(g->upper, req->path))
+                return RESPOND_DENY;
+        return RESPOND_ALLOW;
+}
+
+/* Sets up the blocking of a protect-mode container the first time one of its events is seen: its root
+ * filesystem under the exec guard, its cgroup under the connect hook with the rules' deny list. */
+static void protect_container(struct agent *a, const struct rt_event *ev) {
+        const struct rt_container *c = ev->container;
+        if (!c || c->incomplete || hashmap_get(a->protected_containers, c->id))
+                return;
+        struct guarded *g = calloc(1, sizeof *g);
+        if (!g)
+                return;
+        snprintf(g->id, sizeof g->id, "%s", c->id);
+        uint32_t pid = c->pid ? c->pid : ev->proc.pid;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%u/mountinfo", pid);
+        FILE *f = fopen(path, "re");
+        if (f) {
+                struct buf b = BUF_INIT(1 << 20);
+                char chunk[8192];
+                size_t n;
+                while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && buf_append(&b, chunk, n) >= 0)
+                        ;
+                fclose(f);
+                if (b.data)
+                        (void) detect_mountinfo_upperdir(b.data, g->upper, sizeof g->upper);
+                buf_free(&b);
+        }
+        if (hashmap_put(a->protected_containers, g->id, g, NULL) < 0) {
+                free(g);
+                return;
+        }
+        struct diag d;
+        diag_init(&d);
+        if (a->guard && exec_guard_add(a->guard, c->id, (pid_t) pid, g, &d) < 0)
+                log_warning("cannot guard the execs of container %.12s: %s", c->id, d.error);
+        diag_done(&d);
+        if (a->enforcer) {
+                char cg[4096];
+                uint64_t cgid;
+                if (respond_cgroup2_path((pid_t) pid, cg, sizeof cg) < 0 ||
+                    enforcer_connect_attach(a->enforcer, cg, RESPOND_ALLOW, &cgid) < 0) {
+                        log_warning("cannot attach the connect hook to container %.12s", c->id);
+                        return;
+                }
+                for (size_t i = 0; i < a->rules->n; i++) {
+                        const struct rt_rule *r = &a->rules->rules[i];
+                        if (r->detector != RT_DET_CONNECT || r->action[RT_MODE_PROTECT] != RT_ACTION_DENY)
+                                continue;
+                        for (size_t k = 0; k < r->n_ports; k++) {
+                                char spec[16];
+                                struct respond_rule rr[2];
+                                snprintf(spec, sizeof spec, ":%u", r->ports[k]);
+                                int nr = respond_rule_parse(spec, RESPOND_DENY, rr, NULL);
+                                for (int j = 0; j < nr; j++)
+                                        (void) enforcer_connect_rule_add(a->enforcer, cgid, &rr[j]);
+                        }
+                        for (size_t k = 0; k < r->n_addresses; k++) {
+                                struct respond_rule rr = {
+                                        .family = r->addresses[k].family,
+                                        .prefix_len = r->addresses[k].family == AF_INET ? 32 : 128,
+                                        .verdict = RESPOND_DENY};
+                                memcpy(rr.addr, r->addresses[k].addr, 16);
+                                (void) enforcer_connect_rule_add(a->enforcer, cgid, &rr);
+                        }
+                }
+        }
+}
+
+/* The user name of uid inside the process's root (its /etc/passwd), bounded; NULL when unknown. */
+static const char *user_name(uint32_t pid, uint32_t uid, char *out, size_t outlen) {
+        char path[64], line[1024];
+        snprintf(path, sizeof path, "/proc/%u/root/etc/passwd", pid);
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        for (unsigned n = 0; f && n < 10000 && fgets(line, sizeof line, f); n++) {
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 && strtoul(c2 + 1, NULL, 10) == uid && c2[1] >= '0' && c2[1] <= '9') {
+                        *c1 = 0;
+                        snprintf(out, outlen, "%.*s", (int) MIN(strlen(line), outlen - 1), line);
+                        return out;
+                }
+        }
+        if (uid == 0) {
+                snprintf(out, outlen, "root");
+                return out;
+        }
+        return NULL;
+}
+
+/* Carries out the rule's action; returns what the alert says was done. */
+static const char *respond_to(struct agent *a, const struct rt_event *ev, enum rt_action act) {
+        if (act == RT_ACTION_ALERT || !ev->container)
+                return "alert";
+        /* blocked before it happened: the exec guard or the connect hook answered EPERM */
+        if (act == RT_ACTION_DENY && ev->result == -EPERM &&
+            (ev->type == RT_EV_EXEC || ev->type == RT_EV_CONNECT))
+                return "denied";
+        if (act == RT_ACTION_QUARANTINE) {
+                struct diag d;
+                diag_init(&d);
+                int r = respond_container(a->docker_host, ev->container->id, RESPOND_PAUSE, 0, &d);
+                if (r < 0)
+                        log_warning("cannot pause container %.12s: %s", ev->container->id, d.error);
+                diag_done(&d);
+                if (r >= 0) {
+                        a->pauses++;
+                        return "paused";
+                }
+                return "alert";
+        }
+        /* kill, and deny where the operation could not be refused in advance */
+        int r = respond_kill((pid_t) ev->proc.pid, 0, SIGKILL, 0);
+        if (r < 0) {
+                a->kill_misses++;
+                return "alert"; /* it was gone already */
+        }
+        a->kills++;
+        return "killed";
+}
+
+static void raise_finding(struct agent *a, const struct rt_event *ev, const struct detect_finding *f) {
+        const struct rt_rule *rule = f->rule;
+        enum rt_mode mode = container_mode(a, ev->container);
+        enum rt_action act = rule->action[mode];
+        const char *cid = ev->container ? ev->container->id : NULL;
+        uint64_t id, count;
+        uint64_t now = ev->time_ns;
+
+        if (alerts_repeat(a->alerts, rule->id, cid, f->subject, now, &id, &count) == 1) {
+                const char *done = respond_to(a, ev, act);
+                if (a->incidents)
+                        (void) incidents_update(a->incidents, id, count, now,
+                                                streq(done, "alert") ? NULL : done);
+                return;
+        }
+        /* evidence first, while the process still exists; then the response */
+        struct forensics_capture *cap = NULL;
+        if (a->incidents)
+                (void) forensics_capture_new(a->forensics, ev, "/proc", &cap);
+        char user[256];
+        struct alert al = {
+                .subject = f->subject,
+                .expected = f->expected,
+                .observed = f->observed,
+                .ev = ev,
+                .user = user_name(ev->proc.pid, ev->proc.uid, user, sizeof user),
+                .time_ns = now,
+        };
+        alert_from_rule(&al, rule);
+        al.action = respond_to(a, ev, act);
+        id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
+        (void) alerts_emit(a->alerts, &al, id);
+        if (a->incidents) {
+                _cleanup_(buf_free) struct buf line = BUF_INIT(0);
+                (void) alerts_render(&al, a->host, id, 1, now, now, &line);
+                if (line.len && line.data[line.len - 1] == '\n')
+                        line.data[--line.len] = 0;
+                struct incident_record rec = {
+                        .id = id,
+                        .first_ns = now,
+                        .last_ns = now,
+                        .count = 1,
+                        .rule_id = rule->id,
+                        .rule_title = rule->title,
+                        .severity = al.severity,
+                        .container_id = cid,
+                        .container_name = ev->container ? ev->container->name : NULL,
+                        .image = ev->container ? ev->container->image : NULL,
+                        .subject = f->subject,
+                        .action = al.action,
+                        .alert = line.data,
+                };
+                (void) incidents_submit(a->incidents, &rec, cap);
+        } else
+                forensics_capture_free(cap);
+}
+
+static void pipeline(struct agent *a, const struct rt_event *ev) {
+        struct detect_finding found[DETECT_FINDINGS_MAX];
+
+        if (ev->container && (a->guard || a->enforcer) &&
+            container_mode(a, ev->container) == RT_MODE_PROTECT)
+                protect_container(a, ev);
+        if (a->forensics)
+                forensics_note(a->forensics, ev);
+        size_t n = detect_event(a->det, ev, found, ELEMENTSOF(found));
+        for (size_t i = 0; i < n; i++)
+                raise_finding(a, ev, &found[i]);
+}
+
+/* Sensor drops are never silent: each growth of the counter is an alert of kind sensor-drops. */
+static void alert_drops(struct agent *a, const struct monitor_stats *s) {
+        if (!a->alerts || s->sensor.drops_total <= a->alerted_drops)
+                return;
+        char observed[600], drops[512];
+        drops_text(&s->sensor, drops, sizeof drops);
+        snprintf(observed, sizeof observed, "%" PRIu64 " events dropped by the kernel (%s)",
+                 s->sensor.drops_total - a->alerted_drops, drops);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t now = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+        struct alert al = {
+                .kind = "sensor-drops",
+                .rule_id = "sensor-drops",
+                .rule_title = "Sensor dropped events (ring buffer full)",
+                .severity = "medium",
+                .subject = "sensor",
+                .observed = observed,
+                .action = "alert",
+                .time_ns = now,
+        };
+        uint64_t id, count;
+        if (alerts_repeat(a->alerts, al.rule_id, NULL, al.subject, now, &id, &count) != 1)
+                (void) alerts_emit(a->alerts, &al,
+                                   a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident);
+        a->alerted_drops = s->sensor.drops_total;
 }
 
 static const char *const state_names[] = {
@@ -171,6 +452,7 @@ static void report(struct agent *a, bool final, bool periodic) {
                         s.sensor.missed, s.resolver.containers,
                         s.resolver.connected ? "connected" : "disconnected");
         a->last_drops = s.sensor.drops_total;
+        alert_drops(a, &s);
         if (a->stats_file) {
                 int r = write_stats_file(a, &s);
                 if (r < 0)
@@ -180,6 +462,11 @@ static void report(struct agent *a, bool final, bool periodic) {
 
 static void on_tick(void *userdata) {
         struct agent *a = userdata;
+        if (a->alerts) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                (void) alerts_tick(a->alerts, (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
+        }
         fflush(stdout);
         a->ticks++;
         report(a, false, a->stats_interval && a->ticks % a->stats_interval == 0);
@@ -192,6 +479,13 @@ enum {
         OPT_RINGBUF,
         OPT_STATS_INTERVAL,
         OPT_STATS_FILE,
+        OPT_ALERTS,
+        OPT_SYSLOG,
+        OPT_STATE,
+        OPT_RULES,
+        OPT_DEFAULT_MODE,
+        OPT_ALERT_WINDOW,
+        OPT_NO_RESPONSE,
 };
 
 int cmd_agent(int argc, char **argv) {
@@ -203,12 +497,22 @@ int cmd_agent(int argc, char **argv) {
                 {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
                 {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
                 {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+                {"alerts", required_argument, NULL, OPT_ALERTS},
+                {"syslog", no_argument, NULL, OPT_SYSLOG},
+                {"state", required_argument, NULL, OPT_STATE},
+                {"rules", required_argument, NULL, OPT_RULES},
+                {"default-mode", required_argument, NULL, OPT_DEFAULT_MODE},
+                {"alert-window", required_argument, NULL, OPT_ALERT_WINDOW},
+                {"no-response", no_argument, NULL, OPT_NO_RESPONSE},
                 {"quiet", no_argument, NULL, 'q'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
         struct agent a = {.line = BUF_INIT(0), .stats_interval = 10};
         struct monitor_options mo = {};
+        struct alerts_options ao = {};
+        const char *state_dir = NULL, *rules_file = NULL;
+        bool no_response = false;
         double duration = 0;
         uint64_t size;
         char *end;
@@ -221,7 +525,28 @@ int cmd_agent(int argc, char **argv) {
                 case 'q': a.quiet = arg_global.quiet = true; break;
                 case OPT_EVENTS: a.events = true; break;
                 case OPT_HOST: mo.include_host = true; break;
-                case OPT_DOCKER_HOST: mo.docker_host = optarg; break;
+                case OPT_DOCKER_HOST: mo.docker_host = a.docker_host = optarg; break;
+                case OPT_ALERTS: ao.path = optarg; break;
+                case OPT_SYSLOG: ao.syslog = true; break;
+                case OPT_STATE: state_dir = optarg; break;
+                case OPT_RULES: rules_file = optarg; break;
+                case OPT_NO_RESPONSE: no_response = true; break;
+                case OPT_DEFAULT_MODE:
+                        if (rt_mode_from_name(optarg, &a.default_mode) < 0) {
+                                log_error("invalid --default-mode '%s': learn, monitor or protect", optarg);
+                                return EXIT_ERROR;
+                        }
+                        break;
+                case OPT_ALERT_WINDOW: {
+                        errno = 0;
+                        unsigned long v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v < 1 || v > 86400) {
+                                log_error("invalid --alert-window '%s': seconds, 1 to 86400", optarg);
+                                return EXIT_ERROR;
+                        }
+                        ao.window_s = (unsigned) v;
+                        break;
+                }
                 case OPT_STATS_FILE: a.stats_file = optarg; break;
                 case OPT_DURATION:
                         errno = 0;
@@ -261,14 +586,55 @@ int cmd_agent(int argc, char **argv) {
                 log_warning("not running as root: loading the eBPF sensor will likely fail");
         if (gethostname(a.host, sizeof(a.host)) < 0)
                 snprintf(a.host, sizeof(a.host), "localhost");
+        if (ao.path && streq(ao.path, "-") && a.events) {
+                log_error("--alerts - and --events both write to standard output: send one to a file");
+                return EXIT_ERROR;
+        }
 
         struct diag d;
         diag_init(&d);
-        int r = monitor_new(&mo, &d, &a.m);
+        int r = 0;
+        a.detecting = ao.path || ao.syslog || state_dir || rules_file;
+        if (a.detecting) {
+                ao.host = a.host;
+                r = rules_file ? rt_rules_load_file(rules_file, &d, &a.rules)
+                               : rt_rules_load_default(&d, &a.rules);
+                if (r >= 0)
+                        r = detect_new(a.rules, NULL, &a.det);
+                if (r >= 0)
+                        r = alerts_new(&ao, &d, &a.alerts);
+                if (r >= 0 && state_dir && (r = incidents_open(state_dir, &d, &a.incidents)) >= 0)
+                        r = forensics_new(&a.forensics);
+                if (r >= 0 && !(a.protected_containers = hashmap_new()))
+                        r = -ENOMEM;
+                if (r < 0) {
+                        log_error("%s", d.error[0] ? d.error : strerror(-r));
+                        diag_done(&d);
+                        goto out;
+                }
+                if (!no_response && a.default_mode == RT_MODE_PROTECT) {
+                        struct exec_guard_options go = {.decide = decide_exec, .userdata = &a};
+                        if (exec_guard_new(&go, &d, &a.guard) < 0)
+                                log_warning("exec guard unavailable, drift is killed after the exec: %s",
+                                            d.error);
+                        diag_done(&d);
+                        diag_init(&d);
+                        if (enforcer_open(NULL, &d, &a.enforcer) < 0)
+                                log_warning(
+                                        "connect hook unavailable, connects are killed after the fact: %s",
+                                        d.error);
+                        diag_done(&d);
+                        diag_init(&d);
+                }
+                log_info("agent: %zu detection rules from %s, default mode %s%s%s", a.rules->n,
+                         a.rules->source, rt_mode_name(a.default_mode), state_dir ? ", incidents in " : "",
+                         state_dir ? state_dir : "");
+        }
+        r = monitor_new(&mo, &d, &a.m);
         if (r < 0) {
                 log_error("%s", d.error[0] ? d.error : strerror(-r));
                 diag_done(&d);
-                return EXIT_ERROR;
+                goto out;
         }
         diag_done(&d);
         print_hooks(&a);
@@ -288,8 +654,37 @@ int cmd_agent(int argc, char **argv) {
         if (r < 0)
                 log_error("the sensor failed: %s", strerror(-r));
         report(&a, true, false);
+        if (a.detecting) {
+                struct detect_stats ds;
+                struct alerts_stats as;
+                detect_get_stats(a.det, &ds);
+                alerts_get_stats(a.alerts, &as);
+                fprintf(stderr,
+                        "%s: agent: %" PRIu64 " findings, %" PRIu64 " incidents (%" PRIu64
+                        " repeats), %" PRIu64 " killed, %" PRIu64 " gone before the kill, %" PRIu64
+                        " paused\n",
+                        program_name, ds.findings, as.incidents, as.repeats, a.kills, a.kill_misses,
+                        a.pauses);
+        }
         signal_monitor = NULL;
+out:
+        /* responders first: nothing may wait on a decider that is going away */
+        exec_guard_free(a.guard);
+        enforcer_free(a.enforcer);
         monitor_free(a.m);
+        alerts_close(a.alerts);
+        incidents_close(a.incidents);
+        forensics_free(a.forensics);
+        detect_free(a.det);
+        rt_rules_free(a.rules);
+        if (a.protected_containers) {
+                size_t i = 0;
+                const char *k;
+                void *v;
+                while (hashmap_next(a.protected_containers, &i, &k, &v))
+                        free(v);
+                hashmap_free(a.protected_containers);
+        }
         buf_free(&a.line);
         return r < 0 ? EXIT_ERROR : EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #define OPEN_MAX 65536 /* open incidents; beyond, the oldest windows are closed early */
 
 struct open_incident {
+        char *key; /* the map's key (the map borrows it) */
         uint64_t incident, count, written_count;
         uint64_t first_ns, last_ns;
         char *prefix; /* the line up to and including "action": …, */
@@ -271,6 +272,7 @@ static void close_one(struct alerts *al, struct open_incident *o) {
                         write_line(al, b.data, b.len, o->priority);
         }
         free(o->prefix);
+        free(o->key);
         free(o);
 }
 
@@ -305,7 +307,9 @@ int alerts_emit(struct alerts *al, const struct alert *a, uint64_t incident) {
                 (void) alerts_tick(al, UINT64_MAX); /* out of room: close everything open */
         key_of(a->rule_id, a->ev && a->ev->container ? a->ev->container->id : NULL, a->subject, &k);
         void *old = NULL;
-        if (!k.data || hashmap_put(al->open, k.data, o, &old) < 0) {
+        o->key = k.data ? strdup(k.data) : NULL;
+        if (!o->key || hashmap_put(al->open, o->key, o, &old) < 0) {
+                free(o->key);
                 free(o->prefix);
                 free(o);
                 return -ENOMEM;

@@ -23,14 +23,20 @@
 #define MOUNTINFO_MAX  (1u << 20)
 
 struct proc_state {
-        bool server; /* listened or accepted, or forked by such a process, since its last exec */
+        bool server;    /* listened or accepted, or forked by such a process, since its last exec */
+        bool connected; /* connected a socket to a peer, or forked by such a process */
+};
+
+struct upper_entry {
+        char id[65]; /* the map's key */
+        char dir[];  /* "" when the container has no writable layer we can see */
 };
 
 struct detector {
         const struct rt_rules *rules;
         struct detect_probe probe;
         struct u64map procs;
-        struct hashmap *upper; /* container id → upperdir ("" when it has none) */
+        struct hashmap *upper; /* container id → struct upper_entry */
         struct detect_stats stats;
 };
 
@@ -45,17 +51,19 @@ static const char *base_name(const char *p) {
 
 /* ---- the /proc probes ---- */
 
-bool detect_proc_fd_is_socket(uint32_t pid, int fd) {
+int detect_proc_fd_is_socket(uint32_t pid, int fd) {
         char path[64], target[128];
         snprintf(path, sizeof path, "/proc/%u/fd/%d", pid, fd);
         ssize_t n = readlink(path, target, sizeof target - 1);
-        if (n <= 0)
-                return false;
+        if (n <= 0) {
+                snprintf(path, sizeof path, "/proc/%u", pid);
+                return access(path, F_OK) == 0 ? 0 : -1; /* a closed fd, or a process that is gone */
+        }
         target[n] = 0;
         return strneq(target, "socket:[", 8);
 }
 
-static bool probe_fd_is_socket(void *userdata, uint32_t pid, int fd) {
+static int probe_fd_is_socket(void *userdata, uint32_t pid, int fd) {
         (void) userdata;
         return detect_proc_fd_is_socket(pid, fd);
 }
@@ -138,9 +146,9 @@ static int read_small(const char *path, size_t max, char **ret) {
 
 static const char *container_upperdir(struct detector *d, const struct rt_event *ev) {
         const char *id = ev->container->id;
-        const char *u = hashmap_get(d->upper, id);
+        const struct upper_entry *u = hashmap_get(d->upper, id);
         if (u)
-                return u;
+                return u->dir;
         char path[64], dir[4096] = "";
         _cleanup_free_ char *mi = NULL;
         snprintf(path, sizeof path, "/proc/%u/mountinfo", ev->proc.pid);
@@ -155,12 +163,17 @@ static const char *container_upperdir(struct detector *d, const struct rt_event 
                         free(v);
                 hashmap_clear(d->upper);
         }
-        char *copy = strdup(dir);
-        if (!copy || hashmap_put(d->upper, id, copy, NULL) < 0) {
-                free(copy);
+        size_t len = strlen(dir);
+        struct upper_entry *e = malloc(sizeof *e + len + 1);
+        if (!e)
+                return NULL;
+        snprintf(e->id, sizeof e->id, "%s", id);
+        memcpy(e->dir, dir, len + 1);
+        if (hashmap_put(d->upper, e->id, e, NULL) < 0) {
+                free(e);
                 return NULL;
         }
-        return copy;
+        return e->dir;
 }
 
 static bool probe_in_writable_layer(void *userdata, const struct rt_event *ev, const char *path) {
@@ -250,16 +263,24 @@ static void track(struct detector *d, const struct rt_event *ev) {
         switch (ev->type) {
         case RT_EV_FORK:
                 p = proc_get(d, ev->proc.pid, false);
-                if (p && p->server) {
+                if (p && (p->server || p->connected)) {
                         struct proc_state *c = proc_get(d, ev->u.fork.child_pid, true);
-                        if (c)
-                                c->server = true;
+                        if (c) {
+                                c->server = p->server;
+                                c->connected = p->connected;
+                        }
                 }
                 break;
         case RT_EV_LISTEN:
         case RT_EV_ACCEPT:
                 if (ev->result >= 0 && (p = proc_get(d, ev->proc.pid, true)))
                         p->server = true;
+                break;
+        case RT_EV_CONNECT:
+                if ((ev->result == 0 || ev->result == -EINPROGRESS) &&
+                    (ev->u.net.remote.family == AF_INET || ev->u.net.remote.family == AF_INET6) &&
+                    (p = proc_get(d, ev->proc.pid, true)))
+                        p->connected = true;
                 break;
         case RT_EV_EXEC:
                 if (ev->result == 0 && (p = proc_get(d, ev->proc.pid, false)))
@@ -290,7 +311,9 @@ static const char *or_unknown(const char *s) {
 
 /* The program an exec ran, as the rules name it: the file executed, else the resolved executable. */
 static const char *exec_path(const struct rt_event *ev) {
-        if (ev->u.exec.filename && ev->u.exec.filename[0] == '/')
+        /* busybox runs its applets through /proc/self/exe: the resolved executable says more */
+        if (ev->u.exec.filename && ev->u.exec.filename[0] == '/' &&
+            !(strneq(ev->u.exec.filename, "/proc/", 6) && ev->u.exec.exe))
                 return ev->u.exec.filename;
         if (ev->u.exec.exe)
                 return ev->u.exec.exe;
@@ -377,9 +400,11 @@ static bool rule_exec(struct detector *d, const struct rt_rule *r, const struct 
         cmdline_text(ev->u.exec.argv, cmd, sizeof cmd);
         switch (r->detector) {
         case RT_DET_EXEC_NAME: {
-                if (ev->result != 0 || !names_match(r, ev))
+                const struct rt_rule_name *nm;
+                if (ev->result != 0 || !(nm = names_match(r, ev)))
                         return false;
-                fmt(f->subject, sizeof f->subject, "%s", or_unknown(prog));
+                fmt(f->subject, sizeof f->subject, "%s%s%s", nm->name, nm->arg ? " " : "",
+                    nm->arg ? nm->arg : "");
                 fmt(f->observed, sizeof f->observed, "exec %s: %s", or_unknown(prog), cmd);
                 f->expected = "no such program at run time";
                 return true;

@@ -6,7 +6,9 @@
  * types); three keep state or look at the live process:
  *   shell-from-server  a per-process table (pid → "listened or accepted", inherited at fork, cleared at
  *                      the next exec) decides whether a shell's process or parent is a server;
- *   reverse-shell      reads /proc/PID/fd/0 and /1 of the new shell: a socket there is the sign;
+ *   reverse-shell      reads /proc/PID/fd/0 and /1 of the new shell: a socket there is the sign; when
+ *                      the shell is gone before the look, a shell exec'd by a process that connected
+ *                      to a peer (the table's "connected", inherited at fork) counts;
  *   drift              the container's writable layer (its overlay root's upperdir, read once per
  *                      container from /proc/PID/mountinfo) holds the executed file: it was created or
  *                      changed after the container started, so it is not a file of the image's layers.
@@ -35,8 +37,8 @@ struct detect_finding {
 
 /* Looks at the live system; every function may be NULL (then: never true). */
 struct detect_probe {
-        /* true when the process's fd (0 or 1) is a socket */
-        bool (*fd_is_socket)(void *userdata, uint32_t pid, int fd);
+        /* 1 when the process's fd (0 or 1) is a socket, 0 when it is not, -1 when the process is gone */
+        int (*fd_is_socket)(void *userdata, uint32_t pid, int fd);
         /* true when path (inside the container of ev) is a file of the container's writable layer */
         bool (*in_writable_layer)(void *userdata, const struct rt_event *ev, const char *path);
         void *userdata;
@@ -56,7 +58,7 @@ size_t detect_event(struct detector *d, const struct rt_event *ev, struct detect
 void detect_forget_container(struct detector *d, const char *container_id);
 
 /* The real probes, reading /proc. The writable-layer probe caches one upperdir per container. */
-bool detect_proc_fd_is_socket(uint32_t pid, int fd);
+int detect_proc_fd_is_socket(uint32_t pid, int fd);
 /* Parses one /proc/PID/mountinfo text: the upperdir= of the overlay mounted on "/", into out. */
 int detect_mountinfo_upperdir(const char *mountinfo, char *out, size_t outlen);
 

@@ -55,6 +55,7 @@ struct ring_entry {
 };
 
 struct ring {
+        char id[65]; /* the map's key */
         struct ring_entry e[INCIDENTS_RING];
         unsigned next, n;
 };
@@ -113,7 +114,9 @@ void forensics_note(struct forensics *f, const struct rt_event *ev) {
                 if (hashmap_size(f->rings) >= RINGS_MAX)
                         rings_clear(f); /* many containers at once: start over rather than grow */
                 r = calloc(1, sizeof *r);
-                if (!r || hashmap_put(f->rings, ev->container->id, r, NULL) < 0) {
+                if (r)
+                        snprintf(r->id, sizeof r->id, "%s", ev->container->id);
+                if (!r || hashmap_put(f->rings, r->id, r, NULL) < 0) {
                         free(r);
                         return;
                 }

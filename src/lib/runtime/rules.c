@@ -106,19 +106,17 @@ static int build(struct parser *p, yaml_event_t *ev, unsigned depth, struct node
                 const char *v = (const char *) ev->data.scalar.value;
                 n->kind = N_SCALAR;
                 n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+                int e = 0;
+                if (memchr(v, 0, len))
+                        e = err_at(p, line, col, "a string contains a NUL byte");
+                else if (len > RT_RULE_TEXT_MAX)
+                        e = err_at(p, line, col, "a string is longer than %d bytes", RT_RULE_TEXT_MAX);
+                else if (!(n->value = strndup(v, len)))
+                        e = -ENOMEM;
                 yaml_event_delete(ev);
-                if (memchr(v, 0, len)) {
+                if (e < 0) {
                         node_free(n);
-                        return err_at(p, line, col, "a string contains a NUL byte");
-                }
-                if (len > RT_RULE_TEXT_MAX) {
-                        node_free(n);
-                        return err_at(p, line, col, "a string is longer than %d bytes", RT_RULE_TEXT_MAX);
-                }
-                n->value = strndup(v, len);
-                if (!n->value) {
-                        node_free(n);
-                        return -ENOMEM;
+                        return e;
                 }
                 *ret = n;
                 return 0;

@@ -57,6 +57,32 @@ int main(int argc, char **argv) {
                 close(s);
                 return 0;
         }
+        /* A small server with a remote-code-execution hole (t7010): every connection gets one line back;
+         * a line "exec CMD" makes it run CMD with /bin/sh -c, the way a vulnerable service would. */
+        if (!strcmp(a, "serve") && argc > 2) {
+                int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+                struct sockaddr_in sin = {.sin_family = AF_INET,
+                                          .sin_port = htons((uint16_t) atoi(argv[2]))};
+                setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+                if (bind(s, (struct sockaddr *) &sin, sizeof(sin)) < 0 || listen(s, 16) < 0)
+                        return report("serve", -1);
+                signal(SIGCHLD, SIG_IGN);
+                for (;;) {
+                        int c = accept(s, NULL, NULL);
+                        if (c < 0)
+                                continue;
+                        char buf[512];
+                        ssize_t n = read(c, buf, sizeof(buf) - 1);
+                        buf[n > 0 ? n : 0] = 0;
+                        buf[strcspn(buf, "\r\n")] = 0;
+                        if (!strncmp(buf, "exec ", 5) && fork() == 0) {
+                                execl("/bin/sh", "sh", "-c", buf + 5, (char *) NULL);
+                                _exit(127);
+                        }
+                        (void) !write(c, "ok\n", 3);
+                        close(c);
+                }
+        }
         if (!strcmp(a, "connect") && argc > 3) {
                 struct sockaddr_in sin = {.sin_family = AF_INET,
                                           .sin_port = htons((uint16_t) atoi(argv[3]))};

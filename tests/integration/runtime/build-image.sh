@@ -19,7 +19,7 @@ fi
 mkdir -p "$cache"
 root=$(mktemp -d "$cache/root.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,etc,tmp,mnt,proc,sys,dev,root}
+mkdir -p "$root"/{bin,etc,tmp,mnt,proc,sys,dev,root,usr/bin}
 chmod 1777 "$root/tmp"
 cp "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do
@@ -27,6 +27,9 @@ for applet in $("$busybox" --list); do
 done
 gcc -O2 -static -o "$root/bin/actions" "$here/actions.c"
 gcc -O2 -static -o "$root/bin/sensor-load" "$src/bench/sensor-load.c"
+# a stand-in package manager (t7010): the image has none, the detectors go by the program's name
+printf '#!/bin/sh\necho "apt-get (stand-in): $*"\n' >"$root/usr/bin/apt-get"
+chmod 755 "$root/usr/bin/apt-get"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' >"$root/etc/shadow"
 chmod 640 "$root/etc/shadow"
