@@ -83,6 +83,13 @@ int main(int argc, char **argv) {
                         close(c);
                 }
         }
+        if (!strcmp(a, "connect-once") && argc > 3) {
+                struct sockaddr_in sin = {.sin_family = AF_INET,
+                                          .sin_port = htons((uint16_t) atoi(argv[3]))};
+                inet_pton(AF_INET, argv[2], &sin.sin_addr);
+                int s = socket(AF_INET, SOCK_STREAM, 0);
+                return report("connect", connect(s, (struct sockaddr *) &sin, sizeof(sin)));
+        }
         if (!strcmp(a, "connect") && argc > 3) {
                 struct sockaddr_in sin = {.sin_family = AF_INET,
                                           .sin_port = htons((uint16_t) atoi(argv[3]))};
@@ -90,7 +97,9 @@ int main(int argc, char **argv) {
                 for (int i = 0; i < 100; i++) {
                         int s = socket(AF_INET, SOCK_STREAM, 0);
                         if (connect(s, (struct sockaddr *) &sin, sizeof(sin)) == 0) {
-                                (void) !write(s, "hello\n", 6);
+                                const char *msg = argc > 4 ? argv[4] : "hello";
+                                (void) !write(s, msg, strlen(msg));
+                                (void) !write(s, "\n", 1);
                                 close(s);
                                 return report("connect", 0);
                         }

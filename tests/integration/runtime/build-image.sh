@@ -28,7 +28,7 @@ done
 gcc -O2 -static -o "$root/bin/actions" "$here/actions.c"
 gcc -O2 -static -o "$root/bin/sensor-load" "$src/bench/sensor-load.c"
 # a stand-in package manager (t7010): the image has none, the detectors go by the program's name
-printf '#!/bin/sh\necho "apt-get (stand-in): $*"\n' >"$root/usr/bin/apt-get"
+printf '#!/bin/sh\nsleep 1\necho "apt-get (stand-in): $*"\n' >"$root/usr/bin/apt-get"
 chmod 755 "$root/usr/bin/apt-get"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n' >"$root/etc/shadow"
