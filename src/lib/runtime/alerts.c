@@ -20,7 +20,8 @@ struct open_incident {
         char *key; /* the map's key (the map borrows it) */
         uint64_t incident, count, written_count;
         uint64_t first_ns, last_ns;
-        char *prefix; /* the line up to and including "action": …, */
+        char *prefix; /* the line up to "action" */
+        char *action;
         int priority;
 };
 
@@ -160,27 +161,30 @@ static int render_prefix(const struct alert *a, const char *host, struct buf *b)
                 r = kv_str(b, &first, "expected", a->expected);
         if (r >= 0)
                 r = kv_str(b, &first, "observed", a->observed);
-        if (r >= 0)
-                r = kv_str(b, &first, "action", a->action ? a->action : "alert");
-        if (r >= 0)
-                r = buf_append_char(b, ',');
         return r;
 }
 
-static int render_suffix(struct buf *b, uint64_t incident, uint64_t count, uint64_t first_ns,
-                         uint64_t last_ns) {
+static int render_suffix(struct buf *b, const char *action, uint64_t incident, uint64_t count,
+                         uint64_t first_ns, uint64_t last_ns) {
         char f[40], l[40];
+        const char *act = action ? action : "alert";
         alerts_format_time(first_ns, f);
         alerts_format_time(last_ns, l);
-        return buf_printf(
-                b, "\"count\":%" PRIu64 ",\"first\":\"%s\",\"last\":\"%s\",\"incident\":%" PRIu64 "}\n",
-                count, f, l, incident);
+        int r = buf_append_str(b, ",\"action\":");
+        if (r >= 0)
+                r = rt_json_string(b, act, strlen(act));
+        if (r >= 0)
+                r = buf_printf(b,
+                               ",\"count\":%" PRIu64
+                               ",\"first\":\"%s\",\"last\":\"%s\",\"incident\":%" PRIu64 "}\n",
+                               count, f, l, incident);
+        return r;
 }
 
 int alerts_render(const struct alert *a, const char *host, uint64_t incident, uint64_t count,
                   uint64_t first_ns, uint64_t last_ns, struct buf *out) {
         int r = render_prefix(a, host, out);
-        return r < 0 ? r : render_suffix(out, incident, count, first_ns, last_ns);
+        return r < 0 ? r : render_suffix(out, a->action, incident, count, first_ns, last_ns);
 }
 
 static int severity_priority(const char *s) {
@@ -244,8 +248,24 @@ static void key_of(const char *rule, const char *container, const char *subject,
         (void) buf_printf(k, "%s\x1f%s\x1f%s", rule, container ? container : "", subject ? subject : "");
 }
 
+static void write_open(struct alerts *al, struct open_incident *o) {
+        _cleanup_(buf_free) struct buf b = BUF_INIT(0);
+        if (buf_append_str(&b, o->prefix) >= 0 &&
+            render_suffix(&b, o->action, o->incident, o->count, o->first_ns, o->last_ns) >= 0)
+                write_line(al, b.data, b.len, o->priority);
+        o->written_count = o->count;
+}
+
+bool alerts_is_open(struct alerts *al, const char *rule_id, const char *container_id, const char *subject,
+                    uint64_t now_ns) {
+        _cleanup_(buf_free) struct buf k = BUF_INIT(0);
+        key_of(rule_id, container_id, subject, &k);
+        struct open_incident *o = k.data ? hashmap_get(al->open, k.data) : NULL;
+        return o && now_ns - o->last_ns < al->window_ns;
+}
+
 int alerts_repeat(struct alerts *al, const char *rule_id, const char *container_id, const char *subject,
-                  uint64_t now_ns, uint64_t *ret_incident, uint64_t *ret_count) {
+                  uint64_t now_ns, const char *action, uint64_t *ret_incident, uint64_t *ret_count) {
         _cleanup_(buf_free) struct buf k = BUF_INIT(0);
         key_of(rule_id, container_id, subject, &k);
         if (!k.data)
@@ -257,6 +277,15 @@ int alerts_repeat(struct alerts *al, const char *rule_id, const char *container_
         if (now_ns > o->last_ns)
                 o->last_ns = now_ns;
         al->stats.repeats++;
+        if (action && !streq(action, "alert") && !streq(action, o->action ? o->action : "alert")) {
+                /* what was done changed (the first time only alerted, this one was killed): say so now */
+                char *c = strdup(action);
+                if (c) {
+                        free(o->action);
+                        o->action = c;
+                        write_open(al, o);
+                }
+        }
         if (ret_incident)
                 *ret_incident = o->incident;
         if (ret_count)
@@ -265,13 +294,10 @@ int alerts_repeat(struct alerts *al, const char *rule_id, const char *container_
 }
 
 static void close_one(struct alerts *al, struct open_incident *o) {
-        if (o->count > o->written_count) {
-                _cleanup_(buf_free) struct buf b = BUF_INIT(0);
-                if (buf_append_str(&b, o->prefix) >= 0 &&
-                    render_suffix(&b, o->incident, o->count, o->first_ns, o->last_ns) >= 0)
-                        write_line(al, b.data, b.len, o->priority);
-        }
+        if (o->count > o->written_count)
+                write_open(al, o);
         free(o->prefix);
+        free(o->action);
         free(o->key);
         free(o);
 }
@@ -290,13 +316,17 @@ int alerts_emit(struct alerts *al, const struct alert *a, uint64_t incident) {
         o->first_ns = o->last_ns = a->time_ns;
         o->priority = severity_priority(a->severity);
         o->prefix = strdup(b.data);
-        if (!o->prefix) {
+        o->action = strdup(a->action ? a->action : "alert");
+        if (!o->prefix || !o->action) {
+                free(o->prefix);
+                free(o->action);
                 free(o);
                 return -ENOMEM;
         }
-        r = render_suffix(&b, incident, 1, a->time_ns, a->time_ns);
+        r = render_suffix(&b, o->action, incident, 1, a->time_ns, a->time_ns);
         if (r < 0) {
                 free(o->prefix);
+                free(o->action);
                 free(o);
                 return r;
         }
@@ -311,6 +341,7 @@ int alerts_emit(struct alerts *al, const struct alert *a, uint64_t incident) {
         if (!o->key || hashmap_put(al->open, o->key, o, &old) < 0) {
                 free(o->key);
                 free(o->prefix);
+                free(o->action);
                 free(o);
                 return -ENOMEM;
         }

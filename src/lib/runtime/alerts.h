@@ -7,7 +7,9 @@
  * occurrence less than the window ago — does not add a line; it adds to the incident's count and moves
  * its "last". An incident closes when the window passes without a repeat; if it repeated, its line is
  * written once more then, with the same incident id and the final count (so a reader taking the last
- * line per incident id has the totals). alerts_close() closes every open incident.
+ * line per incident id has the totals). A repeat whose response differs (the first occurrence was only
+ * alerted, a repeat was killed) is written at once with the new action. alerts_close() closes every open
+ * incident.
  *
  * Not thread-safe: one owner (the pipeline thread). */
 
@@ -53,10 +55,15 @@ int alerts_new(const struct alerts_options *o, struct diag *d, struct alerts **r
 void alerts_close(struct alerts *al);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct alerts *, alerts_close);
 
-/* Is (rule, container, subject) an open incident? Then counts the repeat (last = now) and returns 1 with
- * its id and new count; else 0. container_id may be NULL (agent alerts). */
+/* Is (rule, container, subject) an open incident? container_id may be NULL (agent alerts). */
+bool alerts_is_open(struct alerts *al, const char *rule_id, const char *container_id, const char *subject,
+                    uint64_t now_ns);
+/* If (rule, container, subject) is an open incident, counts the repeat (last = now) and returns 1 with its
+ * id and new count; else 0. action (may be NULL) is what was done this time: when it is not "alert" and
+ * differs from what the incident says, the incident takes it and its line is written again at once (a
+ * repeat that was blocked is news). */
 int alerts_repeat(struct alerts *al, const char *rule_id, const char *container_id, const char *subject,
-                  uint64_t now_ns, uint64_t *ret_incident, uint64_t *ret_count);
+                  uint64_t now_ns, const char *action, uint64_t *ret_incident, uint64_t *ret_count);
 
 /* Opens incident `incident` with a: writes its line (count 1) everywhere and starts its window. */
 int alerts_emit(struct alerts *al, const struct alert *a, uint64_t incident);
