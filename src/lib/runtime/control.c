@@ -343,8 +343,9 @@ int control_call(const char *path, const char *cmd, json_t *args, unsigned timeo
         s[sl] = '\n'; /* json_dumps leaves room for its NUL: the newline takes it */
         int r = write_all(fd, s, sl + 1);
         s[sl] = 0;
-        if (r < 0)
-                return diag_error(d, r, "cannot send to the agent at '%s': %s", path, strerror(-r));
+        /* the agent may have refused and closed before reading (a peer it does not serve): its answer
+         * is still readable, so a failed send is reported only when there is none */
+        int send_err = r;
 
         uint64_t deadline = mono_ms() + (timeout_ms ? timeout_ms : 30000);
         while (!resp.len || resp.data[resp.len - 1] != '\n') {
@@ -362,6 +363,8 @@ int control_call(const char *path, const char *cmd, json_t *args, unsigned timeo
                 ssize_t got = recv(fd, chunk, sizeof chunk, 0);
                 if (got < 0 && errno == EINTR)
                         continue;
+                if (got < 0 && send_err < 0)
+                        break;
                 if (got < 0)
                         return diag_error(d, negative_errno(), "cannot read from the agent: %s", strerror(errno));
                 if (got == 0)
@@ -370,6 +373,8 @@ int control_call(const char *path, const char *cmd, json_t *args, unsigned timeo
                         return diag_error(d, -E2BIG, "the agent's answer is larger than %d bytes", CONTROL_MAX_RESPONSE);
         }
         _cleanup_(json_decrefp) json_t *o = NULL;
+        if (!resp.len && send_err < 0)
+                return diag_error(d, send_err, "cannot send to the agent at '%s': %s", path, strerror(-send_err));
         if (!resp.len)
                 return diag_error(d, -EPROTO, "the agent at '%s' closed the connection without answering", path);
         r = json_parse_capped(resp.data, resp.len, CONTROL_MAX_RESPONSE, "the agent's answer", d, &o);

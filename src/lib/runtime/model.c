@@ -946,7 +946,12 @@ int model_observe(struct model_registry *reg, const struct rt_event *ev, struct 
         m->observations++;
         m->last_seen = now;
         m->dirty = true;
-        const char *fp = ev->u.file.full_path && ev->u.file.full_path[0] ? ev->u.file.full_path : ev->u.file.path;
+        /* the union's file member only for file events */
+        const char *fp = ev->type == RT_EV_OPEN || ev->type == RT_EV_UNLINK || ev->type == RT_EV_RENAME ||
+                                         ev->type == RT_EV_CHMOD
+                                 ? (ev->u.file.full_path && ev->u.file.full_path[0] ? ev->u.file.full_path
+                                                                                    : ev->u.file.path)
+                                 : NULL;
         switch (ev->type) {
         case RT_EV_EXEC: r = observe_exec(reg, m, ev, now, out); break;
         case RT_EV_OPEN:
