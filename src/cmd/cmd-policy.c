@@ -121,7 +121,10 @@ static void print_model(json_t *m) {
                 json_t *exes = json_get_arr(e, "exes"), *x;
                 size_t j;
                 printf(" ");
-                json_array_foreach(exes, j, x) printf(" %s%s", j ? "→ " : "", json_string_value(x) ? json_string_value(x) : "?");
+                json_array_foreach(exes, j, x) {
+                        const char *xs = json_string_value(x);
+                        printf(" %s%s", j ? "→ " : "", xs && xs[0] ? xs : "?");
+                }
                 printf("  x%lld\n", json_get_int(e, "count", 0));
         }
         json_t *files = json_get_arr(m, "files");
