@@ -57,8 +57,8 @@ static void help(void) {
                "      --stats-interval S  print counters every S seconds (default 10; 0: only at exit)\n"
                "      --stats-file FILE   also write the counters as JSON to FILE (replaced atomically)\n"
                "      --state DIR         behaviour models in DIR/models.db (default /var/lib/stockade)\n"
-               "      --learn-for DURATION  learn each image at least this long (default 30m)\n"
-               "      --stability DURATION  ...and until its model did not grow for this long (default 10m)\n"
+               "      --learn-for DURATION  learn each image at least this long (default 30m),\n"
+               "      --stability DURATION  and until its model did not grow for this long (10m)\n"
                "      --auto-protect      learning ends in protect mode (default: monitor)\n"
                "      --socket PATH       control socket for 'stockade policy' (default\n"
                "                          /run/stockade/agent.sock)\n"
@@ -79,8 +79,9 @@ static void on_event(void *userdata, const struct rt_event *ev) {
         struct agent *a = userdata;
         struct model_verdict v;
         if (a->models && model_observe(a->models, ev, &v) >= 0 && v.deviation)
-                log_warning("%s (%s, score %.2f%s) in %.12s: %s; expected %s", v.rule_id, model_mode_name(v.mode),
-                            v.score, v.block ? ", blocking" : "", ev->container->id, v.observed, v.expected);
+                log_warning("%s (%s, score %.2f%s) in %.12s: %s; expected %s", v.rule_id,
+                            model_mode_name(v.mode), v.score, v.block ? ", blocking" : "", ev->container->id,
+                            v.observed, v.expected);
         if (!a->events || a->out_failed)
                 return;
         buf_reset(&a->line);
@@ -201,7 +202,8 @@ static void on_tick(void *userdata) {
         if (a->models) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
-                int n = model_tick(a->models, (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000, false);
+                int n = model_tick(a->models, (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000,
+                                   false);
                 if (n > 0)
                         log_info("agent: %d image model(s) finished learning", n);
                 else if (n < 0)
@@ -231,7 +233,9 @@ static int parse_duration(const char *s, uint64_t *ret) {
         double v = strtod(s, &end);
         if (errno || end == s || v <= 0)
                 return -EINVAL;
-        double mul = streq(end, "") || streq(end, "s") ? 1e3 : streq(end, "ms") ? 1 : streq(end, "m") ? 60e3
+        double mul = streq(end, "") || streq(end, "s") ? 1e3
+                     : streq(end, "ms")                ? 1
+                     : streq(end, "m")                 ? 60e3
                      : streq(end, "h")                 ? 3600e3
                      : streq(end, "d")                 ? 86400e3
                                                        : -1;
@@ -282,7 +286,8 @@ int cmd_agent(int argc, char **argv) {
                 case OPT_AUTO_PROTECT: mopt.auto_protect = true; break;
                 case OPT_LEARN_FOR:
                 case OPT_STABILITY:
-                        if (parse_duration(optarg, c == OPT_LEARN_FOR ? &mopt.learn_for_ms : &mopt.stability_ms) < 0) {
+                        if (parse_duration(optarg, c == OPT_LEARN_FOR ? &mopt.learn_for_ms
+                                                                      : &mopt.stability_ms) < 0) {
                                 log_error("invalid --%s '%s': a duration such as 90s, 30m, 2h",
                                           c == OPT_LEARN_FOR ? "learn-for" : "stability", optarg);
                                 return EXIT_ERROR;

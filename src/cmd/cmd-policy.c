@@ -54,7 +54,8 @@ static int policy_call(struct policy_ctx *p, const char *cmd, json_t *args, json
                 }
                 diag_done(&d);
                 if (!json_get_bool(resp, "ok", false)) {
-                        log_error("%s", json_get_str(resp, "error") ? json_get_str(resp, "error") : "failed");
+                        log_error("%s",
+                                  json_get_str(resp, "error") ? json_get_str(resp, "error") : "failed");
                         return EXIT_ERROR;
                 }
                 json_t *res = json_object_get(resp, "result");
@@ -89,7 +90,8 @@ static void print_time(const char *label, json_t *o, const char *key) {
 static void print_access(json_t *e) {
         json_t *acc = json_get_arr(e, "access"), *x;
         size_t i;
-        json_array_foreach(acc, i, x) printf("%s%s", i ? "," : "", json_string_value(x) ? json_string_value(x) : "?");
+        json_array_foreach(acc, i, x)
+                printf("%s%s", i ? "," : "", json_string_value(x) ? json_string_value(x) : "?");
 }
 
 static void print_model(json_t *m) {
@@ -112,8 +114,9 @@ static void print_model(json_t *m) {
         printf("\nprocesses (%zu):\n", json_array_size(procs));
         json_array_foreach(procs, i, e) {
                 const char *parent = json_get_str(e, "parent");
-                printf("  %s  parent %s  uid %lld  x%lld\n", json_get_str(e, "exe"), parent && parent[0] ? parent : "?",
-                       json_get_int(e, "uid", 0), json_get_int(e, "count", 0));
+                printf("  %s  parent %s  uid %lld  x%lld\n", json_get_str(e, "exe"),
+                       parent && parent[0] ? parent : "?", json_get_int(e, "uid", 0),
+                       json_get_int(e, "count", 0));
         }
         json_t *seqs = json_get_arr(m, "sequences");
         printf("\nexec sequences (%zu):\n", json_array_size(seqs));
@@ -135,16 +138,18 @@ static void print_model(json_t *m) {
                 printf("  x%lld\n", json_get_int(e, "count", 0));
         }
         json_t *net = json_get_obj(m, "network");
-        static const char *const which[] = { "listen", "outbound", "inbound" };
+        static const char *const which[] = {"listen", "outbound", "inbound"};
         printf("\nnetwork:\n");
         for (int w = 0; w < 3; w++) {
                 json_t *l = json_get_arr(net, which[w]);
                 json_array_foreach(l, i, e) {
                         if (w == 0)
-                                printf("  listen    %s port %lld\n", json_get_str(e, "protocol"), json_get_int(e, "port", 0));
+                                printf("  listen    %s port %lld\n", json_get_str(e, "protocol"),
+                                       json_get_int(e, "port", 0));
                         else
-                                printf("  %-9s %s %s port %lld  x%lld\n", which[w], json_get_str(e, "protocol"),
-                                       json_get_str(e, "peer"), json_get_int(e, "port", 0), json_get_int(e, "count", 0));
+                                printf("  %-9s %s %s port %lld  x%lld\n", which[w],
+                                       json_get_str(e, "protocol"), json_get_str(e, "peer"),
+                                       json_get_int(e, "port", 0), json_get_int(e, "count", 0));
                 }
         }
 }
@@ -170,9 +175,14 @@ static int p_list(struct policy_ctx *p, int argc, char **argv) {
         json_array_foreach(res, i, e) {
                 const char *img = json_get_str(e, "image");
                 const char *h = img ? strstr(img, "sha256:") : NULL;
-                printf("%-24.24s %-30.30s %-8s %6lld %6lld %6lld\n", h ? h : img ? img : "?", json_get_str(e, "name"),
-                       json_get_str(e, "mode"), json_get_int(e, "processes", 0), json_get_int(e, "files", 0),
-                       json_get_int(e, "listen", 0) + json_get_int(e, "outbound", 0) + json_get_int(e, "inbound", 0));
+                printf("%-24.24s %-30.30s %-8s %6lld %6lld %6lld\n",
+                       h     ? h
+                       : img ? img
+                             : "?",
+                       json_get_str(e, "name"), json_get_str(e, "mode"), json_get_int(e, "processes", 0),
+                       json_get_int(e, "files", 0),
+                       json_get_int(e, "listen", 0) + json_get_int(e, "outbound", 0) +
+                               json_get_int(e, "inbound", 0));
         }
         return EXIT_OK;
 }
@@ -235,10 +245,10 @@ static int p_apply(struct policy_ctx *p, int argc, char **argv) {
                         log_error("cannot read '%s'", argv[i]);
                         return EXIT_ERROR;
                 }
-                _cleanup_(json_decrefp) json_t *args =
-                        json_pack("{s:s%,s:s}", "yaml", b.data ? b.data : "", b.len, "name",
-                                  streq(argv[i], "-") ? "<stdin>" : argv[i]),
-                                               *res = NULL;
+                _cleanup_(json_decrefp)
+                        json_t *args = json_pack("{s:s%,s:s}", "yaml", b.data ? b.data : "", b.len, "name",
+                                                 streq(argv[i], "-") ? "<stdin>" : argv[i]),
+                               *res = NULL;
                 if (!args) {
                         log_error("'%s' is not UTF-8 text", argv[i]);
                         return EXIT_ERROR;
@@ -259,20 +269,23 @@ static int p_mode(struct policy_ctx *p, int argc, char **argv, bool all) {
                 return EXIT_ERROR;
         }
         if (all != (argc == 1)) {
-                log_error(all ? "policy mode --all takes only the MODE" : "policy mode needs an IMAGE (or --all)");
+                log_error(all ? "policy mode --all takes only the MODE"
+                              : "policy mode needs an IMAGE (or --all)");
                 return EXIT_ERROR;
         }
         const char *mode = argv[argc - 1];
         if (all) {
-                _cleanup_(json_decrefp) json_t *args = json_pack("{s:b,s:s}", "all", 1, "mode", mode), *res = NULL;
+                _cleanup_(json_decrefp) json_t *args = json_pack("{s:b,s:s}", "all", 1, "mode", mode),
+                                               *res = NULL;
                 int r = policy_call(p, "policy.mode", args, &res);
                 if (r == EXIT_OK && !arg_global.quiet)
                         printf("%lld model(s) now in %s mode\n", json_get_int(res, "changed", 0), mode);
                 return r;
         }
         for (int i = 0; i < argc - 1; i++) {
-                _cleanup_(json_decrefp) json_t *args = json_pack("{s:s,s:s}", "image", argv[i], "mode", mode),
-                                               *res = NULL;
+                _cleanup_(json_decrefp)
+                        json_t *args = json_pack("{s:s,s:s}", "image", argv[i], "mode", mode),
+                               *res = NULL;
                 int r = policy_call(p, "policy.mode", args, &res);
                 if (r != EXIT_OK)
                         return r;
@@ -301,11 +314,11 @@ static const struct {
         int (*fn)(struct policy_ctx *p, int argc, char **argv);
         const char *summary;
 } policy_commands[] = {
-        { "list", p_list, "list the learned image models" },
-        { "show", p_show, "show an image's model (or list them all)" },
-        { "export", p_export, "print an image's model as an ImageProfile YAML document" },
-        { "apply", p_apply, "replace models from ImageProfile YAML files (validated first)" },
-        { "mode", p_mode_cmd, "switch models between learn, monitor and protect" },
+        {"list", p_list, "list the learned image models"},
+        {"show", p_show, "show an image's model (or list them all)"},
+        {"export", p_export, "print an image's model as an ImageProfile YAML document"},
+        {"apply", p_apply, "replace models from ImageProfile YAML files (validated first)"},
+        {"mode", p_mode_cmd, "switch models between learn, monitor and protect"},
 };
 
 static void help(void) {
@@ -354,14 +367,14 @@ enum {
 
 int cmd_policy(int argc, char **argv) {
         static const struct option options[] = {
-                { "socket", required_argument, NULL, OPT_SOCKET },
-                { "state", required_argument, NULL, OPT_STATE },
-                { "json", no_argument, NULL, OPT_JSON },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },
+                {"socket", required_argument, NULL, OPT_SOCKET},
+                {"state", required_argument, NULL, OPT_STATE},
+                {"json", no_argument, NULL, OPT_JSON},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
-        struct policy_ctx p = { .socket = CONTROL_SOCKET_DEFAULT };
+        struct policy_ctx p = {.socket = CONTROL_SOCKET_DEFAULT};
         int c;
 
         /* options before and after the subcommand ("policy mode --all protect" keeps its --all) */

@@ -212,7 +212,7 @@ static void serve_client(struct control *c, int fd) {
                 uint64_t now = mono_ms();
                 if (now >= deadline)
                         return;
-                struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = c->stop_fd, .events = POLLIN } };
+                struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = c->stop_fd, .events = POLLIN}};
                 int n = poll(p, 2, (int) (deadline - now));
                 if (n < 0 && errno == EINTR)
                         continue;
@@ -244,7 +244,8 @@ static void serve_client(struct control *c, int fd) {
 static void *control_thread(void *userdata) {
         struct control *c = userdata;
         for (;;) {
-                struct pollfd p[2] = { { .fd = c->listen_fd, .events = POLLIN }, { .fd = c->stop_fd, .events = POLLIN } };
+                struct pollfd p[2] = {{.fd = c->listen_fd, .events = POLLIN},
+                                      {.fd = c->stop_fd, .events = POLLIN}};
                 if (poll(p, 2, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -273,22 +274,25 @@ static int mkdir_parent(const char *path) {
 }
 
 int control_start(struct control *c, const char *path, struct diag *d) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         if (strlen(path) >= sizeof sa.sun_path)
                 return diag_error(d, -ENAMETOOLONG, "control socket path '%s' is too long", path);
         memcpy(sa.sun_path, path, strlen(path) + 1);
         int r = mkdir_parent(path);
         if (r < 0)
-                return diag_error(d, r, "cannot create the directory of control socket '%s': %s", path, strerror(-r));
+                return diag_error(d, r, "cannot create the directory of control socket '%s': %s", path,
+                                  strerror(-r));
 
         /* a live agent answers on the path: refuse; a stale socket file is replaced */
         _cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (probe >= 0 && connect(probe, (struct sockaddr *) &sa, sizeof sa) == 0)
-                return diag_error(d, -EADDRINUSE, "control socket '%s' is in use (another agent running?)", path);
+                return diag_error(d, -EADDRINUSE, "control socket '%s' is in use (another agent running?)",
+                                  path);
         struct stat st;
         if (lstat(path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode))
-                        return diag_error(d, -EEXIST, "control socket path '%s' exists and is not a socket", path);
+                        return diag_error(d, -EEXIST, "control socket path '%s' exists and is not a socket",
+                                          path);
                 unlink(path);
         }
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -298,9 +302,11 @@ int control_start(struct control *c, const char *path, struct diag *d) {
         r = bind(fd, (struct sockaddr *) &sa, sizeof sa);
         umask(old);
         if (r < 0)
-                return diag_error(d, negative_errno(), "cannot bind control socket '%s': %s", path, strerror(errno));
+                return diag_error(d, negative_errno(), "cannot bind control socket '%s': %s", path,
+                                  strerror(errno));
         if (chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
-                r = diag_error(d, negative_errno(), "cannot listen on control socket '%s': %s", path, strerror(errno));
+                r = diag_error(d, negative_errno(), "cannot listen on control socket '%s': %s", path,
+                               strerror(errno));
                 unlink(path);
                 return r;
         }
@@ -320,7 +326,7 @@ int control_start(struct control *c, const char *path, struct diag *d) {
 
 int control_call(const char *path, const char *cmd, json_t *args, unsigned timeout_ms, json_t **ret_result,
                  struct diag *d) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         _cleanup_(buf_free) struct buf resp = BUF_INIT(CONTROL_MAX_RESPONSE);
         char chunk[65536];
 
@@ -331,7 +337,8 @@ int control_call(const char *path, const char *cmd, json_t *args, unsigned timeo
         if (fd < 0)
                 return diag_error(d, negative_errno(), "cannot create a socket: %s", strerror(errno));
         if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-                return diag_error(d, negative_errno(), "cannot reach the agent at '%s': %s", path, strerror(errno));
+                return diag_error(d, negative_errno(), "cannot reach the agent at '%s': %s", path,
+                                  strerror(errno));
 
         _cleanup_(json_decrefp) json_t *req = json_pack("{s:s,s:O?}", "cmd", cmd, "args", args);
         _cleanup_free_ char *s = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -352,12 +359,13 @@ int control_call(const char *path, const char *cmd, json_t *args, unsigned timeo
                 uint64_t now = mono_ms();
                 if (now >= deadline)
                         return diag_error(d, -ETIMEDOUT, "the agent at '%s' did not answer", path);
-                struct pollfd p = { .fd = fd, .events = POLLIN };
+                struct pollfd p = {.fd = fd, .events = POLLIN};
                 int n = poll(&p, 1, (int) (deadline - now));
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
-                        return diag_error(d, negative_errno(), "cannot wait for the agent: %s", strerror(errno));
+                        return diag_error(d, negative_errno(), "cannot wait for the agent: %s",
+                                          strerror(errno));
                 if (n == 0)
                         continue;
                 ssize_t got = recv(fd, chunk, sizeof chunk, 0);
@@ -366,17 +374,21 @@ int control_call(const char *path, const char *cmd, json_t *args, unsigned timeo
                 if (got < 0 && send_err < 0)
                         break;
                 if (got < 0)
-                        return diag_error(d, negative_errno(), "cannot read from the agent: %s", strerror(errno));
+                        return diag_error(d, negative_errno(), "cannot read from the agent: %s",
+                                          strerror(errno));
                 if (got == 0)
                         break;
                 if (buf_append(&resp, chunk, (size_t) got) < 0)
-                        return diag_error(d, -E2BIG, "the agent's answer is larger than %d bytes", CONTROL_MAX_RESPONSE);
+                        return diag_error(d, -E2BIG, "the agent's answer is larger than %d bytes",
+                                          CONTROL_MAX_RESPONSE);
         }
         _cleanup_(json_decrefp) json_t *o = NULL;
         if (!resp.len && send_err < 0)
-                return diag_error(d, send_err, "cannot send to the agent at '%s': %s", path, strerror(-send_err));
+                return diag_error(d, send_err, "cannot send to the agent at '%s': %s", path,
+                                  strerror(-send_err));
         if (!resp.len)
-                return diag_error(d, -EPROTO, "the agent at '%s' closed the connection without answering", path);
+                return diag_error(d, -EPROTO, "the agent at '%s' closed the connection without answering",
+                                  path);
         r = json_parse_capped(resp.data, resp.len, CONTROL_MAX_RESPONSE, "the agent's answer", d, &o);
         if (r < 0)
                 return r;

@@ -17,7 +17,8 @@ static int resolve(struct model_registry *reg, json_t *args, struct diag *d, cha
         if (r == -ENOENT)
                 return diag_error(d, r, "no model for image '%.256s'", q);
         if (r == -EEXIST)
-                return diag_error(d, r, "'%.256s' names more than one model: give the image's digest or id", q);
+                return diag_error(d, r, "'%.256s' names more than one model: give the image's digest or id",
+                                  q);
         return r;
 }
 
@@ -32,15 +33,16 @@ static int h_list(void *userdata, json_t *args, json_t **ret, struct diag *d) {
                 return -ENOMEM;
         for (int i = 0; i < n; i++) {
                 struct model_summary *s = &v[i];
-                json_t *o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "image", s->key,
-                                      "name", s->name, "mode", model_mode_name(s->mode), "learn_start",
-                                      (json_int_t) s->learn_start_ms, "last_growth", (json_int_t) s->last_growth_ms,
-                                      "last_seen", (json_int_t) s->last_seen_ms, "observations",
-                                      (json_int_t) s->observations, "overflow", (json_int_t) s->overflow,
-                                      "processes", (json_int_t) s->processes, "edges", (json_int_t) s->edges,
-                                      "sequences", (json_int_t) s->sequences, "files", (json_int_t) s->files,
-                                      "listen", (json_int_t) s->listen, "outbound", (json_int_t) s->outbound,
-                                      "inbound", (json_int_t) s->inbound);
+                json_t *o =
+                        json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "image",
+                                  s->key, "name", s->name, "mode", model_mode_name(s->mode), "learn_start",
+                                  (json_int_t) s->learn_start_ms, "last_growth",
+                                  (json_int_t) s->last_growth_ms, "last_seen", (json_int_t) s->last_seen_ms,
+                                  "observations", (json_int_t) s->observations, "overflow",
+                                  (json_int_t) s->overflow, "processes", (json_int_t) s->processes, "edges",
+                                  (json_int_t) s->edges, "sequences", (json_int_t) s->sequences, "files",
+                                  (json_int_t) s->files, "listen", (json_int_t) s->listen, "outbound",
+                                  (json_int_t) s->outbound, "inbound", (json_int_t) s->inbound);
                 if (!o || json_array_append_new(arr, o) < 0)
                         return -ENOMEM;
         }
@@ -84,8 +86,8 @@ static int h_apply(void *userdata, json_t *args, json_t **ret, struct diag *d) {
         char key[256];
         if (!json_is_string(y))
                 return diag_error(d, -EINVAL, "'yaml' (the document's text) is required");
-        int r = model_apply_yaml(reg, json_string_value(y), json_string_length(y), name ? name : "<policy>", d, key,
-                                 sizeof key);
+        int r = model_apply_yaml(reg, json_string_value(y), json_string_length(y), name ? name : "<policy>",
+                                 d, key, sizeof key);
         if (r < 0)
                 return r;
         *ret = json_pack("{s:s}", "image", key);
@@ -126,8 +128,8 @@ int model_control_register(struct model_registry *reg, struct control *ctl) {
                 const char *name;
                 control_fn fn;
         } cmds[] = {
-                { "policy.list", h_list },     { "policy.show", h_show }, { "policy.export", h_export },
-                { "policy.apply", h_apply },   { "policy.mode", h_mode },
+                {"policy.list", h_list},   {"policy.show", h_show}, {"policy.export", h_export},
+                {"policy.apply", h_apply}, {"policy.mode", h_mode},
         };
         for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
                 int r = control_register(ctl, cmds[i].name, cmds[i].fn, reg);

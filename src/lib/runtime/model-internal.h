@@ -39,7 +39,7 @@ enum {
 extern const char *const macc_names[6];
 
 struct mentry {
-        char *key; /* owned; the table's hashmap borrows it */
+        char *key;                   /* owned; the table's hashmap borrows it */
         uint64_t count, first, last; /* ms since the epoch */
         uint32_t extra;
         bool dirty;
@@ -64,9 +64,10 @@ struct model {
         uint64_t learn_start, last_growth, last_change, last_seen, observations, overflow;
         struct hashmap *t[_T_MAX];
         size_t cap[_T_MAX];
-        struct hashmap *exes; /* the executables of T_PROC (derived; owned keys, value 1) */
-        struct hashmap *dirs; /* dir → struct dirinfo (derived from T_FILE) */
-        size_t wildcards;     /* T_FILE patterns that contain '*' */
+        uint64_t total[_T_MAX]; /* sum of the counts of each table: the denominators of rarity */
+        struct hashmap *exes;   /* the executables of T_PROC (derived; owned keys, value 1) */
+        struct hashmap *dirs;   /* dir → struct dirinfo (derived from T_FILE) */
+        size_t wildcards;       /* T_FILE patterns that contain '*' */
         uint64_t file_obs, exec_obs, net_obs;
         bool dirty, rewrite; /* rewrite: the database's entries are replaced at the next flush */
         struct recent_dev recent[RECENT_MAX];
@@ -94,8 +95,8 @@ void model_free_(struct model *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct model *, model_free_);
 /* Adds or updates an entry, ignoring the cap when force (loading, applying). Returns 1 when new, 0
  * when it existed, -ENOSPC over the cap, -ENOMEM. ret (may be NULL) gets the entry. */
-int model_put_(struct model *m, enum mtable t, const char *key, uint64_t count, uint64_t first, uint64_t last,
-               uint32_t extra, bool force, struct mentry **ret);
+int model_put_(struct model *m, enum mtable t, const char *key, uint64_t count, uint64_t first,
+               uint64_t last, uint32_t extra, bool force, struct mentry **ret);
 /* Sorted (by key) array of a table's entries (malloc'd). */
 struct mentry **model_sorted_(const struct model *m, enum mtable t, size_t *ret_n);
 

@@ -7,34 +7,34 @@
 
 #define SCHEMA_VERSION 1
 
-static const char schema[] =
-        "CREATE TABLE IF NOT EXISTS models("
-        "  key TEXT PRIMARY KEY,"
-        "  name TEXT NOT NULL DEFAULT '',"
-        "  mode TEXT NOT NULL,"
-        "  learn_start INTEGER NOT NULL DEFAULT 0,"
-        "  last_growth INTEGER NOT NULL DEFAULT 0,"
-        "  last_change INTEGER NOT NULL DEFAULT 0,"
-        "  last_seen INTEGER NOT NULL DEFAULT 0,"
-        "  observations INTEGER NOT NULL DEFAULT 0,"
-        "  overflow INTEGER NOT NULL DEFAULT 0);"
-        "CREATE TABLE IF NOT EXISTS entries("
-        "  model TEXT NOT NULL,"
-        "  tab INTEGER NOT NULL,"
-        "  key TEXT NOT NULL,"
-        "  count INTEGER NOT NULL,"
-        "  first INTEGER NOT NULL,"
-        "  last INTEGER NOT NULL,"
-        "  extra INTEGER NOT NULL,"
-        "  PRIMARY KEY(model, tab, key)) WITHOUT ROWID;";
+static const char schema[] = "CREATE TABLE IF NOT EXISTS models("
+                             "  key TEXT PRIMARY KEY,"
+                             "  name TEXT NOT NULL DEFAULT '',"
+                             "  mode TEXT NOT NULL,"
+                             "  learn_start INTEGER NOT NULL DEFAULT 0,"
+                             "  last_growth INTEGER NOT NULL DEFAULT 0,"
+                             "  last_change INTEGER NOT NULL DEFAULT 0,"
+                             "  last_seen INTEGER NOT NULL DEFAULT 0,"
+                             "  observations INTEGER NOT NULL DEFAULT 0,"
+                             "  overflow INTEGER NOT NULL DEFAULT 0);"
+                             "CREATE TABLE IF NOT EXISTS entries("
+                             "  model TEXT NOT NULL,"
+                             "  tab INTEGER NOT NULL,"
+                             "  key TEXT NOT NULL,"
+                             "  count INTEGER NOT NULL,"
+                             "  first INTEGER NOT NULL,"
+                             "  last INTEGER NOT NULL,"
+                             "  extra INTEGER NOT NULL,"
+                             "  PRIMARY KEY(model, tab, key)) WITHOUT ROWID;";
 
 static int sql_error(struct model_registry *reg, struct diag *d, const char *what) {
-        return diag_error(d, -EIO, "models database '%s': %s: %s", reg->db_path, what, sqlite3_errmsg(reg->db));
+        return diag_error(d, -EIO, "models database '%s': %s: %s", reg->db_path, what,
+                          sqlite3_errmsg(reg->db));
 }
 
 int mstore_open(struct model_registry *reg, const char *path, struct diag *d) {
-        if (sqlite3_open_v2(path, &reg->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-            SQLITE_OK) {
+        if (sqlite3_open_v2(path, &reg->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
                 int r = diag_error(d, -EIO, "cannot open models database '%s': %s", path,
                                    reg->db ? sqlite3_errmsg(reg->db) : "out of memory");
                 sqlite3_close(reg->db);
@@ -56,10 +56,11 @@ int mstore_open(struct model_registry *reg, const char *path, struct diag *d) {
         if (version < 0)
                 return sql_error(reg, d, "not a database");
         if (version > SCHEMA_VERSION)
-                return diag_error(d, -EPROTONOSUPPORT,
-                                  "models database '%s' has schema version %d; this stockade knows %d (newer "
-                                  "stockade?)",
-                                  path, version, SCHEMA_VERSION);
+                return diag_error(
+                        d, -EPROTONOSUPPORT,
+                        "models database '%s' has schema version %d; this stockade knows %d (newer "
+                        "stockade?)",
+                        path, version, SCHEMA_VERSION);
         if (sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
                 return sql_error(reg, d, "cannot begin");
         if (sqlite3_exec(reg->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
@@ -91,8 +92,8 @@ int mstore_load(struct model_registry *reg, struct diag *d) {
                                "observations, overflow FROM models ORDER BY key",
                                -1, &st, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(reg->db,
-                               "SELECT tab, key, count, first, last, extra FROM entries WHERE model = ?1", -1,
-                               &es, NULL) != SQLITE_OK) {
+                               "SELECT tab, key, count, first, last, extra FROM entries WHERE model = ?1",
+                               -1, &es, NULL) != SQLITE_OK) {
                 r = sql_error(reg, d, "cannot read");
                 goto out;
         }
@@ -125,8 +126,10 @@ int mstore_load(struct model_registry *reg, struct diag *d) {
                         if (t < 0 || t >= _T_MAX)
                                 continue;
                         /* what was stored under the caps is loaded whole (force) */
-                        r = model_put_(m, (enum mtable) t, col_text(es, 1), (uint64_t) sqlite3_column_int64(es, 2),
-                                       (uint64_t) sqlite3_column_int64(es, 3), (uint64_t) sqlite3_column_int64(es, 4),
+                        r = model_put_(m, (enum mtable) t, col_text(es, 1),
+                                       (uint64_t) sqlite3_column_int64(es, 2),
+                                       (uint64_t) sqlite3_column_int64(es, 3),
+                                       (uint64_t) sqlite3_column_int64(es, 4),
                                        (uint32_t) sqlite3_column_int64(es, 5) & _MACC_ALL, true, NULL);
                         if (r < 0)
                                 break;
@@ -136,7 +139,7 @@ int mstore_load(struct model_registry *reg, struct diag *d) {
                 for (int t = 0; t < _T_MAX; t++) {
                         const char *k;
                         struct mentry *e;
-                        HASHMAP_FOREACH(k, e, m->t[t], i)
+                        HASHMAP_FOREACH (k, e, m->t[t], i)
                                 e->dirty = false;
                 }
                 m->dirty = false;
@@ -174,7 +177,7 @@ static int write_model(struct model_registry *reg, sqlite3_stmt *mst, sqlite3_st
         for (int t = 0; t < _T_MAX; t++) {
                 const char *k;
                 struct mentry *e;
-                HASHMAP_FOREACH(k, e, m->t[t], i) {
+                HASHMAP_FOREACH (k, e, m->t[t], i) {
                         if (!e->dirty && !m->rewrite)
                                 continue;
                         sqlite3_reset(est);
@@ -196,7 +199,7 @@ static void mark_clean(struct model *m) {
         for (int t = 0; t < _T_MAX; t++) {
                 const char *k;
                 struct mentry *e;
-                HASHMAP_FOREACH(k, e, m->t[t], i)
+                HASHMAP_FOREACH (k, e, m->t[t], i)
                         e->dirty = false;
         }
         m->dirty = m->rewrite = false;
@@ -212,19 +215,21 @@ int mstore_flush(struct model_registry *reg, struct model *only) {
         if (!reg->db)
                 return -EBADF;
         if (!only)
-                HASHMAP_FOREACH(k, m, reg->models, i)
+                HASHMAP_FOREACH (k, m, reg->models, i)
                         any = any || m->dirty;
         if (!any)
                 return 0;
-        if (sqlite3_prepare_v2(reg->db,
-                               "INSERT OR REPLACE INTO models(key, name, mode, learn_start, last_growth, "
-                               "last_change, last_seen, observations, overflow) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-                               -1, &mst, NULL) != SQLITE_OK ||
+        if (sqlite3_prepare_v2(
+                    reg->db,
+                    "INSERT OR REPLACE INTO models(key, name, mode, learn_start, last_growth, "
+                    "last_change, last_seen, observations, overflow) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                    -1, &mst, NULL) != SQLITE_OK ||
             sqlite3_prepare_v2(reg->db,
                                "INSERT OR REPLACE INTO entries(model, tab, key, count, first, last, extra) "
                                "VALUES(?1,?2,?3,?4,?5,?6,?7)",
                                -1, &est, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(reg->db, "DELETE FROM entries WHERE model = ?1", -1, &dst, NULL) != SQLITE_OK) {
+            sqlite3_prepare_v2(reg->db, "DELETE FROM entries WHERE model = ?1", -1, &dst, NULL) !=
+                    SQLITE_OK) {
                 r = -EIO;
                 goto out;
         }
@@ -235,7 +240,7 @@ int mstore_flush(struct model_registry *reg, struct model *only) {
         if (only)
                 r = write_model(reg, mst, est, dst, only);
         else
-                HASHMAP_FOREACH(k, m, reg->models, i)
+                HASHMAP_FOREACH (k, m, reg->models, i)
                         if (r >= 0 && m->dirty)
                                 r = write_model(reg, mst, est, dst, m);
         if (r < 0 || sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -246,7 +251,7 @@ int mstore_flush(struct model_registry *reg, struct model *only) {
         if (only)
                 mark_clean(only);
         else
-                HASHMAP_FOREACH(k, m, reg->models, i)
+                HASHMAP_FOREACH (k, m, reg->models, i)
                         if (m->dirty)
                                 mark_clean(m);
 out:

@@ -10,7 +10,7 @@
 
 #include "model-internal.h"
 
-const char *const macc_names[6] = { "read", "write", "create", "unlink", "rename", "chmod" };
+const char *const macc_names[6] = {"read", "write", "create", "unlink", "rename", "chmod"};
 
 static const char *const mode_names[_MODEL_MODE_MAX] = {
         [MODEL_LEARN] = "learn",
@@ -78,7 +78,7 @@ void model_free_(struct model *m) {
                 struct mentry *e;
                 if (!m->t[t])
                         continue;
-                HASHMAP_FOREACH(k, e, m->t[t], i) {
+                HASHMAP_FOREACH (k, e, m->t[t], i) {
                         free(e->key);
                         free(e);
                 }
@@ -87,14 +87,14 @@ void model_free_(struct model *m) {
         if (m->exes) {
                 const char *k;
                 void *v;
-                HASHMAP_FOREACH(k, v, m->exes, i)
+                HASHMAP_FOREACH (k, v, m->exes, i)
                         free((char *) k);
                 hashmap_free(m->exes);
         }
         if (m->dirs) {
                 const char *k;
                 struct dirinfo *di;
-                HASHMAP_FOREACH(k, di, m->dirs, i) {
+                HASHMAP_FOREACH (k, di, m->dirs, i) {
                         free(di->dir);
                         free(di);
                 }
@@ -160,10 +160,11 @@ static void file_key_added(struct model *m, const char *pattern) {
                 di->names++;
 }
 
-int model_put_(struct model *m, enum mtable t, const char *key, uint64_t count, uint64_t first, uint64_t last,
-               uint32_t extra, bool force, struct mentry **ret) {
+int model_put_(struct model *m, enum mtable t, const char *key, uint64_t count, uint64_t first,
+               uint64_t last, uint32_t extra, bool force, struct mentry **ret) {
         uint64_t h = hash_string(key);
         struct mentry *e = hashmap_get_hashed(m->t[t], key, h);
+        m->total[t] += count;
         if (e) {
                 e->count += count;
                 if (first && (!e->first || first < e->first))
@@ -179,6 +180,7 @@ int model_put_(struct model *m, enum mtable t, const char *key, uint64_t count, 
                 return old != e->extra ? 2 : 0; /* 2: grew (new access bits) */
         }
         if (!force && hashmap_size(m->t[t]) >= m->cap[t]) {
+                m->total[t] -= count;
                 m->overflow++;
                 return -ENOSPC;
         }
@@ -187,6 +189,7 @@ int model_put_(struct model *m, enum mtable t, const char *key, uint64_t count, 
                 return -ENOMEM;
         e->key = strdup(key);
         if (!e->key || hashmap_put_hashed(m->t[t], e->key, h, e, NULL) < 0) {
+                m->total[t] -= count;
                 free(e->key);
                 free(e);
                 return -ENOMEM;
@@ -217,7 +220,7 @@ struct mentry **model_sorted_(const struct model *m, enum mtable t, size_t *ret_
                 return NULL;
         const char *key;
         struct mentry *e;
-        HASHMAP_FOREACH(key, e, m->t[t], i)
+        HASHMAP_FOREACH (key, e, m->t[t], i)
                 v[k++] = e;
         qsort_safe(v, k, sizeof *v, cmp_entry);
         *ret_n = k;
@@ -241,6 +244,7 @@ static int collapse_dir(struct model *m, struct dirinfo *di) {
                 if (!streq(dir, di->dir) || streq(v[i]->key, star))
                         continue;
                 count += v[i]->count;
+                m->total[T_FILE] -= v[i]->count;
                 acc |= v[i]->extra;
                 if (!first || (v[i]->first && v[i]->first < first))
                         first = v[i]->first;
@@ -256,6 +260,14 @@ static int collapse_dir(struct model *m, struct dirinfo *di) {
         m->rewrite = m->dirty = true;
         int r = model_put_(m, T_FILE, star, count, first, last, acc, true, NULL);
         return r < 0 ? r : 0;
+}
+
+/* Counts one more observation of a known entry (monitor and protect). */
+static void bump(struct model *m, enum mtable t, struct mentry *e, uint64_t now) {
+        e->count++;
+        e->last = now;
+        e->dirty = m->dirty = true;
+        m->total[t]++;
 }
 
 /* ---- path collapsing ---- */
@@ -294,10 +306,10 @@ void model_collapse_path(const char *path, char *out, size_t outlen) {
         const char *p = path;
         bool prev_proc = false;
 
-#define PUT(c)                                                                                                \
-        do {                                                                                                  \
-                if (o + 1 < outlen)                                                                           \
-                        out[o++] = (c);                                                                       \
+#define PUT(c)                          \
+        do {                            \
+                if (o + 1 < outlen)     \
+                        out[o++] = (c); \
         } while (0)
         if (!outlen)
                 return;
@@ -447,7 +459,7 @@ void model_registry_free(struct model_registry *reg) {
         if (reg->models) {
                 const char *k;
                 struct model *m;
-                HASHMAP_FOREACH(k, m, reg->models, i)
+                HASHMAP_FOREACH (k, m, reg->models, i)
                         model_free_(m);
                 hashmap_free(reg->models);
         }
@@ -500,8 +512,8 @@ static double rarity_of(uint64_t count, uint64_t total) {
 
 /* A replica doing what none of its siblings did in the window is more suspicious than one doing what
  * the others do too (a new version's behaviour, a configuration change). */
-static double disagreement(struct model_registry *reg, struct model *m, const struct rt_event *ev, uint64_t hash,
-                           uint64_t now) {
+static double disagreement(struct model_registry *reg, struct model *m, const struct rt_event *ev,
+                           uint64_t hash, uint64_t now) {
         const char *cid = ev->container ? ev->container->id : "";
         size_t siblings = 0;
         char seen[RECENT_MAX][16];
@@ -526,14 +538,18 @@ static double disagreement(struct model_registry *reg, struct model *m, const st
         return 1.0 / (1.0 + (double) siblings);
 }
 
-static void verdict_fill(struct model_registry *reg, struct model *m, const struct rt_event *ev,
+/* Scores the deviation whose out->observed is filled; true when it is reported (the caller then fills
+ * out->expected, which costs a walk of the table: not done for what is not reported). */
+static bool verdict_fill(struct model_registry *reg, struct model *m, const struct rt_event *ev,
                          struct model_verdict *out, enum model_kind kind, double novelty, double rarity,
                          bool block) {
         uint64_t h = hash_bytes(out->observed, strlen(out->observed)) ^ (uint64_t) kind;
         double dis = disagreement(reg, m, ev, h, ev->time_ns / 1000000);
         double score = novelty * rarity * dis;
-        if (score < reg->o.threshold && !block)
-                return;
+        if (score < reg->o.threshold && !block) {
+                out->observed[0] = 0;
+                return false;
+        }
         out->deviation = true;
         out->kind = kind;
         out->mode = m->mode;
@@ -546,6 +562,7 @@ static void verdict_fill(struct model_registry *reg, struct model *m, const stru
                        : kind == MODEL_KIND_FILE  ? "model.file"
                                                   : "model.network";
         snprintf(out->image, sizeof out->image, "%s", m->key);
+        return true;
 }
 
 /* "a, b, c (+N more)" of the second field of entries whose first field is `first` (edges), or of the
@@ -623,43 +640,34 @@ static int observe_exec(struct model_registry *reg, struct model *m, const struc
         struct mentry *ee = hashmap_get(m->t[T_EDGE], ekey);
         struct mentry *se = grand ? hashmap_get(m->t[T_SEQ], skey) : NULL;
         bool exe_known = hashmap_get(m->exes, exe) != NULL;
-        if (pe) {
-                pe->count++;
-                pe->last = now;
-                pe->dirty = m->dirty = true;
-        }
-        if (ee) {
-                ee->count++;
-                ee->last = now;
-                ee->dirty = m->dirty = true;
-        }
+        if (pe)
+                bump(m, T_PROC, pe, now);
+        if (ee)
+                bump(m, T_EDGE, ee, now);
+        if (se)
+                bump(m, T_SEQ, se, now);
         if (!out || (pe && ee && (se || !grand)))
                 return 0;
 
         double novelty = !exe_known ? 1.0 : !ee ? 0.6 : !pe ? 0.5 : 0.3;
-        uint64_t edges_total = 0, seq_total = 0;
-        const char *k;
-        struct mentry *e;
-        HASHMAP_FOREACH(k, e, m->t[T_EDGE], i)
-                edges_total += e->count;
-        if (grand)
-                HASHMAP_FOREACH(k, e, m->t[T_SEQ], i)
-                        seq_total += e->count;
-        double r_edge = rarity_of(ee ? ee->count : 0, edges_total);
-        double r_seq = grand ? rarity_of(se ? se->count : 0, seq_total) : 0;
+        double r_edge = rarity_of(ee ? ee->count : 0, m->total[T_EDGE]);
+        double r_seq = grand ? rarity_of(se ? se->count : 0, m->total[T_SEQ]) : 0;
         double rarity = 0.5 + 0.5 * MAX(r_edge, r_seq);
 
         if (!exe_known)
                 snprintf(out->observed, sizeof out->observed, "exec %s by %s (uid %" PRIu32 ")", exe,
                          parent[0] ? parent : "?", ev->u.exec.euid);
         else if (!ee)
-                snprintf(out->observed, sizeof out->observed, "%s → %s (uid %" PRIu32 ")", parent[0] ? parent : "?",
-                         exe, ev->u.exec.euid);
+                snprintf(out->observed, sizeof out->observed, "%s → %s (uid %" PRIu32 ")",
+                         parent[0] ? parent : "?", exe, ev->u.exec.euid);
         else if (!pe)
                 snprintf(out->observed, sizeof out->observed, "%s → %s as uid %" PRIu32, parent, exe,
                          ev->u.exec.euid);
         else
                 snprintf(out->observed, sizeof out->observed, "%s → %s → %s", grand, parent, exe);
+        if (!verdict_fill(reg, m, ev, out, MODEL_KIND_PROCESS, novelty, rarity,
+                          m->mode == MODEL_PROTECT && !exe_known))
+                return 0;
         char known[400];
         if (!exe_known) {
                 list_known(m, T_EDGE, parent, known, sizeof known);
@@ -675,8 +683,6 @@ static int observe_exec(struct model_registry *reg, struct model *m, const struc
         } else
                 snprintf(out->expected, sizeof out->expected, "the sequence %s → %s → %s was never seen",
                          grand, parent, exe);
-        verdict_fill(reg, m, ev, out, MODEL_KIND_PROCESS, novelty, rarity,
-                     m->mode == MODEL_PROTECT && !exe_known);
         return 0;
 }
 
@@ -696,7 +702,7 @@ static struct mentry *file_lookup(struct model *m, const char *pattern, const ch
         if (!m->wildcards)
                 return NULL;
         const char *k;
-        HASHMAP_FOREACH(k, e, m->t[T_FILE], i)
+        HASHMAP_FOREACH (k, e, m->t[T_FILE], i)
                 if (strchr(k, '*') && (model_pattern_match(k, pattern) || model_pattern_match(k, path)))
                         return e;
         return NULL;
@@ -713,8 +719,8 @@ static void access_text(uint32_t acc, char *out, size_t outlen) {
                 snprintf(out, outlen, "none");
 }
 
-static int observe_path(struct model_registry *reg, struct model *m, const struct rt_event *ev, const char *path,
-                        uint32_t acc, uint64_t now, struct model_verdict *out) {
+static int observe_path(struct model_registry *reg, struct model *m, const struct rt_event *ev,
+                        const char *path, uint32_t acc, uint64_t now, struct model_verdict *out) {
         char pattern[PATH_MAX], dir[PATH_MAX], star[PATH_MAX + 2];
         if (!path || path[0] != '/' || !acc)
                 return 0;
@@ -744,9 +750,7 @@ static int observe_path(struct model_registry *reg, struct model *m, const struc
         }
         struct mentry *e = file_lookup(m, pattern, path);
         if (e && (e->extra & acc) == acc) {
-                e->count++;
-                e->last = now;
-                e->dirty = m->dirty = true;
+                bump(m, T_FILE, e, now);
                 return 0;
         }
         if (!out)
@@ -754,6 +758,9 @@ static int observe_path(struct model_registry *reg, struct model *m, const struc
         char a[64], known[400];
         access_text(acc, a, sizeof a);
         snprintf(out->observed, sizeof out->observed, "%s %s", a, path);
+        if (!verdict_fill(reg, m, ev, out, MODEL_KIND_FILE, e ? 0.5 : 1.0,
+                          0.5 + 0.5 * rarity_of(0, m->total[T_FILE]), false))
+                return 0;
         if (e) {
                 access_text(e->extra, known, sizeof known);
                 snprintf(out->expected, sizeof out->expected, "%s: %s", e->key, known);
@@ -767,20 +774,13 @@ static int observe_path(struct model_registry *reg, struct model *m, const struc
                         dirname_of(v[i]->key, d2, sizeof d2);
                         if (!streq(d2, dir) || k + strlen(v[i]->key) + 4 >= sizeof known)
                                 continue;
-                        k += (size_t) snprintf(known + k, sizeof known - k, "%s%s", shown ? ", " : "", v[i]->key);
+                        k += (size_t) snprintf(known + k, sizeof known - k, "%s%s", shown ? ", " : "",
+                                               v[i]->key);
                         shown++;
                 }
                 snprintf(out->expected, sizeof out->expected, "files in %.200s/: %s", dir,
                          shown ? known : "nothing");
         }
-        uint64_t total = 0;
-        const char *k;
-        struct mentry *x;
-        HASHMAP_FOREACH(k, x, m->t[T_FILE], i)
-                total += x->count;
-        double novelty = e ? 0.5 : 1.0;
-        double rarity = 0.5 + 0.5 * rarity_of(0, total);
-        verdict_fill(reg, m, ev, out, MODEL_KIND_FILE, novelty, rarity, false);
         return 0;
 }
 
@@ -797,7 +797,7 @@ static const char *proto_name(int protocol, int sock_type, char *buf, size_t len
 static bool peer_cidr(int family, const uint8_t addr[16], char *out, size_t outlen) {
         uint8_t a[16];
         char text[INET6_ADDRSTRLEN];
-        static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (family == AF_INET6 && memcmp(addr, mapped, 12) == 0) {
                 family = AF_INET;
                 memcpy(a, addr + 12, 4);
@@ -838,7 +838,8 @@ static int observe_net(struct model_registry *reg, struct model *m, const struct
                 what = "connect";
                 break;
         case RT_EV_ACCEPT:
-                if (ev->result < 0 || !peer_cidr(ev->u.net.remote.family, ev->u.net.remote.addr, cidr, sizeof cidr))
+                if (ev->result < 0 ||
+                    !peer_cidr(ev->u.net.remote.family, ev->u.net.remote.addr, cidr, sizeof cidr))
                         return 0;
                 snprintf(key, sizeof key, "%s %s %u", proto, cidr, ev->u.net.local.port);
                 t = T_IN;
@@ -846,7 +847,8 @@ static int observe_net(struct model_registry *reg, struct model *m, const struct
                 break;
         case RT_EV_LISTEN:
         case RT_EV_BIND:
-                if (ev->result < 0 || (ev->u.net.local.family != AF_INET && ev->u.net.local.family != AF_INET6))
+                if (ev->result < 0 ||
+                    (ev->u.net.local.family != AF_INET && ev->u.net.local.family != AF_INET6))
                         return 0;
                 /* a TCP port counts when it listens; UDP has no listen, its bind is the listening */
                 if (ev->type == RT_EV_BIND && !streq(proto, "udp"))
@@ -870,38 +872,37 @@ static int observe_net(struct model_registry *reg, struct model *m, const struct
         }
         struct mentry *e = hashmap_get(m->t[t], key);
         if (e) {
-                e->count++;
-                e->last = now;
-                e->dirty = m->dirty = true;
+                bump(m, t, e, now);
                 return 0;
         }
         if (!out)
                 return 0;
         /* same peer network on another port is less novel than a new network */
         bool known_peer = false;
-        uint64_t total = 0;
         const char *k;
         struct mentry *x;
         size_t plen = strlen(proto) + 1 + strlen(cidr);
-        HASHMAP_FOREACH(k, x, m->t[t], i) {
-                total += x->count;
+        HASHMAP_FOREACH (k, x, m->t[t], i) {
                 if (t != T_LISTEN && strneq(k, key, plen) && k[plen] == ' ')
                         known_peer = true;
         }
         if (t == T_LISTEN)
-                snprintf(out->observed, sizeof out->observed, "listen %s port %u", proto, ev->u.net.local.port);
+                snprintf(out->observed, sizeof out->observed, "listen %s port %u", proto,
+                         ev->u.net.local.port);
         else
                 snprintf(out->observed, sizeof out->observed, "%s %s %s port %u (%s)", what, proto, cidr,
                          t == T_OUT ? ev->u.net.remote.port : ev->u.net.local.port,
                          t == T_OUT ? "outbound" : "inbound");
+        if (!verdict_fill(reg, m, ev, out, MODEL_KIND_NETWORK, known_peer ? 0.6 : 1.0,
+                          0.5 + 0.5 * rarity_of(0, m->total[t]), m->mode == MODEL_PROTECT && t != T_IN))
+                return 0;
         char known[400];
         list_known(m, t, NULL, known, sizeof known);
         snprintf(out->expected, sizeof out->expected, "%s: %s",
-                 t == T_LISTEN ? "listening" : t == T_OUT ? "outbound" : "inbound", known);
-        double novelty = known_peer ? 0.6 : 1.0;
-        double rarity = 0.5 + 0.5 * rarity_of(0, total);
-        verdict_fill(reg, m, ev, out, MODEL_KIND_NETWORK, novelty, rarity,
-                     m->mode == MODEL_PROTECT && t != T_IN);
+                 t == T_LISTEN ? "listening"
+                 : t == T_OUT  ? "outbound"
+                               : "inbound",
+                 known);
         return 0;
 }
 
@@ -991,8 +992,8 @@ bool model_exec_allowed(struct model_registry *reg, const char *image_key, const
         return ok;
 }
 
-bool model_connect_allowed(struct model_registry *reg, const char *image_key, int family, const uint8_t addr[16],
-                           uint16_t port, int protocol) {
+bool model_connect_allowed(struct model_registry *reg, const char *image_key, int family,
+                           const uint8_t addr[16], uint16_t port, int protocol) {
         char cidr[80], key[160], pb[16];
         bool ok = true;
         if (!reg || !image_key)
@@ -1013,7 +1014,7 @@ int model_tick(struct model_registry *reg, uint64_t now, bool force) {
         const char *k;
         struct model *m;
         pthread_mutex_lock(&reg->lock);
-        HASHMAP_FOREACH(k, m, reg->models, i) {
+        HASHMAP_FOREACH (k, m, reg->models, i) {
                 if (m->mode != MODEL_LEARN)
                         continue;
                 if (now < m->learn_start + reg->o.learn_for_ms || now < m->last_growth + reg->o.stability_ms)
@@ -1052,7 +1053,7 @@ int model_find(struct model_registry *reg, const char *query, char *ret_key, siz
                 found = m;
         else {
                 size_t n = 0;
-                HASHMAP_FOREACH(k, m, reg->models, i)
+                HASHMAP_FOREACH (k, m, reg->models, i)
                         if (streq(m->name, query) || key_matches(k, query)) {
                                 found = m;
                                 n++;
@@ -1109,7 +1110,7 @@ int model_set_mode_all(struct model_registry *reg, enum model_mode mode) {
                 return -EINVAL;
         pthread_mutex_lock(&reg->lock);
         uint64_t now = now_ms();
-        HASHMAP_FOREACH(k, m, reg->models, i) {
+        HASHMAP_FOREACH (k, m, reg->models, i) {
                 set_mode_locked(m, mode, now);
                 n++;
         }
@@ -1132,7 +1133,7 @@ int model_list(struct model_registry *reg, struct model_summary **ret) {
                 pthread_mutex_unlock(&reg->lock);
                 return -ENOMEM;
         }
-        HASHMAP_FOREACH(k, m, reg->models, it) {
+        HASHMAP_FOREACH (k, m, reg->models, it) {
                 struct model_summary *s = &v[i++];
                 snprintf(s->key, sizeof s->key, "%s", m->key);
                 snprintf(s->name, sizeof s->name, "%s", m->name);
@@ -1172,8 +1173,8 @@ int model_export_json(struct model_registry *reg, const char *key, struct buf *o
         return r;
 }
 
-int model_apply_yaml(struct model_registry *reg, const char *data, size_t len, const char *name, struct diag *d,
-                     char *ret_key, size_t keylen) {
+int model_apply_yaml(struct model_registry *reg, const char *data, size_t len, const char *name,
+                     struct diag *d, char *ret_key, size_t keylen) {
         _cleanup_(model_free_p) struct model *nm = NULL;
         int r = policy_yaml_parse(data, len, name, d, &nm);
         if (r < 0)

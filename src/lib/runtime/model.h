@@ -158,8 +158,8 @@ int model_export_json(struct model_registry *reg, const char *key, struct buf *o
 /* Replaces (or creates) the model an ImageProfile document names, atomically: the document is validated
  * first (errors as "NAME:LINE:COLUMN: message" in d), and nothing changes unless it is valid and written
  * to the database. ret_key (may be NULL) receives the model's key. */
-int model_apply_yaml(struct model_registry *reg, const char *data, size_t len, const char *name, struct diag *d,
-                     char *ret_key, size_t keylen);
+int model_apply_yaml(struct model_registry *reg, const char *data, size_t len, const char *name,
+                     struct diag *d, char *ret_key, size_t keylen);
 
 /* Path collapsing, exposed for tests and the exporters: /proc/<pid>/… → /proc/ * /…, runs of digits in a
  * name → *, random-looking names (tmp.XXXXXX, ≥ 8 hex digits, ≥ 12 base64-ish characters with digits and

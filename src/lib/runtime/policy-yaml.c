@@ -59,8 +59,8 @@ static int build_tree(struct yctx *c, const char *data, size_t len, struct ynode
         while (!done && r >= 0) {
                 yaml_event_t e;
                 if (!yaml_parser_parse(&p, &e)) {
-                        r = yerr(c, (unsigned) p.problem_mark.line + 1, (unsigned) p.problem_mark.column + 1, "%s",
-                                 p.problem ? p.problem : "invalid YAML");
+                        r = yerr(c, (unsigned) p.problem_mark.line + 1, (unsigned) p.problem_mark.column + 1,
+                                 "%s", p.problem ? p.problem : "invalid YAML");
                         break;
                 }
                 unsigned line = (unsigned) e.start_mark.line + 1, col = (unsigned) e.start_mark.column + 1;
@@ -91,13 +91,16 @@ static int build_tree(struct yctx *c, const char *data, size_t len, struct ynode
                                 r = -ENOMEM;
                                 break;
                         }
-                        n->kind = e.type == YAML_SCALAR_EVENT ? Y_SCALAR : e.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
+                        n->kind = e.type == YAML_SCALAR_EVENT           ? Y_SCALAR
+                                  : e.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ
+                                                                        : Y_MAP;
                         n->line = line;
                         n->col = col;
                         if (n->kind == Y_SCALAR) {
                                 size_t vl = e.data.scalar.length;
                                 if (vl > POLICY_MAX_VALUE) {
-                                        r = yerr(c, line, col, "value longer than %d bytes", POLICY_MAX_VALUE);
+                                        r = yerr(c, line, col, "value longer than %d bytes",
+                                                 POLICY_MAX_VALUE);
                                         break;
                                 }
                                 if (memchr(e.data.scalar.value, 0, vl)) {
@@ -123,7 +126,8 @@ static int build_tree(struct yctx *c, const char *data, size_t len, struct ynode
                                 root = n;
                         if (n->kind != Y_SCALAR) {
                                 if (depth >= POLICY_MAX_DEPTH) {
-                                        r = yerr(c, line, col, "nested deeper than %d levels", POLICY_MAX_DEPTH);
+                                        r = yerr(c, line, col, "nested deeper than %d levels",
+                                                 POLICY_MAX_DEPTH);
                                         break;
                                 }
                                 stack[depth++] = n;
@@ -157,7 +161,8 @@ static int want(struct yctx *c, const struct ynode *n, enum ykind k, const char 
 }
 
 /* Checks a mapping's keys against allowed (NULL-terminated): unknown or duplicate keys are errors. */
-static int check_keys(struct yctx *c, const struct ynode *map, const char *what, const char *const *allowed) {
+static int check_keys(struct yctx *c, const struct ynode *map, const char *what,
+                      const char *const *allowed) {
         for (const struct ynode *k = map->first; k; k = k->next ? k->next->next : NULL) {
                 if (k->kind != Y_SCALAR)
                         return NERR(c, k, "%s: keys must be plain names", what);
@@ -208,18 +213,18 @@ static int get_uint(struct yctx *c, const struct ynode *map, const char *key, co
                 return 0;
         if (v->kind != Y_SCALAR || !v->value[0] || strspn(v->value, "0123456789") != strlen(v->value) ||
             strlen(v->value) > 19)
-                return NERR(c, v, "%s: '%s' must be a whole number from %" PRIu64 " to %" PRIu64, what, key, min,
-                            max);
+                return NERR(c, v, "%s: '%s' must be a whole number from %" PRIu64 " to %" PRIu64, what, key,
+                            min, max);
         uint64_t x = strtoull(v->value, NULL, 10);
         if (x < min || x > max)
-                return NERR(c, v, "%s: '%s' must be a whole number from %" PRIu64 " to %" PRIu64, what, key, min,
-                            max);
+                return NERR(c, v, "%s: '%s' must be a whole number from %" PRIu64 " to %" PRIu64, what, key,
+                            min, max);
         *ret = x;
         return 0;
 }
 
-static int check_path(struct yctx *c, const struct ynode *map, const char *key, const char *s, bool allow_empty,
-                      const char *what) {
+static int check_path(struct yctx *c, const struct ynode *map, const char *key, const char *s,
+                      bool allow_empty, const char *what) {
         if (allow_empty && !s[0])
                 return 0;
         if (s[0] != '/' || strlen(s) >= PATH_MAX)
@@ -230,13 +235,14 @@ static int check_path(struct yctx *c, const struct ynode *map, const char *key, 
 static int check_proto(struct yctx *c, const struct ynode *map, const char *s, const char *what) {
         if (streq(s, "tcp") || streq(s, "udp"))
                 return 0;
-        if (strneq(s, "proto", 5) && s[5] && strlen(s) <= 8 && strspn(s + 5, "0123456789") == strlen(s + 5) &&
-            atoi(s + 5) < 256)
+        if (strneq(s, "proto", 5) && s[5] && strlen(s) <= 8 &&
+            strspn(s + 5, "0123456789") == strlen(s + 5) && atoi(s + 5) < 256)
                 return 0;
         return NERR(c, get(map, "protocol"), "%s: protocol must be tcp, udp or protoN", what);
 }
 
-/* "10.1.2.0/24" or "fd00:1:2:3::/64", host bits zero: the networks the model records. Normalized into out. */
+/* "10.1.2.0/24" or "fd00:1:2:3::/64", host bits zero: the networks the model records. Normalized into out.
+ */
 static int check_cidr(struct yctx *c, const struct ynode *map, const char *s, char *out, size_t outlen,
                       const char *what) {
         char addr[INET6_ADDRSTRLEN + 1];
@@ -264,12 +270,14 @@ bad:
                     what);
 }
 
-static int each_item(struct yctx *c, const struct ynode *spec, const char *key, size_t max, const struct ynode **ret) {
+static int each_item(struct yctx *c, const struct ynode *spec, const char *key, size_t max,
+                     const struct ynode **ret) {
         const struct ynode *v = get(spec, key);
         *ret = NULL;
         if (!v)
                 return 0;
-        if (v->kind == Y_SCALAR && v->plain && (!v->value[0] || streq(v->value, "null") || streq(v->value, "~")))
+        if (v->kind == Y_SCALAR && v->plain &&
+            (!v->value[0] || streq(v->value, "null") || streq(v->value, "~")))
                 return 0;
         int r = want(c, v, Y_SEQ, key);
         if (r < 0)
@@ -280,8 +288,8 @@ static int each_item(struct yctx *c, const struct ynode *spec, const char *key, 
         return 0;
 }
 
-static int put(struct yctx *c, struct model *m, enum mtable t, const struct ynode *item, const char *key, uint64_t count,
-               uint32_t extra, uint64_t now, const char *what) {
+static int put(struct yctx *c, struct model *m, enum mtable t, const struct ynode *item, const char *key,
+               uint64_t count, uint32_t extra, uint64_t now, const char *what) {
         struct mentry *e = hashmap_get(m->t[t], key);
         if (e)
                 return NERR(c, item, "%s: duplicate entry", what);
@@ -290,14 +298,15 @@ static int put(struct yctx *c, struct model *m, enum mtable t, const struct ynod
 }
 
 static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m, uint64_t now) {
-        static const char *const spec_keys[] = { "mode", "processes", "edges", "sequences", "files", "network", NULL };
-        static const char *const proc_keys[] = { "exe", "parent", "uid", "count", NULL };
-        static const char *const edge_keys[] = { "parent", "exe", "count", NULL };
-        static const char *const seq_keys[] = { "exes", "count", NULL };
-        static const char *const file_keys[] = { "path", "access", "count", NULL };
-        static const char *const net_keys[] = { "listen", "outbound", "inbound", NULL };
-        static const char *const port_keys[] = { "protocol", "port", "count", NULL };
-        static const char *const peer_keys[] = { "protocol", "peer", "port", "count", NULL };
+        static const char *const spec_keys[] = {"mode",  "processes", "edges", "sequences",
+                                                "files", "network",   NULL};
+        static const char *const proc_keys[] = {"exe", "parent", "uid", "count", NULL};
+        static const char *const edge_keys[] = {"parent", "exe", "count", NULL};
+        static const char *const seq_keys[] = {"exes", "count", NULL};
+        static const char *const file_keys[] = {"path", "access", "count", NULL};
+        static const char *const net_keys[] = {"listen", "outbound", "inbound", NULL};
+        static const char *const port_keys[] = {"protocol", "port", "count", NULL};
+        static const char *const peer_keys[] = {"protocol", "peer", "port", "count", NULL};
         const struct ynode *list, *v;
         char key[PATH_MAX * 3 + 32];
         const char *s;
@@ -310,13 +319,15 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
                 return r;
         m->mode = MODEL_MONITOR;
         if (s && model_mode_from_string(s, &m->mode) < 0)
-                return NERR(c, get(spec, "mode"), "spec: mode must be learn, monitor or protect, not '%s'", s);
+                return NERR(c, get(spec, "mode"), "spec: mode must be learn, monitor or protect, not '%s'",
+                            s);
 
         if ((r = each_item(c, spec, "processes", MODEL_MAX_PROCESSES, &list)) < 0)
                 return r;
         for (v = list ? list->first : NULL; v; v = v->next) {
                 const char *exe, *parent;
-                if ((r = want(c, v, Y_MAP, "a process")) < 0 || (r = check_keys(c, v, "process", proc_keys)) < 0 ||
+                if ((r = want(c, v, Y_MAP, "a process")) < 0 ||
+                    (r = check_keys(c, v, "process", proc_keys)) < 0 ||
                     (r = get_str(c, v, "exe", "process", true, &exe)) < 0 ||
                     (r = check_path(c, v, "exe", exe, false, "process")) < 0 ||
                     (r = get_str(c, v, "parent", "process", false, &parent)) < 0 ||
@@ -324,7 +335,8 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
                     (r = get_uint(c, v, "uid", "process", 0, UINT32_MAX, 0, &x)) < 0 ||
                     (r = get_uint(c, v, "count", "process", 1, 1ULL << 53, 1, &count)) < 0)
                         return r;
-                snprintf(key, sizeof key, "%s%c%s%c%" PRIu64, exe, KEY_SEP, parent ? parent : "", KEY_SEP, x);
+                snprintf(key, sizeof key, "%s%c%s%c%" PRIu64, exe, KEY_SEP, parent ? parent : "", KEY_SEP,
+                         x);
                 if ((r = put(c, m, T_PROC, v, key, count, 0, now, "process")) < 0)
                         return r;
         }
@@ -332,7 +344,8 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
                 return r;
         for (v = list ? list->first : NULL; v; v = v->next) {
                 const char *exe, *parent;
-                if ((r = want(c, v, Y_MAP, "an edge")) < 0 || (r = check_keys(c, v, "edge", edge_keys)) < 0 ||
+                if ((r = want(c, v, Y_MAP, "an edge")) < 0 ||
+                    (r = check_keys(c, v, "edge", edge_keys)) < 0 ||
                     (r = get_str(c, v, "exe", "edge", true, &exe)) < 0 ||
                     (r = check_path(c, v, "exe", exe, false, "edge")) < 0 ||
                     (r = get_str(c, v, "parent", "edge", true, &parent)) < 0 ||
@@ -346,7 +359,8 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
         if ((r = each_item(c, spec, "sequences", MODEL_MAX_SEQUENCES, &list)) < 0)
                 return r;
         for (v = list ? list->first : NULL; v; v = v->next) {
-                if ((r = want(c, v, Y_MAP, "a sequence")) < 0 || (r = check_keys(c, v, "sequence", seq_keys)) < 0 ||
+                if ((r = want(c, v, Y_MAP, "a sequence")) < 0 ||
+                    (r = check_keys(c, v, "sequence", seq_keys)) < 0 ||
                     (r = get_uint(c, v, "count", "sequence", 1, 1ULL << 53, 1, &count)) < 0)
                         return r;
                 const struct ynode *exes = get(v, "exes");
@@ -355,12 +369,14 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
                 if ((r = want(c, exes, Y_SEQ, "sequence: exes")) < 0)
                         return r;
                 if (exes->n != 3)
-                        return NERR(c, exes, "sequence: exes must list 3 executables (grandparent, parent, exe)");
+                        return NERR(c, exes,
+                                    "sequence: exes must list 3 executables (grandparent, parent, exe)");
                 size_t k = 0, j = 0;
                 for (const struct ynode *e = exes->first; e; e = e->next, j++) {
                         if ((r = want(c, e, Y_SCALAR, "sequence: an executable")) < 0)
                                 return r;
-                        if ((e->value[0] && e->value[0] != '/') || strchr(e->value, KEY_SEP) || strlen(e->value) >= PATH_MAX)
+                        if ((e->value[0] && e->value[0] != '/') || strchr(e->value, KEY_SEP) ||
+                            strlen(e->value) >= PATH_MAX)
                                 return NERR(c, e, "sequence: an executable must be an absolute path");
                         k += (size_t) snprintf(key + k, sizeof key - k, "%s%s", j ? "\x1f" : "", e->value);
                 }
@@ -388,7 +404,9 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
                                 if (streq(a->value, macc_names[i]))
                                         bit = i;
                         if (bit < 0)
-                                return NERR(c, a, "file: access must be read, write, create, unlink, rename or chmod");
+                                return NERR(
+                                        c, a,
+                                        "file: access must be read, write, create, unlink, rename or chmod");
                         acc |= 1u << bit;
                 }
                 if (!acc)
@@ -398,10 +416,11 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
         }
         const struct ynode *net = get(spec, "network");
         if (net) {
-                if ((r = want(c, net, Y_MAP, "spec: network")) < 0 || (r = check_keys(c, net, "network", net_keys)) < 0)
+                if ((r = want(c, net, Y_MAP, "spec: network")) < 0 ||
+                    (r = check_keys(c, net, "network", net_keys)) < 0)
                         return r;
-                static const char *const which[] = { "listen", "outbound", "inbound" };
-                static const enum mtable tabs[] = { T_LISTEN, T_OUT, T_IN };
+                static const char *const which[] = {"listen", "outbound", "inbound"};
+                static const enum mtable tabs[] = {T_LISTEN, T_OUT, T_IN};
                 for (int w = 0; w < 3; w++) {
                         if ((r = each_item(c, net, which[w], MODEL_MAX_NETWORK, &list)) < 0)
                                 return r;
@@ -412,7 +431,8 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
                                     (r = check_keys(c, v, which[w], w ? peer_keys : port_keys)) < 0 ||
                                     (r = get_str(c, v, "protocol", which[w], true, &proto)) < 0 ||
                                     (r = check_proto(c, v, proto, which[w])) < 0 ||
-                                    (r = get_uint(c, v, "port", which[w], w == 0 ? 1 : 0, 65535, 0, &x)) < 0 ||
+                                    (r = get_uint(c, v, "port", which[w], w == 0 ? 1 : 0, 65535, 0, &x)) <
+                                            0 ||
                                     (r = get_uint(c, v, "count", which[w], 1, 1ULL << 53, 1, &count)) < 0)
                                         return r;
                                 if (!get(v, "port"))
@@ -439,10 +459,10 @@ static uint64_t now_ms(void) {
 }
 
 int policy_yaml_parse(const char *data, size_t len, const char *name, struct diag *d, struct model **ret) {
-        static const char *const top_keys[] = { "apiVersion", "kind", "metadata", "spec", "status", NULL };
-        static const char *const meta_keys[] = { "image", "name", NULL };
+        static const char *const top_keys[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+        static const char *const meta_keys[] = {"image", "name", NULL};
         _cleanup_(arena_freep) struct arena *a = arena_new(64 * MiB);
-        struct yctx c = { .a = a, .d = d, .name = name ? name : "<policy>" };
+        struct yctx c = {.a = a, .d = d, .name = name ? name : "<policy>"};
         struct ynode *root = NULL;
         const char *s, *image, *iname;
         int r;
@@ -455,7 +475,8 @@ int policy_yaml_parse(const char *data, size_t len, const char *name, struct dia
                 return r;
         if (!root)
                 return yerr(&c, 1, 1, "empty document: expected an ImageProfile");
-        if ((r = want(&c, root, Y_MAP, "the document")) < 0 || (r = check_keys(&c, root, "the document", top_keys)) < 0)
+        if ((r = want(&c, root, Y_MAP, "the document")) < 0 ||
+            (r = check_keys(&c, root, "the document", top_keys)) < 0)
                 return r;
         if ((r = get_str(&c, root, "apiVersion", "the document", true, &s)) < 0)
                 return r;
@@ -470,13 +491,15 @@ int policy_yaml_parse(const char *data, size_t len, const char *name, struct dia
                 return NERR(&c, root, "'metadata' is required");
         if (!spec)
                 return NERR(&c, root, "'spec' is required");
-        if ((r = want(&c, meta, Y_MAP, "metadata")) < 0 || (r = check_keys(&c, meta, "metadata", meta_keys)) < 0 ||
+        if ((r = want(&c, meta, Y_MAP, "metadata")) < 0 ||
+            (r = check_keys(&c, meta, "metadata", meta_keys)) < 0 ||
             (r = get_str(&c, meta, "image", "metadata", true, &image)) < 0 ||
             (r = get_str(&c, meta, "name", "metadata", false, &iname)) < 0)
                 return r;
         if (!image[0] || strlen(image) >= 256 || strchr(image, ' '))
-                return NERR(&c, get(meta, "image"),
-                            "metadata: image must be the image's digest or id (sha256:…), at most 255 bytes");
+                return NERR(
+                        &c, get(meta, "image"),
+                        "metadata: image must be the image's digest or id (sha256:…), at most 255 bytes");
         if (iname && strlen(iname) >= 256)
                 return NERR(&c, get(meta, "name"), "metadata: name longer than 255 bytes");
         const struct ynode *status = get(root, "status");
@@ -536,13 +559,15 @@ static bool y_u64(struct yemit *y, uint64_t v) {
 
 static bool y_map(struct yemit *y, bool flow) {
         yaml_event_t e;
-        yaml_mapping_start_event_initialize(&e, NULL, NULL, 1, flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+        yaml_mapping_start_event_initialize(&e, NULL, NULL, 1,
+                                            flow ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
         return ev(y, &e);
 }
 
 static bool y_seq(struct yemit *y, bool flow) {
         yaml_event_t e;
-        yaml_sequence_start_event_initialize(&e, NULL, NULL, 1, flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+        yaml_sequence_start_event_initialize(&e, NULL, NULL, 1,
+                                             flow ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
         return ev(y, &e);
 }
 
@@ -601,12 +626,13 @@ static bool emit_table(struct yemit *y, const struct model *m, enum mtable t, co
                 switch (t) {
                 case T_PROC:
                         split_key(e->key, f, 3);
-                        ok = ok && y_str(y, "exe") && y_str(y, f[0]) && y_str(y, "parent") && y_quoted(y, f[1]) &&
-                             y_str(y, "uid") && y_str(y, f[2]);
+                        ok = ok && y_str(y, "exe") && y_str(y, f[0]) && y_str(y, "parent") &&
+                             y_quoted(y, f[1]) && y_str(y, "uid") && y_str(y, f[2]);
                         break;
                 case T_EDGE:
                         split_key(e->key, f, 2);
-                        ok = ok && y_str(y, "parent") && y_quoted(y, f[0]) && y_str(y, "exe") && y_str(y, f[1]);
+                        ok = ok && y_str(y, "parent") && y_quoted(y, f[0]) && y_str(y, "exe") &&
+                             y_str(y, f[1]);
                         break;
                 case T_SEQ: {
                         size_t k = split_key(e->key, f, 3);
@@ -617,7 +643,8 @@ static bool emit_table(struct yemit *y, const struct model *m, enum mtable t, co
                         break;
                 }
                 case T_FILE:
-                        ok = ok && y_str(y, "path") && y_str(y, e->key) && y_str(y, "access") && y_seq(y, true);
+                        ok = ok && y_str(y, "path") && y_str(y, e->key) && y_str(y, "access") &&
+                             y_seq(y, true);
                         for (int b = 0; b < 6; b++)
                                 if (e->extra & (1u << b))
                                         ok = ok && y_str(y, macc_names[b]);
@@ -629,7 +656,8 @@ static bool emit_table(struct yemit *y, const struct model *m, enum mtable t, co
                         if (t == T_LISTEN) {
                                 if (sscanf(e->key, "%31s %u", proto, &port) != 2)
                                         continue;
-                                ok = ok && y_str(y, "protocol") && y_str(y, proto) && y_str(y, "port") && y_u64(y, port);
+                                ok = ok && y_str(y, "protocol") && y_str(y, proto) && y_str(y, "port") &&
+                                     y_u64(y, port);
                         } else {
                                 if (sscanf(e->key, "%31s %79s %u", proto, peer, &port) != 3)
                                         continue;
@@ -647,7 +675,7 @@ static bool emit_table(struct yemit *y, const struct model *m, enum mtable t, co
 }
 
 int policy_yaml_emit(const struct model *m, struct buf *out) {
-        struct yemit y = { .out = out };
+        struct yemit y = {.out = out};
         yaml_event_t e;
         char t1[32], t2[32], t3[32], t4[32];
         bool ok;
@@ -667,7 +695,8 @@ int policy_yaml_emit(const struct model *m, struct buf *out) {
         if (m->name[0])
                 ok = ok && y_str(&y, "name") && y_str(&y, m->name);
         ok = ok && y_end_map(&y);
-        ok = ok && y_str(&y, "spec") && y_map(&y, false) && y_str(&y, "mode") && y_str(&y, model_mode_name(m->mode));
+        ok = ok && y_str(&y, "spec") && y_map(&y, false) && y_str(&y, "mode") &&
+             y_str(&y, model_mode_name(m->mode));
         ok = ok && emit_table(&y, m, T_PROC, "processes") && emit_table(&y, m, T_EDGE, "edges") &&
              emit_table(&y, m, T_SEQ, "sequences") && emit_table(&y, m, T_FILE, "files");
         ok = ok && y_str(&y, "network") && y_map(&y, false) && emit_table(&y, m, T_LISTEN, "listen") &&
@@ -677,10 +706,10 @@ int policy_yaml_emit(const struct model *m, struct buf *out) {
         rfc3339(m->last_growth, t2, sizeof t2);
         rfc3339(m->last_change, t3, sizeof t3);
         rfc3339(m->last_seen, t4, sizeof t4);
-        ok = ok && y_str(&y, "status") && y_map(&y, false) && y_str(&y, "learningStarted") && y_str(&y, t1) &&
-             y_str(&y, "lastGrowth") && y_str(&y, t2) && y_str(&y, "lastModeChange") && y_str(&y, t3) &&
-             y_str(&y, "lastSeen") && y_str(&y, t4) && y_str(&y, "observations") && y_u64(&y, m->observations) &&
-             y_str(&y, "overflow") && y_u64(&y, m->overflow) && y_end_map(&y);
+        ok = ok && y_str(&y, "status") && y_map(&y, false) && y_str(&y, "learningStarted") &&
+             y_str(&y, t1) && y_str(&y, "lastGrowth") && y_str(&y, t2) && y_str(&y, "lastModeChange") &&
+             y_str(&y, t3) && y_str(&y, "lastSeen") && y_str(&y, t4) && y_str(&y, "observations") &&
+             y_u64(&y, m->observations) && y_str(&y, "overflow") && y_u64(&y, m->overflow) && y_end_map(&y);
         ok = ok && y_end_map(&y);
         yaml_document_end_event_initialize(&e, 1);
         ok = ok && ev(&y, &e);
@@ -703,7 +732,8 @@ static int json_table(struct buf *out, const struct model *m, enum mtable t, con
                 r = buf_append_str(out, i ? ",{" : "{");
                 if (t == T_PROC || t == T_EDGE || t == T_SEQ) {
                         size_t k = split_key(e->key, f, 3);
-                        static const char *const pn[] = { "exe", "parent", "uid" }, *const en[] = { "parent", "exe" };
+                        static const char *const pn[] = {"exe", "parent", "uid"}, *const en[] = {"parent",
+                                                                                                 "exe"};
                         if (t == T_SEQ) {
                                 r = r < 0 ? r : buf_append_str(out, "\"exes\":[");
                                 for (size_t j = 0; r >= 0 && j < k; j++) {
@@ -737,14 +767,17 @@ static int json_table(struct buf *out, const struct model *m, enum mtable t, con
                         char proto[32], peer[80];
                         unsigned port = 0;
                         if (t == T_LISTEN && sscanf(e->key, "%31s %u", proto, &port) == 2)
-                                r = r < 0 ? r : buf_printf(out, "\"protocol\":\"%s\",\"port\":%u,", proto, port);
+                                r = r < 0 ? r
+                                          : buf_printf(out, "\"protocol\":\"%s\",\"port\":%u,", proto, port);
                         else if (t != T_LISTEN && sscanf(e->key, "%31s %79s %u", proto, peer, &port) == 3)
                                 r = r < 0 ? r
-                                          : buf_printf(out, "\"protocol\":\"%s\",\"peer\":\"%s\",\"port\":%u,", proto,
-                                                       peer, port);
+                                          : buf_printf(out,
+                                                       "\"protocol\":\"%s\",\"peer\":\"%s\",\"port\":%u,",
+                                                       proto, peer, port);
                 }
                 r = r < 0 ? r
-                          : buf_printf(out, "\"count\":%" PRIu64 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 "}",
+                          : buf_printf(out,
+                                       "\"count\":%" PRIu64 ",\"first\":%" PRIu64 ",\"last\":%" PRIu64 "}",
                                        e->count, e->first, e->last);
         }
         return r < 0 ? r : buf_append_char(out, ']');
@@ -758,8 +791,8 @@ int policy_json_emit(const struct model *m, struct buf *out) {
         r = r < 0 ? r
                   : buf_printf(out,
                                ",\"mode\":\"%s\",\"learn_start\":%" PRIu64 ",\"last_growth\":%" PRIu64
-                               ",\"last_change\":%" PRIu64 ",\"last_seen\":%" PRIu64 ",\"observations\":%" PRIu64
-                               ",\"overflow\":%" PRIu64 ",",
+                               ",\"last_change\":%" PRIu64 ",\"last_seen\":%" PRIu64
+                               ",\"observations\":%" PRIu64 ",\"overflow\":%" PRIu64 ",",
                                model_mode_name(m->mode), m->learn_start, m->last_growth, m->last_change,
                                m->last_seen, m->observations, m->overflow);
         r = r < 0 ? r : json_table(out, m, T_PROC, "processes");

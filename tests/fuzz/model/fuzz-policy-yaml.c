@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (policy_yaml_emit(m2, &b) < 0)
                         abort();
                 char *sa = strstr(a.data, "\nstatus:"), *sb = strstr(b.data, "\nstatus:");
-                if (!sa || !sb || sa - a.data != sb - b.data || memcmp(a.data, b.data, (size_t) (sa - a.data)) != 0)
+                if (!sa || !sb || sa - a.data != sb - b.data ||
+                    memcmp(a.data, b.data, (size_t) (sa - a.data)) != 0)
                         abort();
                 model_free_(m2);
                 buf_free(&a);

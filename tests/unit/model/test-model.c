@@ -31,16 +31,16 @@ static void rmrf(const char *d) {
                 fprintf(stderr, "cannot remove %s\n", d);
 }
 
-static struct rt_container ctr_a = { .id = "aaaaaaaaaaaa0000000000000000000000000000000000000000000000000000",
-                                     .image = (char *) "demo:1",
-                                     .image_id = (char *) IMG };
-static struct rt_container ctr_b = { .id = "bbbbbbbbbbbb0000000000000000000000000000000000000000000000000000",
-                                     .image = (char *) "demo:1",
-                                     .image_id = (char *) IMG };
+static struct rt_container ctr_a = {.id = "aaaaaaaaaaaa0000000000000000000000000000000000000000000000000000",
+                                    .image = (char *) "demo:1",
+                                    .image_id = (char *) IMG};
+static struct rt_container ctr_b = {.id = "bbbbbbbbbbbb0000000000000000000000000000000000000000000000000000",
+                                    .image = (char *) "demo:1",
+                                    .image_id = (char *) IMG};
 
-static struct rt_event exec_ev(struct rt_container *c, uint64_t ms, uint32_t pid, uint32_t ppid, const char *exe,
-                               const char *parent) {
-        struct rt_event e = { .type = RT_EV_EXEC, .time_ns = ms * 1000000, .container = c };
+static struct rt_event exec_ev(struct rt_container *c, uint64_t ms, uint32_t pid, uint32_t ppid,
+                               const char *exe, const char *parent) {
+        struct rt_event e = {.type = RT_EV_EXEC, .time_ns = ms * 1000000, .container = c};
         e.proc.pid = pid;
         e.proc.ppid = ppid;
         e.u.exec.exe = exe;
@@ -50,14 +50,14 @@ static struct rt_event exec_ev(struct rt_container *c, uint64_t ms, uint32_t pid
 }
 
 static struct rt_event open_ev(struct rt_container *c, uint64_t ms, const char *path, unsigned access) {
-        struct rt_event e = { .type = RT_EV_OPEN, .time_ns = ms * 1000000, .container = c };
+        struct rt_event e = {.type = RT_EV_OPEN, .time_ns = ms * 1000000, .container = c};
         e.u.file.path = path;
         e.u.file.access = access;
         return e;
 }
 
 static struct rt_event connect_ev(struct rt_container *c, uint64_t ms, const char *ip, uint16_t port) {
-        struct rt_event e = { .type = RT_EV_CONNECT, .time_ns = ms * 1000000, .container = c };
+        struct rt_event e = {.type = RT_EV_CONNECT, .time_ns = ms * 1000000, .container = c};
         e.u.net.protocol = IPPROTO_TCP;
         e.u.net.sock_type = SOCK_STREAM;
         e.u.net.remote.family = AF_INET;
@@ -70,21 +70,21 @@ TEST(collapse_path) {
         static const struct {
                 const char *in, *out;
         } cases[] = {
-                { "/proc/1234/status", "/proc/*/status" },
-                { "/proc/self/fd/7", "/proc/*/fd/*" },
-                { "/proc/thread-self/attr/current", "/proc/*/attr/current" },
-                { "/proc/sys/kernel/hostname", "/proc/sys/kernel/hostname" },
-                { "/tmp/tmp.aB3dE9", "/tmp/tmp.*" },
-                { "/tmp/tmp.XyzQwe", "/tmp/tmp.*" },
-                { "/var/log/app.2024-01-15.log", "/var/log/app.*-*-*.log" },
-                { "/data/cache/deadbeef12345678.bin", "/data/cache/*.bin" },
-                { "/run/secrets/aGVsbG8gd29ybGQ9PQx1", "/run/secrets/*" },
-                { "/etc/nginx/nginx.conf", "/etc/nginx/nginx.conf" },
-                { "/usr/lib/libc.so.6", "/usr/lib/libc.so.*" },
-                { "/usr/bin/python3", "/usr/bin/python3" },
-                { "/dev/pts/3", "/dev/pts/*" },
-                { "//etc///passwd", "/etc/passwd" },
-                { "/home/deadbeef/x", "/home/deadbeef/x" }, /* 8 hex letters without a digit: a word */
+                {"/proc/1234/status", "/proc/*/status"},
+                {"/proc/self/fd/7", "/proc/*/fd/*"},
+                {"/proc/thread-self/attr/current", "/proc/*/attr/current"},
+                {"/proc/sys/kernel/hostname", "/proc/sys/kernel/hostname"},
+                {"/tmp/tmp.aB3dE9", "/tmp/tmp.*"},
+                {"/tmp/tmp.XyzQwe", "/tmp/tmp.*"},
+                {"/var/log/app.2024-01-15.log", "/var/log/app.*-*-*.log"},
+                {"/data/cache/deadbeef12345678.bin", "/data/cache/*.bin"},
+                {"/run/secrets/aGVsbG8gd29ybGQ9PQx1", "/run/secrets/*"},
+                {"/etc/nginx/nginx.conf", "/etc/nginx/nginx.conf"},
+                {"/usr/lib/libc.so.6", "/usr/lib/libc.so.*"},
+                {"/usr/bin/python3", "/usr/bin/python3"},
+                {"/dev/pts/3", "/dev/pts/*"},
+                {"//etc///passwd", "/etc/passwd"},
+                {"/home/deadbeef/x", "/home/deadbeef/x"}, /* 8 hex letters without a digit: a word */
         };
         char out[4096];
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -109,7 +109,7 @@ TEST(pattern_match) {
 }
 
 static struct model_registry *open_reg(const char *dir) {
-        struct model_options o = { .learn_for_ms = 10000, .stability_ms = 5000 };
+        struct model_options o = {.learn_for_ms = 10000, .stability_ms = 5000};
         struct diag d;
         struct model_registry *reg = NULL;
         diag_init(&d);
@@ -202,7 +202,7 @@ TEST(learn_then_monitor) {
         CHECK(!model_exec_allowed(reg, IMG, "/usr/bin/curl"));
         CHECK(model_exec_allowed(reg, IMG, "/usr/bin/app"));
         CHECK(model_exec_allowed(reg, "sha256:unknown", "/usr/bin/curl"));
-        uint8_t a[16] = { 0 };
+        uint8_t a[16] = {0};
         inet_pton(AF_INET, "10.0.0.8", a);
         CHECK(model_connect_allowed(reg, IMG, AF_INET, a, 5432, IPPROTO_TCP));
         CHECK(!model_connect_allowed(reg, IMG, AF_INET, a, 22, IPPROTO_TCP));
@@ -224,7 +224,7 @@ TEST(learn_then_monitor) {
 TEST(auto_protect) {
         _cleanup_free_ char *dir = tmpdir();
         REQUIRE(dir);
-        struct model_options o = { .learn_for_ms = 1000, .stability_ms = 1000, .auto_protect = true };
+        struct model_options o = {.learn_for_ms = 1000, .stability_ms = 1000, .auto_protect = true};
         struct diag d;
         struct model_registry *reg = NULL;
         diag_init(&d);
@@ -270,7 +270,8 @@ TEST(scoring) {
         CHECK(v1.novelty == 0.6);
         CHECK(v1.rarity >= 0.5 && v1.rarity <= 1.0);
 
-        /* rarity grows with what the model has seen: a model with many observations finds a new edge rarer */
+        /* rarity grows with what the model has seen: a model with many observations finds a new edge rarer
+         */
         model_set_mode(reg, IMG, MODEL_LEARN);
         for (int i = 0; i < 500; i++) {
                 e = exec_ev(&ctr_a, T0 + 400000, 700, 100, "/usr/bin/app", "/bin/sh");
@@ -383,25 +384,28 @@ TEST(apply_atomic) {
         static const struct {
                 const char *yaml, *error;
         } bad[] = {
-                { "apiVersion: stockade/v1\nkind: ImageProfile\nmetadata:\n  image: " IMG
-                  "\nspec:\n  mode: monitor\n  processes:\n    - exe: /bin/sh\n      uid: -1\n",
-                  "p.yaml:9:12: process: 'uid' must be a whole number" },
-                { "apiVersion: stockade/v1\nkind: ImageProfile\nmetadata:\n  image: " IMG
-                  "\nspec:\n  mode: protect\n  files:\n    - path: /etc/x\n      access: [read, fly]\n",
-                  "p.yaml:9:22: file: access must be" },
-                { "apiVersion: stockade/v1\nkind: ImageProfile\nmetadata:\n  image: " IMG "\nspec:\n  modes: protect\n",
-                  "p.yaml:6:3: spec: unknown key 'modes'" },
-                { "apiVersion: stockade/v2\n", "p.yaml:1:13: apiVersion must be stockade/v1" },
-                { "apiVersion: stockade/v1\nkind: ImageProfile\nmetadata: {image: " IMG "}\nspec:\n  network:\n"
-                  "    outbound:\n      - {protocol: tcp, peer: 10.0.0.1/24, port: 80}\n",
-                  "p.yaml:7:31: outbound: peer must be" },
-                { "apiVersion: stockade/v1\nkind: ImageProfile\nmetadata: {image: " IMG "}\nspec:\n  edges:\n"
-                  "    - {parent: /a, exe: /b}\n    - {parent: /a, exe: /b}\n",
-                  "p.yaml:7:7: edge: duplicate entry" },
-                { "a: &x 1\nb: *x\n", "p.yaml:1:4: YAML anchors are not allowed" },
-                { "apiVersion: stockade/v1\nkind: [\n", "p.yaml:3:1:" },
-                { "", "p.yaml:1:1: empty document" },
-                { "apiVersion: stockade/v1\napiVersion: stockade/v1\n", "p.yaml:2:1: the document: duplicate key" },
+                {"apiVersion: stockade/v1\nkind: ImageProfile\nmetadata:\n  image: " IMG
+                 "\nspec:\n  mode: monitor\n  processes:\n    - exe: /bin/sh\n      uid: -1\n",
+                 "p.yaml:9:12: process: 'uid' must be a whole number"},
+                {"apiVersion: stockade/v1\nkind: ImageProfile\nmetadata:\n  image: " IMG
+                 "\nspec:\n  mode: protect\n  files:\n    - path: /etc/x\n      access: [read, fly]\n",
+                 "p.yaml:9:22: file: access must be"},
+                {"apiVersion: stockade/v1\nkind: ImageProfile\nmetadata:\n  image: " IMG
+                 "\nspec:\n  modes: protect\n",
+                 "p.yaml:6:3: spec: unknown key 'modes'"},
+                {"apiVersion: stockade/v2\n", "p.yaml:1:13: apiVersion must be stockade/v1"},
+                {"apiVersion: stockade/v1\nkind: ImageProfile\nmetadata: {image: " IMG
+                 "}\nspec:\n  network:\n"
+                 "    outbound:\n      - {protocol: tcp, peer: 10.0.0.1/24, port: 80}\n",
+                 "p.yaml:7:31: outbound: peer must be"},
+                {"apiVersion: stockade/v1\nkind: ImageProfile\nmetadata: {image: " IMG "}\nspec:\n  edges:\n"
+                 "    - {parent: /a, exe: /b}\n    - {parent: /a, exe: /b}\n",
+                 "p.yaml:7:7: edge: duplicate entry"},
+                {"a: &x 1\nb: *x\n", "p.yaml:1:4: YAML anchors are not allowed"},
+                {"apiVersion: stockade/v1\nkind: [\n", "p.yaml:3:1:"},
+                {"", "p.yaml:1:1: empty document"},
+                {"apiVersion: stockade/v1\napiVersion: stockade/v1\n",
+                 "p.yaml:2:1: the document: duplicate key"},
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 CHECK(apply(reg, bad[i].yaml, err, sizeof err) < 0);
@@ -460,17 +464,18 @@ TEST(control_dispatch) {
         CHECK_INT(control_register(c, "test.echo", echo_handler, NULL), -EEXIST);
         CHECK_INT(control_register(c, "Bad Name", echo_handler, NULL), -EINVAL);
         json_t *j = dispatch(c, "{\"cmd\":\"test.echo\",\"args\":{\"x\":1}}\n");
-        CHECK(j && json_get_bool(j, "ok", false) && json_integer_value(json_object_get(json_object_get(j, "result"), "x")) == 1);
+        CHECK(j && json_get_bool(j, "ok", false) &&
+              json_integer_value(json_object_get(json_object_get(j, "result"), "x")) == 1);
         json_decref(j);
         static const struct {
                 const char *req, *error;
         } bad[] = {
-                { "{\"cmd\":\"nope\"}", "unknown command 'nope'" },
-                { "not json", "request is not valid JSON" },
-                { "[1,2]", "request: 'cmd'" },
-                { "{\"cmd\":\"test.echo\",\"args\":[1]}", "request: 'args' must be an object" },
-                { "{\"cmd\":\"test.echo\",\"args\":{\"fail\":true}}", "asked to fail" },
-                { "{\"cmd\":\"test.echo\",\"cmd\":\"x\"}", "request is not valid JSON" },
+                {"{\"cmd\":\"nope\"}", "unknown command 'nope'"},
+                {"not json", "request is not valid JSON"},
+                {"[1,2]", "request: 'cmd'"},
+                {"{\"cmd\":\"test.echo\",\"args\":[1]}", "request: 'args' must be an object"},
+                {"{\"cmd\":\"test.echo\",\"args\":{\"fail\":true}}", "asked to fail"},
+                {"{\"cmd\":\"test.echo\",\"cmd\":\"x\"}", "request is not valid JSON"},
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 j = dispatch(c, bad[i].req);
@@ -529,7 +534,7 @@ TEST(control_socket) {
 
         /* the server answers a line over the cap with an error and closes the connection */
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
         REQUIRE(strlen(path) < sizeof sa.sun_path);
         memcpy(sa.sun_path, path, strlen(path) + 1);
         REQUIRE(fd >= 0 && connect(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
@@ -553,7 +558,8 @@ TEST(control_socket) {
         /* several requests on one connection, the last without its newline */
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         REQUIRE(fd >= 0 && connect(fd, (struct sockaddr *) &sa, sizeof sa) == 0);
-        const char *two = "{\"cmd\":\"test.echo\",\"args\":{\"n\":1}}\n{\"cmd\":\"test.echo\",\"args\":{\"n\":2}}";
+        const char *two =
+                "{\"cmd\":\"test.echo\",\"args\":{\"n\":1}}\n{\"cmd\":\"test.echo\",\"args\":{\"n\":2}}";
         CHECK(send(fd, two, strlen(two), MSG_NOSIGNAL) == (ssize_t) strlen(two));
         shutdown(fd, SHUT_WR);
         got = 0;
