@@ -615,7 +615,7 @@ static size_t split_key(const char *key, char f[][PATH_MAX], size_t n) {
 static bool emit_table(struct yemit *y, const struct model *m, enum mtable t, const char *name) {
         size_t n;
         _cleanup_free_ struct mentry **v = model_sorted_(m, t, &n);
-        static char f[3][PATH_MAX];
+        char f[3][PATH_MAX];
         if (!v)
                 return false;
         if (!y_str(y, name) || !y_seq(y, false))
@@ -725,7 +725,7 @@ int policy_yaml_emit(const struct model *m, struct buf *out) {
 static int json_table(struct buf *out, const struct model *m, enum mtable t, const char *name) {
         size_t n;
         _cleanup_free_ struct mentry **v = model_sorted_(m, t, &n);
-        static char f[3][PATH_MAX];
+        char f[3][PATH_MAX];
         int r = v ? buf_printf(out, "\"%s\":[", name) : -ENOMEM;
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 struct mentry *e = v[i];
