@@ -18,8 +18,10 @@
 #include "cmd.h"
 #include "hashmap.h"
 #include "runtime/alerts.h"
+#include "runtime/control.h"
 #include "runtime/detect.h"
 #include "runtime/incidents.h"
+#include "runtime/model.h"
 #include "runtime/monitor.h"
 #include "runtime/respond.h"
 #include "runtime/rules.h"
@@ -51,12 +53,16 @@ struct agent {
         struct hashmap *protected_containers; /* id → struct guarded (exec guard, connect deny set up) */
         uint64_t alerted_drops;
         uint64_t kills, kill_misses, pauses;
+        struct model_registry *models; /* behaviour models (model.h) */
+        struct control *ctl;           /* the control socket (control.h) */
 };
 
 /* What the exec guard's threads see of a protected container. */
 struct guarded {
         char id[65];
+        char model[256];  /* its image's model key ("" when unknown) */
         char upper[4096]; /* its writable layer ("" when unknown) */
+        struct model_registry *models;
 };
 
 static struct monitor *volatile signal_monitor;
@@ -84,6 +90,21 @@ static void help(void) {
                "      --ringbuf-size SIZE kernel ring buffer, a power of two (default 8M)\n"
                "      --stats-interval S  print counters every S seconds (default 10; 0: only at exit)\n"
                "      --stats-file FILE   also write the counters as JSON to FILE (replaced atomically)\n"
+               "      --state DIR         behaviour models (models.db) and incidents (incidents.db) in DIR\n"
+               "                          (default /var/lib/stockade)\n"
+               "      --learn-for DURATION  learn each image at least this long (default 30m),\n"
+               "      --stability DURATION  and until its model did not grow for this long (10m)\n"
+               "      --auto-protect      learning ends in protect mode (default: monitor)\n"
+               "      --socket PATH       control socket for 'stockade policy' (default\n"
+               "                          /run/stockade/agent.sock)\n"
+               "      --alerts FILE       detect: alerts as JSON lines to FILE ('-': standard output);\n"
+               "                          see stockade-alerts(5)\n"
+               "      --syslog            detect: alerts to syslog too (facility daemon)\n"
+               "      --rules FILE        detect with these rules instead of the built-in runtime.yaml\n"
+               "      --default-mode MODE learn, monitor (default) or protect: the least mode the built-in\n"
+               "                          rules act in (an image's model may be stricter)\n"
+               "      --alert-window S    repeats within S seconds add to one incident (default 60)\n"
+               "      --no-response       detect and alert, never kill, deny or pause\n"
                "  -q, --quiet             no hook listing and no periodic counters\n"
                "  -h, --help              show this help\n"
                "\n"
@@ -91,18 +112,34 @@ static void help(void) {
                "  %s agent --events\n"
                "  %s agent --events --duration 60 > events.jsonl\n"
                "  %s agent --events --host | jq 'select(.type == \"exec\")'\n"
+               "  %s agent --alerts /var/log/stockade/alerts.jsonl --syslog\n"
+               "  %s agent --alerts - --default-mode protect --state /var/lib/stockade\n"
+               "  %s agent --learn-for 1h --stability 15m --auto-protect --alerts alerts.jsonl\n"
                "\n"
                "Exit status: 0 after a clean stop, 2 on a usage or runtime error. See stockade-agent(1).\n",
-               program_name, program_name, program_name, program_name);
+               program_name, program_name, program_name, program_name, program_name, program_name,
+               program_name);
 }
 
 static void pipeline(struct agent *a, const struct rt_event *ev);
+
+static void log_deviation(const struct rt_event *ev, const struct model_verdict *v) {
+        log_warning("%s (%s, score %.2f%s) in %.12s: %s; expected %s", v->rule_id, model_mode_name(v->mode),
+                    v->score, v->block ? ", blocking" : "", ev->container ? ev->container->id : "host",
+                    v->observed, v->expected);
+}
 static void drops_text(const struct sensor_counters *c, char *out, size_t outlen);
 
 static void on_event(void *userdata, const struct rt_event *ev) {
         struct agent *a = userdata;
         if (a->detecting)
                 pipeline(a, ev);
+        else if (a->models) {
+                /* learning goes on without detection; deviations are only logged */
+                struct model_verdict v;
+                if (model_observe(a->models, ev, &v) >= 0 && v.deviation)
+                        log_deviation(ev, &v);
+        }
         if (!a->events || a->out_failed)
                 return;
         buf_reset(&a->line);
@@ -119,7 +156,14 @@ static void on_event(void *userdata, const struct rt_event *ev) {
 /* The mode of the container's image. Behaviour models set it per image once they are wired in; until
  * then every image is in --default-mode. */
 static enum rt_mode container_mode(struct agent *a, const struct rt_container *c) {
-        (void) c;
+        enum model_mode m;
+        const char *key = a->models && c ? model_image_key(c) : NULL;
+        if (key && model_get_mode(a->models, key, &m) >= 0) {
+                enum rt_mode mm = m == MODEL_PROTECT   ? RT_MODE_PROTECT
+                                  : m == MODEL_MONITOR ? RT_MODE_MONITOR
+                                                       : RT_MODE_LEARN;
+                return mm > a->default_mode ? mm : a->default_mode;
+        }
         return a->default_mode;
 }
 
@@ -139,6 +183,9 @@ static enum respond_verdict decide_exec(void *userdata, const struct exec_reques
         (void) userdata;
         if (g && file_in_upper(g->upper, req->path))
                 return RESPOND_DENY;
+        /* anything outside a protect-mode model */
+        if (g && g->models && g->model[0] && !model_exec_allowed(g->models, g->model, req->path))
+                return RESPOND_DENY;
         return RESPOND_ALLOW;
 }
 
@@ -152,6 +199,11 @@ static void protect_container(struct agent *a, const struct rt_event *ev) {
         if (!g)
                 return;
         snprintf(g->id, sizeof g->id, "%s", c->id);
+        const char *key = a->models ? model_image_key(c) : NULL;
+        if (key) {
+                snprintf(g->model, sizeof g->model, "%s", key);
+                g->models = a->models;
+        }
         uint32_t pid = c->pid ? c->pid : ev->proc.pid;
         char path[64];
         snprintf(path, sizeof path, "/proc/%u/mountinfo", pid);
@@ -317,8 +369,77 @@ static void raise_finding(struct agent *a, const struct rt_event *ev, const stru
                 forensics_capture_free(cap);
 }
 
+/* A model deviation: an incident like a rule's, with the model's expected and observed. */
+static void raise_deviation(struct agent *a, const struct rt_event *ev, const struct model_verdict *v) {
+        const char *cid = ev->container ? ev->container->id : NULL;
+        uint64_t id, count, now = ev->time_ns;
+        char subject[600];
+        snprintf(subject, sizeof subject, "%s", v->observed);
+        /* protect mode blocks exec and network deviations: the process is killed (a connect the hook
+         * could not refuse in advance, an exec the guard let through) */
+        enum rt_action act = v->block ? RT_ACTION_KILL : RT_ACTION_ALERT;
+        if (alerts_is_open(a->alerts, v->rule_id, cid, subject, now)) {
+                const char *done = respond_to(a, ev, act);
+                (void) alerts_repeat(a->alerts, v->rule_id, cid, subject, now, done, &id, &count);
+                if (a->incidents)
+                        (void) incidents_update(a->incidents, id, count, now,
+                                                streq(done, "alert") ? NULL : done);
+                return;
+        }
+        struct forensics_capture *cap = NULL;
+        if (a->incidents)
+                (void) forensics_capture_new(a->forensics, ev, "/proc", &cap);
+        char user[256], title[128];
+        snprintf(title, sizeof title, "Behaviour outside the image's model (%s, score %.2f)",
+                 model_kind_name(v->kind), v->score);
+        struct alert al = {
+                .kind = "deviation",
+                .rule_id = v->rule_id,
+                .rule_title = title,
+                .severity = v->score >= 0.75 ? "high" : "medium",
+                .subject = subject,
+                .expected = v->expected,
+                .observed = v->observed,
+                .ev = ev,
+                .user = user_name(ev->proc.pid, ev->proc.uid, user, sizeof user),
+                .time_ns = now,
+        };
+        al.action = respond_to(a, ev, act);
+        id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
+        (void) alerts_emit(a->alerts, &al, id);
+        if (a->incidents) {
+                _cleanup_(buf_free) struct buf line = BUF_INIT(0);
+                (void) alerts_render(&al, a->host, id, 1, now, now, &line);
+                if (line.len && line.data[line.len - 1] == '\n')
+                        line.data[--line.len] = 0;
+                struct incident_record rec = {
+                        .id = id,
+                        .first_ns = now,
+                        .last_ns = now,
+                        .count = 1,
+                        .rule_id = al.rule_id,
+                        .rule_title = al.rule_title,
+                        .severity = al.severity,
+                        .container_id = cid,
+                        .container_name = ev->container ? ev->container->name : NULL,
+                        .image = ev->container ? ev->container->image : NULL,
+                        .subject = subject,
+                        .action = al.action,
+                        .alert = line.data,
+                };
+                (void) incidents_submit(a->incidents, &rec, cap);
+        } else
+                forensics_capture_free(cap);
+}
+
 static void pipeline(struct agent *a, const struct rt_event *ev) {
         struct detect_finding found[DETECT_FINDINGS_MAX];
+        struct model_verdict v;
+
+        if (a->models && model_observe(a->models, ev, &v) >= 0 && v.deviation && ev->container) {
+                log_deviation(ev, &v);
+                raise_deviation(a, ev, &v);
+        }
 
         if (ev->container && (a->guard || a->enforcer) &&
             container_mode(a, ev->container) == RT_MODE_PROTECT)
@@ -463,6 +584,16 @@ static void report(struct agent *a, bool final, bool periodic) {
 
 static void on_tick(void *userdata) {
         struct agent *a = userdata;
+        if (a->models) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int n = model_tick(a->models, (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000,
+                                   false);
+                if (n > 0)
+                        log_info("agent: %d image model(s) finished learning", n);
+                else if (n < 0)
+                        log_warning("cannot write the behaviour models: %s", strerror(-n));
+        }
         if (a->alerts) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
@@ -487,7 +618,30 @@ enum {
         OPT_DEFAULT_MODE,
         OPT_ALERT_WINDOW,
         OPT_NO_RESPONSE,
+        OPT_LEARN_FOR,
+        OPT_STABILITY,
+        OPT_AUTO_PROTECT,
+        OPT_SOCKET,
 };
+
+/* "90", "90s", "5m", "2h", "1d", "1.5h" → ms. */
+static int parse_duration(const char *s, uint64_t *ret) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || v <= 0)
+                return -EINVAL;
+        double mul = streq(end, "") || streq(end, "s") ? 1e3
+                     : streq(end, "ms")                ? 1
+                     : streq(end, "m")                 ? 60e3
+                     : streq(end, "h")                 ? 3600e3
+                     : streq(end, "d")                 ? 86400e3
+                                                       : -1;
+        if (mul < 0 || v * mul > 1e13 || v * mul < 1)
+                return -EINVAL;
+        *ret = (uint64_t) (v * mul);
+        return 0;
+}
 
 int cmd_agent(int argc, char **argv) {
         static const struct option options[] = {
@@ -505,6 +659,10 @@ int cmd_agent(int argc, char **argv) {
                 {"default-mode", required_argument, NULL, OPT_DEFAULT_MODE},
                 {"alert-window", required_argument, NULL, OPT_ALERT_WINDOW},
                 {"no-response", no_argument, NULL, OPT_NO_RESPONSE},
+                {"learn-for", required_argument, NULL, OPT_LEARN_FOR},
+                {"stability", required_argument, NULL, OPT_STABILITY},
+                {"auto-protect", no_argument, NULL, OPT_AUTO_PROTECT},
+                {"socket", required_argument, NULL, OPT_SOCKET},
                 {"quiet", no_argument, NULL, 'q'},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -512,7 +670,8 @@ int cmd_agent(int argc, char **argv) {
         struct agent a = {.line = BUF_INIT(0), .stats_interval = 10};
         struct monitor_options mo = {};
         struct alerts_options ao = {};
-        const char *state_dir = NULL, *rules_file = NULL;
+        const char *state_dir = NULL, *rules_file = NULL, *socket_path = CONTROL_SOCKET_DEFAULT;
+        struct model_options mopt = {};
         bool no_response = false;
         double duration = 0;
         uint64_t size;
@@ -532,6 +691,17 @@ int cmd_agent(int argc, char **argv) {
                 case OPT_STATE: state_dir = optarg; break;
                 case OPT_RULES: rules_file = optarg; break;
                 case OPT_NO_RESPONSE: no_response = true; break;
+                case OPT_SOCKET: socket_path = optarg; break;
+                case OPT_AUTO_PROTECT: mopt.auto_protect = true; break;
+                case OPT_LEARN_FOR:
+                case OPT_STABILITY:
+                        if (parse_duration(optarg, c == OPT_LEARN_FOR ? &mopt.learn_for_ms
+                                                                      : &mopt.stability_ms) < 0) {
+                                log_error("invalid --%s '%s': a duration such as 90s, 30m, 2h",
+                                          c == OPT_LEARN_FOR ? "learn-for" : "stability", optarg);
+                                return EXIT_ERROR;
+                        }
+                        break;
                 case OPT_DEFAULT_MODE:
                         if (rt_mode_from_name(optarg, &a.default_mode) < 0) {
                                 log_error("invalid --default-mode '%s': learn, monitor or protect", optarg);
@@ -596,6 +766,21 @@ int cmd_agent(int argc, char **argv) {
         diag_init(&d);
         int r = 0;
         a.detecting = ao.path || ao.syslog || state_dir || rules_file;
+        if (!state_dir)
+                state_dir = "/var/lib/stockade";
+        r = model_registry_open(state_dir, &mopt, &d, &a.models);
+        if (r >= 0 && (r = control_new(&a.ctl)) >= 0 && (r = model_control_register(a.models, a.ctl)) >= 0 &&
+            control_start(a.ctl, socket_path, &d) < 0) {
+                log_warning("%s; 'stockade policy' cannot reach this agent", d.error);
+                d.error[0] = 0;
+        }
+        for (size_t i = 0; i < d.n_warnings; i++)
+                log_warning("%s", d.warnings[i]);
+        if (r < 0) {
+                log_error("%s", d.error[0] ? d.error : strerror(-r));
+                diag_done(&d);
+                goto out;
+        }
         if (a.detecting) {
                 ao.host = a.host;
                 r = rules_file ? rt_rules_load_file(rules_file, &d, &a.rules)
@@ -604,7 +789,7 @@ int cmd_agent(int argc, char **argv) {
                         r = detect_new(a.rules, NULL, &a.det);
                 if (r >= 0)
                         r = alerts_new(&ao, &d, &a.alerts);
-                if (r >= 0 && state_dir && (r = incidents_open(state_dir, &d, &a.incidents)) >= 0)
+                if (r >= 0 && (r = incidents_open(state_dir, &d, &a.incidents)) >= 0)
                         r = forensics_new(&a.forensics);
                 if (r >= 0 && !(a.protected_containers = hashmap_new()))
                         r = -ENOMEM;
@@ -613,7 +798,8 @@ int cmd_agent(int argc, char **argv) {
                         diag_done(&d);
                         goto out;
                 }
-                if (!no_response && a.default_mode == RT_MODE_PROTECT) {
+                if (!no_response) {
+                        /* only containers in protect mode are put under them (protect_container) */
                         struct exec_guard_options go = {.decide = decide_exec, .userdata = &a};
                         if (exec_guard_new(&go, &d, &a.guard) < 0)
                                 log_warning("exec guard unavailable, drift is killed after the exec: %s",
@@ -627,9 +813,8 @@ int cmd_agent(int argc, char **argv) {
                         diag_done(&d);
                         diag_init(&d);
                 }
-                log_info("agent: %zu detection rules from %s, default mode %s%s%s", a.rules->n,
-                         a.rules->source, rt_mode_name(a.default_mode), state_dir ? ", incidents in " : "",
-                         state_dir ? state_dir : "");
+                log_info("agent: %zu detection rules from %s, default mode %s, state in %s", a.rules->n,
+                         a.rules->source, rt_mode_name(a.default_mode), state_dir);
         }
         r = monitor_new(&mo, &d, &a.m);
         if (r < 0) {
@@ -673,6 +858,8 @@ out:
         exec_guard_free(a.guard);
         enforcer_free(a.enforcer);
         monitor_free(a.m);
+        control_free(a.ctl); /* before the models its handlers use */
+        model_registry_free(a.models);
         alerts_close(a.alerts);
         incidents_close(a.incidents);
         forensics_free(a.forensics);

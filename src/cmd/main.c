@@ -16,6 +16,7 @@ static const struct {
         { "db", cmd_db, "build, inspect and update the local vulnerability database" },
         { "agent", cmd_agent, "watch containers at run time (eBPF): processes, files, network" },
         { "incidents", cmd_incidents, "list and show the runtime agent's incidents and their evidence" },
+        { "policy", cmd_policy, "show, export, apply and switch the learned behaviour models" },
 };
 
 static void usage(FILE *f) {
