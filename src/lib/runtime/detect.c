@@ -424,18 +424,30 @@ static bool rule_exec(struct detector *d, const struct rt_rule *r, const struct 
                 return true;
         }
         case RT_DET_REVERSE_SHELL: {
-                if (ev->result != 0 || !names_match(r, ev) || !d->probe.fd_is_socket)
+                if (ev->result != 0 || !names_match(r, ev))
                         return false;
-                bool in = d->probe.fd_is_socket(d->probe.userdata, ev->proc.pid, 0);
-                bool out = d->probe.fd_is_socket(d->probe.userdata, ev->proc.pid, 1);
-                if (!in && !out)
+                int in = d->probe.fd_is_socket ? d->probe.fd_is_socket(d->probe.userdata, ev->proc.pid, 0)
+                                               : -1;
+                int out = d->probe.fd_is_socket ? d->probe.fd_is_socket(d->probe.userdata, ev->proc.pid, 1)
+                                                : -1;
+                const char *where;
+                if (in > 0 && out > 0)
+                        where = "a socket on stdin and stdout";
+                else if (in > 0)
+                        where = "a socket on stdin";
+                else if (out > 0)
+                        where = "a socket on stdout";
+                else if (in < 0 && out < 0) {
+                        /* gone before we looked: a process that connected to a peer and then became a
+                         * shell (connect, dup2 onto 0/1, exec) is the same pattern */
+                        struct proc_state *self = proc_get(d, ev->proc.pid, false);
+                        if (!self || !self->connected)
+                                return false;
+                        where = "the socket it connected before the exec (gone before its fds were read)";
+                } else
                         return false;
                 fmt(f->subject, sizeof f->subject, "%s", or_unknown(prog));
-                fmt(f->observed, sizeof f->observed, "shell %s with a socket on %s: %s", or_unknown(prog),
-                    in && out ? "stdin and stdout"
-                    : in      ? "stdin"
-                              : "stdout",
-                    cmd);
+                fmt(f->observed, sizeof f->observed, "shell %s with %s: %s", or_unknown(prog), where, cmd);
                 f->expected = "shells read from a terminal, a pipe or a file";
                 return true;
         }
