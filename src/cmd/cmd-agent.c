@@ -53,6 +53,9 @@ struct agent {
         struct hashmap *protected_containers; /* id → struct guarded (exec guard, connect deny set up) */
         uint64_t alerted_drops;
         uint64_t kills, kill_misses, pauses;
+        uint64_t kill_ns[4096]; /* detection → kill sent: from the kernel's event time (ring) */
+        size_t n_kill_ns;
+        struct guarded *retired; /* of containers that ended: freed once no exec request can hold them */
         struct model_registry *models; /* behaviour models (model.h) */
         struct control *ctl;           /* the control socket (control.h) */
 };
@@ -63,6 +66,9 @@ struct guarded {
         char model[256];  /* its image's model key ("" when unknown) */
         char upper[4096]; /* its writable layer ("" when unknown) */
         struct model_registry *models;
+        uint64_t cgroup_id; /* where the connect hook is attached, 0: not */
+        struct guarded *next_retired;
+        uint64_t retired_ms;
 };
 
 static struct monitor *volatile signal_monitor;
@@ -236,6 +242,7 @@ static void protect_container(struct agent *a, const struct rt_event *ev) {
                         log_warning("cannot attach the connect hook to container %.12s", c->id);
                         return;
                 }
+                g->cgroup_id = cgid;
                 for (size_t i = 0; i < a->rules->n; i++) {
                         const struct rt_rule *r = &a->rules->rules[i];
                         if (r->detector != RT_DET_CONNECT || r->action[RT_MODE_PROTECT] != RT_ACTION_DENY)
@@ -307,6 +314,10 @@ static const char *respond_to(struct agent *a, const struct rt_event *ev, enum r
                 a->kill_misses++;
                 return "alert"; /* it was gone already */
         }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t now = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+        a->kill_ns[a->n_kill_ns++ % ELEMENTSOF(a->kill_ns)] = now > ev->time_ns ? now - ev->time_ns : 0;
         a->kills++;
         return "killed";
 }
@@ -432,6 +443,46 @@ static void raise_deviation(struct agent *a, const struct rt_event *ev, const st
                 forensics_capture_free(cap);
 }
 
+static void forget_container(struct agent *a, const char *id) {
+        detect_forget_container(a->det, id);
+        if (a->forensics)
+                forensics_forget(a->forensics, id);
+        struct guarded *g = hashmap_get(a->protected_containers, id);
+        if (!g)
+                return;
+        if (a->guard)
+                (void) exec_guard_remove(a->guard, id); /* no request can see g after this */
+        if (a->enforcer && g->cgroup_id)
+                (void) enforcer_connect_detach(a->enforcer, g->cgroup_id);
+        hashmap_remove(a->protected_containers, id);
+        /* a guard worker may still be deciding a request that carries g: free it a few seconds later,
+         * long after any request timed out */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        g->retired_ms = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+        g->next_retired = a->retired;
+        a->retired = g;
+}
+
+static void free_retired(struct agent *a, bool all) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        uint64_t now = (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+        for (struct guarded **p = &a->retired; *p;) {
+                struct guarded *g = *p;
+                if (all || now - g->retired_ms > 5000) {
+                        *p = g->next_retired;
+                        free(g);
+                } else
+                        p = &g->next_retired;
+        }
+}
+
+static int cmp_u64(const void *x, const void *y) {
+        uint64_t a = *(const uint64_t *) x, b = *(const uint64_t *) y;
+        return a < b ? -1 : a > b;
+}
+
 static void pipeline(struct agent *a, const struct rt_event *ev) {
         struct detect_finding found[DETECT_FINDINGS_MAX];
         struct model_verdict v;
@@ -441,6 +492,12 @@ static void pipeline(struct agent *a, const struct rt_event *ev) {
                 raise_deviation(a, ev, &v);
         }
 
+        if (ev->type == RT_EV_EXIT && ev->container && ev->container->pid &&
+            ev->proc.pid == ev->container->pid) {
+                /* the container's first process ended: the container is gone, and so is what we kept */
+                forget_container(a, ev->container->id);
+                return;
+        }
         if (ev->container && (a->guard || a->enforcer) &&
             container_mode(a, ev->container) == RT_MODE_PROTECT)
                 protect_container(a, ev);
@@ -584,6 +641,7 @@ static void report(struct agent *a, bool final, bool periodic) {
 
 static void on_tick(void *userdata) {
         struct agent *a = userdata;
+        free_retired(a, false);
         if (a->models) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
@@ -851,12 +909,23 @@ int cmd_agent(int argc, char **argv) {
                         " paused\n",
                         program_name, ds.findings, as.incidents, as.repeats, a.kills, a.kill_misses,
                         a.pauses);
+                size_t n = MIN(a.n_kill_ns, ELEMENTSOF(a.kill_ns));
+                if (n) {
+                        qsort(a.kill_ns, n, sizeof a.kill_ns[0], cmp_u64);
+                        fprintf(stderr,
+                                "%s: agent: detection to kill (from the kernel's event time): p50 %.2f ms, "
+                                "p99 %.2f ms, "
+                                "max %.2f ms over %zu kills\n",
+                                program_name, a.kill_ns[n / 2] / 1e6, a.kill_ns[(n * 99) / 100] / 1e6,
+                                a.kill_ns[n - 1] / 1e6, n);
+                }
         }
         signal_monitor = NULL;
 out:
         /* responders first: nothing may wait on a decider that is going away */
         exec_guard_free(a.guard);
         enforcer_free(a.enforcer);
+        free_retired(&a, true);
         monitor_free(a.m);
         control_free(a.ctl); /* before the models its handlers use */
         model_registry_free(a.models);

@@ -150,3 +150,4 @@ last_mon=$(jq -R 'fromjson? | .incident' "$T/mon.alerts" | sort -n | tail -n 1)
 check "protect: incident ids continue after the restart (one store)" \
         test "$(jq -R 'fromjson? | .incident' "$T/pro.alerts" | sort -n | head -n 1)" -gt "$last_mon"
 note "attacks said: $(tr '\n' ';' <"$T/attacks.out")"
+note "protect agent: $(grep -h 'findings\|detection to kill' "$T/pro.err" | tr '\n' ' ')"
