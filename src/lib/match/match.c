@@ -354,6 +354,13 @@ static int cmp_id(const void *x, const void *y) {
         return ra != rb ? ra - rb : strcmp(a, b);
 }
 
+/* Statements as stored, not merged by alias in the database: each is evaluated on its own, and only those
+ * that affect the version are grouped into a finding (build_findings). Merging first would give the
+ * union of two advisories' ranges the ids of both, so a version one of them does not affect would be
+ * reported under that one's ids too (zope 4.0b1: PYSEC-2021-88 affects it, PYSEC-2021-104, which shares
+ * a GHSA alias with it, starts at 4.0). */
+#define LOOKUP_FLAGS (VULNDB_LOOKUP_RAW | VULNDB_LOOKUP_NO_DETAILS)
+
 static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_finding_vec *out, const char *eco,
                           const char *name) {
         size_t n = c->hits.n;
@@ -505,13 +512,13 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                 struct pkg_ctx c = { .a = a, .d = d, .pkg = p, .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
                                      .version = version };
                 st.lookups++;
-                int r = vulndb_lookup_ex(db, eco, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c);
+                int r = vulndb_lookup_ex(db, eco, name, LOOKUP_FLAGS, on_statement, &c);
                 /* Ubuntu's OSV data names LTS releases "Ubuntu:22.04:LTS": look there too (the hits keep
                  * copies of what they need, so a second lookup does not disturb them) */
                 if (r >= 0 && strneq(eco, "Ubuntu:", 7) && !strchr(eco + 7, ':')) {
                         const char *lts = arena_printf(a, "%s:LTS", eco);
                         st.lookups++;
-                        r = lts ? vulndb_lookup_ex(db, lts, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c) : -ENOMEM;
+                        r = lts ? vulndb_lookup_ex(db, lts, name, LOOKUP_FLAGS, on_statement, &c) : -ENOMEM;
                 }
                 if (r >= 0)
                         r = build_findings(&c, db, out, eco, name);
