@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -176,8 +178,17 @@ struct hit {
         struct vuln_affected copy; /* for the details, filled for the finding's primary statement */
 };
 
+/* The details (summary, CWEs, dates) of a vulnerability, read once per scan: a vulnerability found in
+ * many packages (one per Go binary, per SBOM component) would be read and copied again for each. */
+struct details {
+        const char *summary;
+        const char *const *cwes;
+        const char *published, *modified;
+};
+
 struct pkg_ctx {
         struct arena *a;
+        struct hashmap *details; /* "details_ref" -> struct details, shared by the packages of a run */
         struct diag *d;
         const struct pkg *pkg;
         enum version_scheme scheme;
@@ -204,6 +215,23 @@ static void warn_invalid(struct pkg_ctx *c, const struct vuln_affected *a) {
                   version_scheme_to_string(c->scheme));
 }
 
+/* False when versions a and b cannot be equal in any scheme: their leading numbers (after a "v") differ.
+ * Epochs ("1:", "0!") and versions that do not start with a digit are left to the real comparison. */
+static bool may_equal(const char *a, const char *b) {
+        if (strpbrk(a, "!:") || strpbrk(b, "!:"))
+                return true;
+        a += *a == 'v' || *a == 'V';
+        b += *b == 'v' || *b == 'V';
+        if (!isdigit((unsigned char) *a) || !isdigit((unsigned char) *b))
+                return true;
+        while (*a == '0' && isdigit((unsigned char) a[1]))
+                a++;
+        while (*b == '0' && isdigit((unsigned char) b[1]))
+                b++;
+        size_t na = strspn(a, "0123456789"), nb = strspn(b, "0123456789");
+        return na == nb && memcmp(a, b, na) == 0;
+}
+
 /* Whether statement a applies to the package; fills status and fixed. 1 yes, 0 no, <0 cannot tell. */
 static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum finding_status *ret_status,
                     const char **ret_fixed) {
@@ -228,12 +256,6 @@ static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum findi
         case VS_AFFECTED: {
                 bool affected = false;
                 const char *fixed = NULL;
-                for (const char *const *v = a->versions; v && *v && !affected; v++) {
-                        if (streq(*v, c->version))
-                                affected = true;
-                        else if (version_compare(c->scheme, c->version, *v, &cmp) == 0 && cmp == 0)
-                                affected = true;
-                }
                 int invalid = 0;
                 for (size_t i = 0; i < a->n_ranges; i++) {
                         const struct vuln_range *rg = &a->ranges[i];
@@ -256,6 +278,13 @@ static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum findi
                         if (fx && (!fixed || (version_compare(range_scheme(c, rg->type), fx, fixed, &cmp) == 0 && cmp > 0)))
                                 fixed = fx;
                 }
+                /* the explicit list, when no range said so: PyPI records list hundreds of versions, each
+                 * a parse: an exact match is tried first, then the comparison where the leading numbers agree */
+                for (const char *const *v = a->versions; v && *v && !affected; v++)
+                        affected = streq(*v, c->version);
+                for (const char *const *v = a->versions; v && *v && !affected; v++)
+                        affected = may_equal(c->version, *v) &&
+                                   version_compare(c->scheme, c->version, *v, &cmp) == 0 && cmp == 0;
                 if (!affected)
                         return invalid < 0 && a->n_ranges > 0 && !a->versions ? invalid : 0;
                 *ret_status = fixed ? FINDING_FIXED : FINDING_UNFIXED;
@@ -459,12 +488,28 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                 if (primary) {
                         struct vuln_affected det = primary->copy;
                         f->summary = det.summary; /* copied into the arena by on_statement() */
-                        if (det.details_ref && vulndb_fill_details(db, &det, c->a) >= 0) {
-                                if (det.summary)
-                                        f->summary = det.summary;
-                                f->cwes = det.cwes;
-                                f->published = det.published;
-                                f->modified = det.modified;
+                        const struct details *got = NULL;
+                        char key[24];
+                        if (det.details_ref) {
+                                snprintf(key, sizeof key, "%" PRId64, det.details_ref);
+                                got = hashmap_get(c->details, key);
+                        }
+                        if (det.details_ref && !got && vulndb_fill_details(db, &det, c->a) >= 0) {
+                                struct details *x = arena_alloc(c->a, sizeof *x);
+                                const char *k = arena_strdup(c->a, key);
+                                if (!x || !k)
+                                        return -ENOMEM;
+                                *x = (struct details){ det.summary, det.cwes, det.published, det.modified };
+                                if (hashmap_put(c->details, k, x, NULL) < 0)
+                                        return -ENOMEM;
+                                got = x;
+                        }
+                        if (got) {
+                                if (got->summary)
+                                        f->summary = got->summary;
+                                f->cwes = got->cwes;
+                                f->published = got->published;
+                                f->modified = got->modified;
                         }
                 }
                 if (f->severity == SEV_UNKNOWN && f->cvss_score > 0) {
@@ -499,6 +544,9 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
         clock_gettime(CLOCK_MONOTONIC, &t0);
 
         size_t no_eco[_PKG_TYPE_MAX] = {};
+        _cleanup_(hashmap_freep) struct hashmap *details = hashmap_new();
+        if (!details)
+                return -ENOMEM;
         VEC_FOREACH(p, pkgs) {
                 const char *eco, *name, *version;
                 st.packages++;
@@ -509,7 +557,7 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                         continue;
                 }
                 int s = version_scheme_for_ecosystem(eco);
-                struct pkg_ctx c = { .a = a, .d = d, .pkg = p, .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
+                struct pkg_ctx c = { .a = a, .details = details, .d = d, .pkg = p, .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
                                      .version = version };
                 st.lookups++;
                 int r = vulndb_lookup_ex(db, eco, name, LOOKUP_FLAGS, on_statement, &c);
