@@ -676,3 +676,49 @@ TEST(purl_patterns) {
         CHECK(!match_purl_matches(a, "semver", "pkg:npm/semver@1"));
         arena_free(a);
 }
+
+/* Two advisories that share an alias but affect different versions: only the one that affects the
+ * version makes the finding, with its ids (zope 4.0b1 was reported with CVE-2021-32674 when the database
+ * merged the records before the versions were compared). The explicit versions list still counts when no
+ * range does (4.0.0 is listed; 4.0 equals it in PEP 440). */
+TEST(shared_alias_per_statement) {
+        static const char sbom[] =
+                "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":["
+                "{\"type\":\"library\",\"bom-ref\":\"a\",\"name\":\"twoadv\",\"purl\":\"pkg:pypi/twoadv@1.0\"},"
+                "{\"type\":\"library\",\"bom-ref\":\"b\",\"name\":\"twoadv\",\"purl\":\"pkg:pypi/twoadv@3.1\"},"
+                "{\"type\":\"library\",\"bom-ref\":\"c\",\"name\":\"twoadv\",\"purl\":\"pkg:pypi/twoadv@2.5\"},"
+                "{\"type\":\"library\",\"bom-ref\":\"d\",\"name\":\"twoadv\",\"purl\":\"pkg:pypi/twoadv@4.0\"}]}";
+        struct matched m;
+        match_sbom_text(&m, sbom, sizeof sbom - 1, "twoadv.cdx.json");
+        if (m.r < 0)
+                dump(&m.d);
+        REQUIRE(m.r >= 0);
+        size_t n10 = 0, n31 = 0, n25 = 0, n40 = 0;
+        VEC_FOREACH(f, &m.v) {
+                const char *v = f->installed_version;
+                bool first = match_finding_has_id(f, "PYSEC-2099-30"), second = match_finding_has_id(f, "PYSEC-2099-31");
+                if (streq(v, "1.0")) {
+                        n10++;
+                        CHECK(first && !second);
+                        CHECK(!match_finding_has_id(f, "CVE-2099-3002"));
+                        CHECK(match_finding_has_id(f, "CVE-2099-3001"));
+                        CHECK_STR(f->fixed_version, "2.0");
+                } else if (streq(v, "3.1")) {
+                        n31++;
+                        CHECK(second && !first);
+                        CHECK(!match_finding_has_id(f, "CVE-2099-3001"));
+                        CHECK_STR(f->fixed_version, "3.5");
+                } else if (streq(v, "2.5"))
+                        n25++;
+                else if (streq(v, "4.0")) {
+                        n40++;
+                        CHECK(second && !first);
+                        CHECK(f->status == FINDING_UNFIXED); /* listed only: no range gives a fix */
+                }
+        }
+        CHECK_INT(n10, 1);
+        CHECK_INT(n31, 1);
+        CHECK_INT(n25, 0);
+        CHECK_INT(n40, 1);
+        matched_done(&m);
+}
