@@ -25,7 +25,7 @@ rootfs=$(image_export bookworm-app rootfs) || fail "cannot export bookworm-app a
 
 # the independent side: GOPATH mode, Debian's x/mod, nothing fetched
 osv_go() {
-        GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$T/gocache" GOFLAGS= GOPROXY=off GOTOOLCHAIN=local \
+        GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$T/gocache" GOFLAGS='' GOPROXY=off GOTOOLCHAIN=local \
                 go run "$xcheck/osv-go.go" "$feeds/go-osv"
 }
 # stockade's findings of one ecosystem as the checker prints them: KEY NAME VERSION IDS FIXED
