@@ -10,6 +10,7 @@
 #   - two runs with --reproducible are byte-identical, in every format;
 #   - exit codes follow --fail-on (0 below, 1 at or above, 2 for a bad value), the ignore file and
 #     --ignore-unfixed.
+# shellcheck disable=SC2016 # jq programs name their $variables in single quotes
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-inventory.sh"
 need_stockade
