@@ -45,8 +45,8 @@ static const char *debian_release(struct arena *a, const struct scan_os *os) {
         static const struct {
                 const char *codename, *version;
         } releases[] = {
-                { "stretch", "9" }, { "buster", "10" }, { "bullseye", "11" }, { "bookworm", "12" }, { "trixie", "13" },
-                { "forky", "14" },
+                {"stretch", "9"},   {"buster", "10"}, {"bullseye", "11"},
+                {"bookworm", "12"}, {"trixie", "13"}, {"forky", "14"},
         };
         if (os->version_id && os->version_id[0] >= '0' && os->version_id[0] <= '9')
                 return major(a, os->version_id);
@@ -95,7 +95,7 @@ const char *match_distro_ecosystem(struct arena *a, const char *distro) {
         for (char *p = id; *p; p++)
                 *p = (char) (*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
         const char *rest = distro + n + 1;
-        struct scan_os os = { .id = id };
+        struct scan_os os = {.id = id};
         if (rest[0] >= '0' && rest[0] <= '9')
                 os.version_id = rest;
         else
@@ -110,13 +110,14 @@ static bool ecosystem_fits(enum pkg_type t, const char *eco) {
         case PKG_DEB: return strneq(eco, "Debian:", 7) || strneq(eco, "Ubuntu:", 7);
         case PKG_APK: return strneq(eco, "Alpine:", 7) || streq(eco, "Wolfi") || streq(eco, "Chainguard");
         case PKG_RPM:
-                return strneq(eco, "AlmaLinux:", 10) || strneq(eco, "Rocky Linux:", 12) || strneq(eco, "Red Hat:", 8);
+                return strneq(eco, "AlmaLinux:", 10) || strneq(eco, "Rocky Linux:", 12) ||
+                       strneq(eco, "Red Hat:", 8);
         default: return false;
         }
 }
 
-int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os *os, const char **ret_ecosystem,
-                     const char **ret_name, const char **ret_version) {
+int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os *os,
+                     const char **ret_ecosystem, const char **ret_name, const char **ret_version) {
         const char *eco = NULL, *name = p->name, *version = p->version;
 
         switch (p->type) {
@@ -262,8 +263,8 @@ static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum findi
                         struct version_event ev[64];
                         size_t n = MIN(rg->n_events, ELEMENTSOF(ev));
                         for (size_t k = 0; k < n; k++)
-                                ev[k] = (struct version_event){ (enum version_event_kind) rg->events[k].kind,
-                                                                 rg->events[k].version };
+                                ev[k] = (struct version_event){(enum version_event_kind) rg->events[k].kind,
+                                                               rg->events[k].version};
                         bool in = false;
                         const char *fx = NULL;
                         r = version_in_range_fixed(range_scheme(c, rg->type), c->version, ev, n, &in, &fx);
@@ -275,11 +276,14 @@ static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum findi
                                 continue;
                         affected = true;
                         /* several ranges: the fix that clears them all */
-                        if (fx && (!fixed || (version_compare(range_scheme(c, rg->type), fx, fixed, &cmp) == 0 && cmp > 0)))
+                        if (fx &&
+                            (!fixed ||
+                             (version_compare(range_scheme(c, rg->type), fx, fixed, &cmp) == 0 && cmp > 0)))
                                 fixed = fx;
                 }
                 /* the explicit list, when no range said so: PyPI records list hundreds of versions, each
-                 * a parse: an exact match is tried first, then the comparison where the leading numbers agree */
+                 * a parse: an exact match is tried first, then the comparison where the leading numbers
+                 * agree */
                 for (const char *const *v = a->versions; v && *v && !affected; v++)
                         affected = streq(*v, c->version);
                 for (const char *const *v = a->versions; v && *v && !affected; v++)
@@ -390,8 +394,8 @@ static int cmp_id(const void *x, const void *y) {
  * a GHSA alias with it, starts at 4.0). */
 #define LOOKUP_FLAGS (VULNDB_LOOKUP_RAW | VULNDB_LOOKUP_NO_DETAILS)
 
-static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_finding_vec *out, const char *eco,
-                          const char *name) {
+static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_finding_vec *out,
+                          const char *eco, const char *name) {
         size_t n = c->hits.n;
         if (n == 0)
                 return 0;
@@ -419,8 +423,8 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                 struct vuln_finding *f = VEC_NEW(out);
                 if (!f)
                         return -ENOMEM;
-                VEC(const char *) ids = { 0 };
-                VEC(const char *) sources = { 0 };
+                VEC(const char *) ids = {0};
+                VEC(const char *) sources = {0};
                 _cleanup_(hashmap_freep) struct hashmap *seen = hashmap_new();
                 if (!seen)
                         return -ENOMEM;
@@ -428,8 +432,10 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                 bool any_fixed = false;
                 enum finding_status status = _FINDING_STATUS_MAX;
                 const struct hit *primary = NULL;
-                *f = (struct vuln_finding){ .pkg = c->pkg, .installed_version = c->version, .ecosystem = eco,
-                                            .package_name = name };
+                *f = (struct vuln_finding){.pkg = c->pkg,
+                                           .installed_version = c->version,
+                                           .ecosystem = eco,
+                                           .package_name = name};
                 for (size_t i = 0; i < n; i++) {
                         if (uf_find(parent, i) != root)
                                 continue;
@@ -440,7 +446,7 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                                         (void) VEC_PUSH(&ids, h->ids[k]);
                                 }
                         bool have_source = false;
-                        VEC_FOREACH(s, &sources)
+                        VEC_FOREACH (s, &sources)
                                 have_source |= streq_ptr(*s, h->source);
                         if (h->source && !have_source)
                                 (void) VEC_PUSH(&sources, h->source);
@@ -448,7 +454,9 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                          * least hopeful status */
                         int cmp = 0;
                         if (h->status == FINDING_FIXED) {
-                                if (!any_fixed || (version_compare(c->scheme, h->fixed, f->fixed_version, &cmp) == 0 && cmp > 0))
+                                if (!any_fixed ||
+                                    (version_compare(c->scheme, h->fixed, f->fixed_version, &cmp) == 0 &&
+                                     cmp > 0))
                                         f->fixed_version = h->fixed;
                                 any_fixed = true;
                         } else if (status == _FINDING_STATUS_MAX || h->status < status)
@@ -499,7 +507,7 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                                 const char *k = arena_strdup(c->a, key);
                                 if (!x || !k)
                                         return -ENOMEM;
-                                *x = (struct details){ det.summary, det.cwes, det.published, det.modified };
+                                *x = (struct details){det.summary, det.cwes, det.published, det.modified};
                                 if (hashmap_put(c->details, k, x, NULL) < 0)
                                         return -ENOMEM;
                                 got = x;
@@ -513,7 +521,7 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                         }
                 }
                 if (f->severity == SEV_UNKNOWN && f->cvss_score > 0) {
-                        f->severity = f->cvss_score >= 9.0 ? SEV_CRITICAL
+                        f->severity = f->cvss_score >= 9.0   ? SEV_CRITICAL
                                       : f->cvss_score >= 7.0 ? SEV_HIGH
                                       : f->cvss_score >= 4.0 ? SEV_MEDIUM
                                                              : SEV_LOW;
@@ -538,7 +546,7 @@ static int cmp_finding(const void *a, const void *b) {
 
 int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct scan_os *os, struct arena *a,
                    struct diag *d, struct vuln_finding_vec *out, struct match_stats *ret_stats) {
-        struct match_stats st = { 0 };
+        struct match_stats st = {0};
         size_t first = out->n;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -547,7 +555,7 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
         _cleanup_(hashmap_freep) struct hashmap *details = hashmap_new();
         if (!details)
                 return -ENOMEM;
-        VEC_FOREACH(p, pkgs) {
+        VEC_FOREACH (p, pkgs) {
                 const char *eco, *name, *version;
                 st.packages++;
                 if (match_lookup_key(a, p, os, &eco, &name, &version) < 0) {
@@ -557,8 +565,12 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                         continue;
                 }
                 int s = version_scheme_for_ecosystem(eco);
-                struct pkg_ctx c = { .a = a, .details = details, .d = d, .pkg = p, .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
-                                     .version = version };
+                struct pkg_ctx c = {.a = a,
+                                    .details = details,
+                                    .d = d,
+                                    .pkg = p,
+                                    .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
+                                    .version = version};
                 st.lookups++;
                 int r = vulndb_lookup_ex(db, eco, name, LOOKUP_FLAGS, on_statement, &c);
                 /* Ubuntu's OSV data names LTS releases "Ubuntu:22.04:LTS": look there too (the hits keep
@@ -581,10 +593,12 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                 size_t len = 0;
                 for (int t = 0; t < _PKG_TYPE_MAX; t++)
                         if (no_eco[t] && len < sizeof what)
-                                len += (size_t) snprintf(what + len, sizeof what - len, "%s%s %zu", len ? ", " : "",
-                                                         pkg_type_to_string(t), no_eco[t]);
-                diag_warn(d, "%zu package%s not matched: no ecosystem with advisories to look %s up in (%s)%s",
-                          st.no_ecosystem, st.no_ecosystem == 1 ? "" : "s", st.no_ecosystem == 1 ? "it" : "them", what,
+                                len += (size_t) snprintf(what + len, sizeof what - len, "%s%s %zu",
+                                                         len ? ", " : "", pkg_type_to_string(t), no_eco[t]);
+                diag_warn(d,
+                          "%zu package%s not matched: no ecosystem with advisories to look %s up in (%s)%s",
+                          st.no_ecosystem, st.no_ecosystem == 1 ? "" : "s",
+                          st.no_ecosystem == 1 ? "it" : "them", what,
                           os && os->id ? "" : "; the distribution is unknown");
         }
         st.findings = out->n - first;
@@ -666,7 +680,8 @@ bool match_package_matches(struct arena *a, const char *spec, const struct vuln_
         return false;
 }
 
-int match_read_file(const char *path, size_t cap, const char *what, struct diag *d, char **ret, size_t *ret_len) {
+int match_read_file(const char *path, size_t cap, const char *what, struct diag *d, char **ret,
+                    size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
         if (fd < 0) {
@@ -722,9 +737,10 @@ int match_apply_exceptions(const struct match_exceptions *x, struct vuln_finding
         _cleanup_(arena_freep) struct arena *scratch = arena_new(0);
         if (!scratch)
                 return -ENOMEM;
-        VEC_FOREACH(f, v) {
+        VEC_FOREACH (f, v) {
                 f->excepted_by = NULL;
-                const struct vex_statement *s = x->vex ? vex_find(x->vex, scratch, f, x->image_digests) : NULL;
+                const struct vex_statement *s =
+                        x->vex ? vex_find(x->vex, scratch, f, x->image_digests) : NULL;
                 if (s && (s->status == VEX_NOT_AFFECTED || s->status == VEX_FIXED)) {
                         f->excepted_by = "vex";
                         f->vex_status = vex_status_to_string(s->status);
