@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """An independent computation of which Alpine secdb entries affect which apk packages, for
-tests/integration/t6101-vuln-real-data.sh. apk-tools cannot run here (Debian has no apk), so the
+tests/integration/t5003-vuln-alpine.sh. apk-tools cannot run here (Debian has no apk), so the
 version order is a separate, small implementation of apk-tools' documented rules (apk-package(5) /
 apk_version.c), written from the rules, not from stockade:
 
@@ -15,17 +15,19 @@ apk_version.c), written from the rules, not from stockade:
 The secdb (YAML, as published) says, per release and source package (origin), "secfixes: VERSION:
 [CVE …]": the package is affected below VERSION; VERSION "0" means never affected.
 
-    apk-secdb.py SECDB-DIR [OSV-DIR…] < packages.tsv    # PATH<TAB>NAME<TAB>VERSION<TAB>ORIGIN<TAB>RELEASE ("v3.10")
+    apk-secdb.py SECDB-DIR [OSV-DIR…] < packages.tsv
+    # packages.tsv: PATH<TAB>NAME<TAB>VERSION<TAB>ORIGIN<TAB>RELEASE ("v3.10")
 
 An entry is an id with extra words, as people wrote them: "CVE-2016-6258 XSA-182" (two ids of one
 vulnerability; the first is the advisory's, the others its aliases), "CVE-2019-19451.patch",
 "CVE 2018-16859" and "CVE_2019-2426" (typos for the CVE), "CVE-2019-1234 (patch)". Every CVE written
 so and every other word shaped like an advisory id (letters, a dash, then a part with a digit:
 "XSA-182", "TALOS-2017-0394") counts. Aliases come from every entry of every release and from the OSV
-records in OSV-DIR… (the database holds all the feeds): an id's vulnerability lists the aliases its records declare and the records that declare it an alias
-(symmetric, not transitive), so "CVE-2017-2615 XSA-208" under xen makes qemu's "CVE-2017-2615" a finding
-with both ids, and PYSEC-2019-145 (aliases: CVE-2019-10206) joins ansible's CVE-2019-10206. Entries of
-a package that share an id are one vulnerability.
+records in OSV-DIR… (the database holds all the feeds): an id's vulnerability lists the aliases its
+records declare and the records that declare it an alias (symmetric, not transitive), so
+"CVE-2017-2615 XSA-208" under xen makes qemu's "CVE-2017-2615" a finding with both ids, and
+PYSEC-2019-145 (aliases: CVE-2019-10206) joins ansible's CVE-2019-10206. Entries of a package that
+share an id are one vulnerability.
 
 Output: PATH NAME VERSION IDS FIXED (tab-separated, IDS sorted and comma-separated), one line per
 (package, vulnerability), the highest fixed version when several entries name one vulnerability."""

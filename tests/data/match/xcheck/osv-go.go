@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 // An independent computation of which Go vulnerability database records affect which Go modules, for
-// tests/integration/t6101-vuln-real-data.sh: it reads the OSV JSON records of the Go database as they are
+// tests/integration/t5001-vuln-go.sh: it reads the OSV JSON records of the Go database as they are
 // published and evaluates their SEMVER ranges with golang.org/x/mod/semver (Debian's
 // golang-golang-x-mod-dev, GOPATH mode, no network), following the OSV specification's evaluation.
 // Nothing of stockade is used.

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """An independent computation of which PyPA advisories (the OSV YAML of the Python Packaging Advisory
-Database, as published) affect which Python packages, for tests/integration/t6101-vuln-real-data.sh.
+Database, as published) affect which Python packages, for tests/integration/t5002-vuln-python.sh.
 Versions are ordered by pypa/packaging (Debian's python3-packaging), the records read by PyYAML with
 every scalar kept as text (BaseLoader: "1.10" must not become 1.1); nothing of stockade is used.
 
