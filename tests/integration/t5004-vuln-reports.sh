@@ -8,8 +8,8 @@
 #   - SARIF validates against the SARIF 2.1.0 schema, CycloneDX with vulnerabilities[] against
 #     CycloneDX 1.5, and affects[].ref are bom-refs of its components;
 #   - two runs with --reproducible are byte-identical, in every format;
-#   - exit codes follow --fail-on (0 below, 1 at or above, 2 for a bad value), the ignore file and
-#     --ignore-unfixed.
+#   - exit codes follow --fail-on (0 below, 1 at or above, 2 for a bad value), the ignore file, VEX
+#     (OpenVEX) and --ignore-unfixed.
 # shellcheck disable=SC2016 # jq programs name their $variables in single quotes
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-inventory.sh"
@@ -106,5 +106,33 @@ expect "an expired entry no longer applies: --fail-on HIGH exit 1, and a warning
         sh -c '[ "$1" = 1 ] && grep -q "CVE-2023-43804 expired on 2020-01-01" "$2"' _ "$(exit_of --fail-on HIGH --ignore-file "$T/expired.yaml")" "$T/err"
 expect "--ignore-unfixed: every finding here has a fix, so --fail-on HIGH still exits 1" \
         test "$(exit_of --fail-on HIGH --ignore-unfixed)" = 1
+# VEX: an OpenVEX document for the image's two HIGH findings, one by the package's purl (named by an
+# alias), one by a statement that is still under investigation, then a newer one that says fixed
+cat >"$T/app.openvex.json" <<'VEX'
+{
+  "@context": "https://openvex.dev/ns/v0.2.0",
+  "@id": "https://stockade.invalid/vex/t5004",
+  "author": "t5004",
+  "timestamp": "2026-01-01T00:00:00Z",
+  "version": 1,
+  "statements": [
+    {"vulnerability": {"name": "GHSA-v845-jxx5-vc9f"},
+     "products": [{"@id": "pkg:pypi/urllib3@1.26.12"}],
+     "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path",
+     "impact_statement": "no cookies on redirects"},
+    {"vulnerability": {"name": "CVE-2024-3651"}, "products": [{"@id": "pkg:pypi/idna"}],
+     "status": "under_investigation", "timestamp": "2026-01-01T00:00:00Z"},
+    {"vulnerability": {"name": "CVE-2024-3651"}, "products": [{"@id": "pkg:pypi/idna"}],
+     "status": "fixed", "timestamp": "2026-02-01T00:00:00Z"}
+  ]
+}
+VEX
+expect "--vex: both HIGH findings excepted (an alias, the newest statement), --fail-on HIGH exit 0" \
+        test "$(exit_of --fail-on HIGH --vex "$T/app.openvex.json")" = 0
+"$STOCKADE" scan -q --scanners vuln --format json --vex "$T/app.openvex.json" "$image" >"$T/vex.json"
+expect "--vex: the findings stay, marked with the VEX status and justification" \
+        jq_true "$T/vex.json" '[.vulnerabilities[] | select(.excepted_by == "vex") | [.id, .vex_status, .vex_justification]]
+                == [["CVE-2023-43804", "not_affected", "vulnerable_code_not_in_execute_path"], ["CVE-2024-3651", "fixed", null]]
+                and .summary.vulnerabilities_excepted.vex == 2 and .summary.vulnerabilities.HIGH == 0'
 expect "no database: exit 2" test "$(exit_of --db "$T/none.db")" = 2
 finish
