@@ -81,6 +81,12 @@ expect "no --fail-on: exit 0" test "$(exit_of)" = 0
 expect "--fail-on CRITICAL: nothing critical, exit 0" test "$(exit_of --fail-on CRITICAL)" = 0
 expect "--fail-on HIGH: exit 1" test "$(exit_of --fail-on HIGH)" = 1
 expect "--fail-on medium (any case): exit 1" test "$(exit_of --fail-on medium)" = 1
+expect "--fail-on HIGH warns that unrated vulnerabilities did not count" \
+        sh -c '[ "$1" = 1 ] && grep -q "without a severity rating did not count toward --fail-on HIGH" "$2"' \
+        _ "$(exit_of --fail-on HIGH)" "$T/err"
+expect "--fail-on UNKNOWN counts every finding, unrated included" \
+        sh -c '[ "$1" = 1 ] && grep -q "[0-9]* findings at or above UNKNOWN" "$2" && ! grep -q "did not count" "$2"' \
+        _ "$(exit_of --fail-on UNKNOWN)" "$T/err"
 expect "--fail-on SEVERE: exit 2, the message names the value" \
         sh -c '[ "$1" = 2 ] && grep -q "invalid severity .SEVERE." "$2"' _ "$(exit_of --fail-on SEVERE)" "$T/err"
 cat >"$T/ignore.yaml" <<'YAML'
