@@ -78,7 +78,7 @@ static void help(void) {
 static void on_event(void *userdata, const struct rt_event *ev) {
         struct agent *a = userdata;
         struct model_verdict v;
-        if (a->models && model_observe(a->models, ev, &v) >= 0 && v.deviation)
+        if (a->models && model_observe(a->models, ev, &v) >= 0 && v.deviation && !v.repeats)
                 log_warning("%s (%s, score %.2f%s) in %.12s: %s; expected %s", v.rule_id,
                             model_mode_name(v.mode), v.score, v.block ? ", blocking" : "", ev->container->id,
                             v.observed, v.expected);

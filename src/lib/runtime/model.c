@@ -513,16 +513,20 @@ static double rarity_of(uint64_t count, uint64_t total) {
 /* A replica doing what none of its siblings did in the window is more suspicious than one doing what
  * the others do too (a new version's behaviour, a configuration change). */
 static double disagreement(struct model_registry *reg, struct model *m, const struct rt_event *ev,
-                           uint64_t hash, uint64_t now) {
+                           uint64_t hash, uint64_t now, unsigned *ret_repeats) {
+        struct recent_dev *same = NULL;
         const char *cid = ev->container ? ev->container->id : "";
         size_t siblings = 0;
         char seen[RECENT_MAX][16];
         size_t n_seen = 0;
         for (size_t i = 0; i < RECENT_MAX; i++) {
                 struct recent_dev *r = &m->recent[i];
-                if (r->hash != hash || !r->when || now - r->when > reg->o.replica_window_ms ||
-                    strneq(r->container, cid, 12))
+                if (r->hash != hash || !r->when || now - r->when > reg->o.replica_window_ms)
                         continue;
+                if (strneq(r->container, cid, 12)) {
+                        same = r; /* a repeat keeps one slot, so it cannot push the siblings out */
+                        continue;
+                }
                 bool dup = false;
                 for (size_t k = 0; k < n_seen && !dup; k++)
                         dup = streq(seen[k], r->container);
@@ -531,9 +535,16 @@ static double disagreement(struct model_registry *reg, struct model *m, const st
                         siblings++;
                 }
         }
+        if (same) {
+                same->when = now;
+                *ret_repeats = ++same->repeats;
+                return 1.0 / (1.0 + (double) siblings);
+        }
         struct recent_dev *r = &m->recent[m->recent_pos++ % RECENT_MAX];
         r->hash = hash;
         r->when = now;
+        r->repeats = 0;
+        *ret_repeats = 0;
         snprintf(r->container, sizeof r->container, "%.12s", cid);
         return 1.0 / (1.0 + (double) siblings);
 }
@@ -543,8 +554,11 @@ static double disagreement(struct model_registry *reg, struct model *m, const st
 static bool verdict_fill(struct model_registry *reg, struct model *m, const struct rt_event *ev,
                          struct model_verdict *out, enum model_kind kind, double novelty, double rarity,
                          bool block) {
-        uint64_t h = hash_bytes(out->observed, strlen(out->observed)) ^ (uint64_t) kind;
-        double dis = disagreement(reg, m, ev, h, ev->time_ns / 1000000);
+        /* the mode is part of it: a deviation seen in monitor is news again in protect */
+        uint64_t h = hash_bytes(out->observed, strlen(out->observed)) ^ (uint64_t) kind ^
+                     ((uint64_t) m->mode << 8);
+        unsigned repeats = 0;
+        double dis = disagreement(reg, m, ev, h, ev->time_ns / 1000000, &repeats);
         double score = novelty * rarity * dis;
         if (score < reg->o.threshold && !block) {
                 out->observed[0] = 0;
@@ -558,6 +572,7 @@ static bool verdict_fill(struct model_registry *reg, struct model *m, const stru
         out->rarity = rarity;
         out->disagreement = dis;
         out->score = score;
+        out->repeats = repeats;
         out->rule_id = kind == MODEL_KIND_PROCESS ? "model.process"
                        : kind == MODEL_KIND_FILE  ? "model.file"
                                                   : "model.network";

@@ -262,6 +262,13 @@ TEST(scoring) {
         e = exec_ev(&ctr_b, T0 + 200000, 501, 501, "/usr/bin/curl", "/usr/bin/app");
         model_observe(reg, &e, &v3);
         CHECK(v3.disagreement == 1.0); /* outside the window */
+        CHECK_INT(v3.repeats, 0);
+        e = exec_ev(&ctr_b, T0 + 200500, 501, 501, "/usr/bin/curl", "/usr/bin/app");
+        model_observe(reg, &e, &v3);
+        CHECK_INT(v3.repeats, 1); /* the same container again within the window */
+        e = exec_ev(&ctr_b, T0 + 201000, 501, 501, "/usr/bin/curl", "/usr/bin/app");
+        model_observe(reg, &e, &v3);
+        CHECK_INT(v3.repeats, 2);
 
         /* rarity: a known executable under a new parent is less novel than a new executable */
         e = exec_ev(&ctr_a, T0 + 300000, 600, 1, "/usr/bin/app", "/usr/bin/containerd-shim");
