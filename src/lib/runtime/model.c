@@ -270,6 +270,42 @@ static void bump(struct model *m, enum mtable t, struct mentry *e, uint64_t now)
         m->total[t]++;
 }
 
+/* What a hostile container names (paths, executables) becomes model text: valid UTF-8 without control
+ * characters, so that it exports as YAML and applies back; a byte that is not becomes '?'. */
+static const char *sanitize(const char *in, char *out, size_t outlen) {
+        const unsigned char *p = (const unsigned char *) in;
+        size_t o = 0;
+        while (*p && o + 1 < outlen) {
+                size_t n = *p < 0x80             ? 1
+                           : (*p & 0xe0) == 0xc0 ? 2
+                           : (*p & 0xf0) == 0xe0 ? 3
+                           : (*p & 0xf8) == 0xf0 ? 4
+                                                 : 0;
+                bool ok = n > 0 && o + n < outlen;
+                for (size_t i = 1; ok && i < n; i++)
+                        ok = (p[i] & 0xc0) == 0x80;
+                if (ok && n == 1)
+                        ok = *p >= 0x20 && *p != 0x7f;
+                if (ok && n == 2)
+                        ok = *p >= 0xc2; /* overlong */
+                if (ok && n == 3)
+                        ok = !(*p == 0xe0 && p[1] < 0xa0) &&
+                             !(*p == 0xed && p[1] >= 0xa0); /* overlong, surrogates */
+                if (ok && n == 4)
+                        ok = !(*p == 0xf0 && p[1] < 0x90) && *p <= 0xf4 && !(*p == 0xf4 && p[1] >= 0x90);
+                if (!ok) {
+                        out[o++] = '?';
+                        p++;
+                        continue;
+                }
+                memcpy(out + o, p, n);
+                o += n;
+                p += n;
+        }
+        out[o] = 0;
+        return out;
+}
+
 /* ---- path collapsing ---- */
 
 static bool is_hex(char c) {
@@ -610,12 +646,14 @@ static void list_known(struct model *m, enum mtable t, const char *prefix, char 
 
 static int observe_exec(struct model_registry *reg, struct model *m, const struct rt_event *ev, uint64_t now,
                         struct model_verdict *out) {
-        const char *exe = ev->u.exec.exe ? ev->u.exec.exe : ev->u.exec.filename;
-        const char *parent = ev->u.exec.parent_exe ? ev->u.exec.parent_exe : "";
+        const char *raw = ev->u.exec.exe ? ev->u.exec.exe : ev->u.exec.filename;
         const char *grand = NULL;
-        char pkey[PATH_MAX * 2 + 32], ekey[PATH_MAX * 2 + 2], skey[PATH_MAX * 3 + 3];
-        if (!exe || !exe[0])
+        char pkey[PATH_MAX * 2 + 32], ekey[PATH_MAX * 2 + 2], skey[PATH_MAX * 3 + 3], eb[PATH_MAX],
+                pb[PATH_MAX];
+        if (!raw || !raw[0])
                 return 0;
+        const char *exe = sanitize(raw, eb, sizeof eb);
+        const char *parent = sanitize(ev->u.exec.parent_exe ? ev->u.exec.parent_exe : "", pb, sizeof pb);
 
         /* the exec chain: the parent's own parent exe, when the parent's exec was seen */
         struct chain *pc = &reg->chains[ev->proc.ppid % CHAIN_SLOTS];
@@ -736,9 +774,10 @@ static void access_text(uint32_t acc, char *out, size_t outlen) {
 
 static int observe_path(struct model_registry *reg, struct model *m, const struct rt_event *ev,
                         const char *path, uint32_t acc, uint64_t now, struct model_verdict *out) {
-        char pattern[PATH_MAX], dir[PATH_MAX], star[PATH_MAX + 2];
+        char pattern[PATH_MAX], dir[PATH_MAX], star[PATH_MAX + 2], clean[PATH_MAX];
         if (!path || path[0] != '/' || !acc)
                 return 0;
+        path = sanitize(path, clean, sizeof clean);
         model_collapse_path(path, pattern, sizeof pattern);
         m->file_obs++;
         if (m->mode == MODEL_LEARN) {
@@ -997,8 +1036,10 @@ int model_observe(struct model_registry *reg, const struct rt_event *ev, struct 
 
 bool model_exec_allowed(struct model_registry *reg, const char *image_key, const char *exe) {
         bool ok = true;
+        char clean[PATH_MAX];
         if (!reg || !image_key || !exe)
                 return true;
+        exe = sanitize(exe, clean, sizeof clean);
         pthread_mutex_lock(&reg->lock);
         struct model *m = hashmap_get(reg->models, image_key);
         if (m && m->mode == MODEL_PROTECT)

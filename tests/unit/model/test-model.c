@@ -452,6 +452,37 @@ TEST(apply_atomic) {
         rmrf(dir);
 }
 
+TEST(hostile_names) {
+        _cleanup_free_ char *dir = tmpdir(), *y = NULL;
+        REQUIRE(dir);
+        struct model_registry *reg = open_reg(dir);
+        REQUIRE(reg);
+        struct rt_event e = exec_ev(&ctr_a, T0, 10, 1,
+                                    "/tmp/\xff\xfe\x1f"
+                                    "evil\n",
+                                    "/bin/\xc0\xaf");
+        model_observe(reg, &e, NULL);
+        e = open_ev(&ctr_a, T0, "/tmp/a\tb\x1f\x80\xe2\x82\xac", RT_ACCESS_WRITE);
+        model_observe(reg, &e, NULL);
+        y = export(reg);
+        REQUIRE(y);
+        CHECK(strstr(y, "/tmp/???evil?") != NULL);
+        CHECK(strstr(y, "/tmp/a?b??\xe2\x82\xac") !=
+              NULL); /* tab, US, a lone continuation byte: ?; € kept */
+        char err[1024];
+        CHECK_INT(apply(reg, y, err, sizeof err), 0); /* exports apply back */
+        CHECK(model_exec_allowed(reg, IMG,
+                                 "/tmp/\xff\xfe\x1f"
+                                 "evil\n")); /* learn mode */
+        model_set_mode(reg, IMG, MODEL_PROTECT);
+        CHECK(model_exec_allowed(reg, IMG,
+                                 "/tmp/\xff\xfe\x1f"
+                                 "evil\n")); /* the same raw name */
+        CHECK(!model_exec_allowed(reg, IMG, "/tmp/other"));
+        model_registry_free(reg);
+        rmrf(dir);
+}
+
 static int echo_handler(void *userdata, json_t *args, json_t **ret, struct diag *d) {
         if (json_get_bool(args, "fail", false))
                 return diag_error(d, -EINVAL, "asked to fail");
