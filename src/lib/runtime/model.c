@@ -644,16 +644,30 @@ static void list_known(struct model *m, enum mtable t, const char *prefix, char 
                 snprintf(out, outlen, "nothing");
 }
 
+/* The container runtime's own processes run in the container's cgroup too: runc (or crun) setting up a
+ * new container, the shim starting `docker exec`. What they do is the engine's, not the image's. (A
+ * program inside the container that calls itself runc is caught at its exec, which is the image's.) */
+static bool is_runtime_exe(const char *exe) {
+        if (!exe)
+                return false;
+        const char *b = strrchr(exe, '/');
+        b = b ? b + 1 : exe;
+        return streq(b, "runc") || streq(b, "crun") || streq(b, "youki") || streq(b, "conmon") ||
+               strneq(b, "containerd-shim", 15);
+}
+
 static int observe_exec(struct model_registry *reg, struct model *m, const struct rt_event *ev, uint64_t now,
                         struct model_verdict *out) {
         const char *raw = ev->u.exec.exe ? ev->u.exec.exe : ev->u.exec.filename;
         const char *grand = NULL;
         char pkey[PATH_MAX * 2 + 32], ekey[PATH_MAX * 2 + 2], skey[PATH_MAX * 3 + 3], eb[PATH_MAX],
                 pb[PATH_MAX];
-        if (!raw || !raw[0])
+        if (!raw || raw[0] != '/' || !raw[1] || is_runtime_exe(raw))
                 return 0;
         const char *exe = sanitize(raw, eb, sizeof eb);
-        const char *parent = sanitize(ev->u.exec.parent_exe ? ev->u.exec.parent_exe : "", pb, sizeof pb);
+        /* started from outside (the container's entry point, `docker exec`): no parent in the image */
+        const char *pr = ev->u.exec.parent_exe;
+        const char *parent = sanitize(pr && !is_runtime_exe(pr) ? pr : "", pb, sizeof pb);
 
         /* the exec chain: the parent's own parent exe, when the parent's exec was seen */
         struct chain *pc = &reg->chains[ev->proc.ppid % CHAIN_SLOTS];
@@ -989,6 +1003,8 @@ int model_observe(struct model_registry *reg, const struct rt_event *ev, struct 
         default: return 0;
         }
         if (!model_image_key(ev->container))
+                return 0;
+        if (ev->type != RT_EV_EXEC && is_runtime_exe(ev->proc.exe))
                 return 0;
         uint64_t now = ev->time_ns ? ev->time_ns / 1000000 : now_ms();
         int r = 0;

@@ -166,6 +166,15 @@ TEST(learn_then_monitor) {
         model_observe(reg, &e, &v);
         CHECK(!v.deviation);
 
+        /* the container runtime's own work is not the image's: runc's opens, the shim as a parent */
+        e = open_ev(&ctr_a, T0 + 20000, "/var/lib/docker/overlay2/x/merged/dev", RT_ACCESS_READ);
+        e.proc.exe = "/usr/sbin/runc";
+        model_observe(reg, &e, &v);
+        CHECK(!v.deviation);
+        e = exec_ev(&ctr_a, T0 + 20000, 202, 1, "/bin/sh", "/usr/bin/containerd-shim-runc-v2");
+        model_observe(reg, &e, &v);
+        CHECK(!v.deviation); /* learned under "/usr/bin/containerd-shim": both are "started from outside" */
+
         /* a new executable: a process deviation, alerted, not blocked in monitor */
         e = exec_ev(&ctr_a, T0 + 20000, 201, 101, "/usr/bin/curl", "/usr/bin/app");
         model_observe(reg, &e, &v);
