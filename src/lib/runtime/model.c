@@ -723,10 +723,10 @@ static int observe_exec(struct model_registry *reg, struct model *m, const struc
 
         if (!exe_known)
                 snprintf(out->observed, sizeof out->observed, "exec %s by %s (uid %" PRIu32 ")", exe,
-                         parent[0] ? parent : "?", ev->u.exec.euid);
+                         parent[0] ? parent : "(outside)", ev->u.exec.euid);
         else if (!ee)
                 snprintf(out->observed, sizeof out->observed, "%s → %s (uid %" PRIu32 ")",
-                         parent[0] ? parent : "?", exe, ev->u.exec.euid);
+                         parent[0] ? parent : "(outside)", exe, ev->u.exec.euid);
         else if (!pe)
                 snprintf(out->observed, sizeof out->observed, "%s → %s as uid %" PRIu32, parent, exe,
                          ev->u.exec.euid);
@@ -738,12 +738,12 @@ static int observe_exec(struct model_registry *reg, struct model *m, const struc
         char known[400];
         if (!exe_known) {
                 list_known(m, T_EDGE, parent, known, sizeof known);
-                snprintf(out->expected, sizeof out->expected, "children of %s: %s", parent[0] ? parent : "?",
-                         known);
+                snprintf(out->expected, sizeof out->expected, "children of %s: %s",
+                         parent[0] ? parent : "(outside)", known);
         } else if (!ee) {
                 list_known(m, T_EDGE, parent, known, sizeof known);
-                snprintf(out->expected, sizeof out->expected, "children of %s: %s", parent[0] ? parent : "?",
-                         known);
+                snprintf(out->expected, sizeof out->expected, "children of %s: %s",
+                         parent[0] ? parent : "(outside)", known);
         } else if (!pe) {
                 list_known(m, T_PROC, exe, known, sizeof known);
                 snprintf(out->expected, sizeof out->expected, "%s runs with parent/uid: %s", exe, known);
