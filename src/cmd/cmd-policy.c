@@ -216,7 +216,9 @@ static int p_export(struct policy_ctx *p, int argc, char **argv) {
                 if (r != EXIT_OK)
                         return r;
                 const char *y = json_get_str(res, "yaml");
-                /* several images: one YAML stream of documents ("---" starts each) */
+                /* several images: one YAML stream, "---" starts each document */
+                if (argc > 1)
+                        fputs("---\n", stdout);
                 fputs(y ? y : "", stdout);
         }
         return EXIT_OK;
