@@ -59,13 +59,13 @@ struct agent {
         size_t n_seen_ns;
         struct guarded *retired;
         bool stopped_now;
-                /* the current finding's process was stopped before its evidence was taken */ /* of
-                                                                                                 containers
-                                                                                                 that ended:
-                                                                                                 freed once
-                                                                                                 no exec
-                                                                                                 request can
-                                                                                                 hold them */
+        /* the current finding's process was stopped before its evidence was taken */ /* of
+                                                                                         containers
+                                                                                         that ended:
+                                                                                         freed once
+                                                                                         no exec
+                                                                                         request can
+                                                                                         hold them */
         struct model_registry *models; /* behaviour models (model.h) */
         struct control *ctl;           /* the control socket (control.h) */
 };
@@ -153,7 +153,7 @@ static void on_event(void *userdata, const struct rt_event *ev) {
         else if (a->models) {
                 /* learning goes on without detection; deviations are only logged */
                 struct model_verdict v;
-                if (model_observe(a->models, ev, &v) >= 0 && v.deviation)
+                if (model_observe(a->models, ev, &v) >= 0 && v.deviation && !v.repeats)
                         log_deviation(ev, &v);
         }
         if (!a->events || a->out_failed)
@@ -535,7 +535,8 @@ static void pipeline(struct agent *a, const struct rt_event *ev) {
         struct model_verdict v;
 
         if (a->models && model_observe(a->models, ev, &v) >= 0 && v.deviation && ev->container) {
-                log_deviation(ev, &v);
+                if (!v.repeats)
+                        log_deviation(ev, &v);
                 raise_deviation(a, ev, &v);
         }
 

@@ -115,7 +115,7 @@ static void print_model(json_t *m) {
         json_array_foreach(procs, i, e) {
                 const char *parent = json_get_str(e, "parent");
                 printf("  %s  parent %s  uid %lld  x%lld\n", json_get_str(e, "exe"),
-                       parent && parent[0] ? parent : "?", json_get_int(e, "uid", 0),
+                       parent && parent[0] ? parent : "(outside)", json_get_int(e, "uid", 0),
                        json_get_int(e, "count", 0));
         }
         json_t *seqs = json_get_arr(m, "sequences");
@@ -126,7 +126,7 @@ static void print_model(json_t *m) {
                 printf(" ");
                 json_array_foreach(exes, j, x) {
                         const char *xs = json_string_value(x);
-                        printf(" %s%s", j ? "→ " : "", xs && xs[0] ? xs : "?");
+                        printf(" %s%s", j ? "→ " : "", xs && xs[0] ? xs : "(outside)");
                 }
                 printf("  x%lld\n", json_get_int(e, "count", 0));
         }
@@ -216,7 +216,9 @@ static int p_export(struct policy_ctx *p, int argc, char **argv) {
                 if (r != EXIT_OK)
                         return r;
                 const char *y = json_get_str(res, "yaml");
-                /* several images: one YAML stream of documents ("---" starts each) */
+                /* several images: one YAML stream, "---" starts each document */
+                if (argc > 1)
+                        fputs("---\n", stdout);
                 fputs(y ? y : "", stdout);
         }
         return EXIT_OK;

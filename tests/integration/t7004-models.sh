@@ -48,6 +48,16 @@ for _ in $(seq 50); do grep -q "model.process (monitor" "$T/a1.err" && break; sl
 check "an executable outside the model is reported (monitor)" grep -q "model.process (monitor.*sensor-load" "$T/a1.err"
 check "monitor mode does not ask to block" sh -c "! grep 'model.process (monitor' '$T/a1.err' | grep -q blocking"
 
+# a file and the network outside the model (monitor)
+docker exec "$W" cat /etc/shadow >/dev/null
+docker exec -d "$W" /bin/actions listen 7777
+docker exec "$W" /bin/actions connect 127.0.0.1 7777 >/dev/null
+for _ in $(seq 50); do grep -q "model.network (monitor.*connect tcp 127.0.0.0/24 port 7777" "$T/a1.err" && break; sleep 0.2; done
+check "a file never read is reported" grep -q "model.file (monitor.*read /etc/shadow" "$T/a1.err"
+check "a new listening port is reported" grep -q "model.network (monitor.*listen tcp port 7777" "$T/a1.err"
+check "a new outbound network is reported" grep -q "model.network (monitor.*connect tcp 127.0.0.0/24 port 7777 (outbound)" "$T/a1.err"
+check "each deviation is reported once" test "$(grep -c "read /etc/shadow" "$T/a1.err")" = 1
+
 # protect
 P mode "$IMG" protect >"$T/mode.out"
 check "policy mode switches to protect" grep -q "now in protect mode" "$T/mode.out"

@@ -55,6 +55,7 @@ struct dirinfo {
 struct recent_dev {
         uint64_t hash;
         uint64_t when;
+        uint32_t repeats;
         char container[16]; /* the first 12 hex digits */
 };
 

@@ -270,6 +270,42 @@ static void bump(struct model *m, enum mtable t, struct mentry *e, uint64_t now)
         m->total[t]++;
 }
 
+/* What a hostile container names (paths, executables) becomes model text: valid UTF-8 without control
+ * characters, so that it exports as YAML and applies back; a byte that is not becomes '?'. */
+static const char *sanitize(const char *in, char *out, size_t outlen) {
+        const unsigned char *p = (const unsigned char *) in;
+        size_t o = 0;
+        while (*p && o + 1 < outlen) {
+                size_t n = *p < 0x80             ? 1
+                           : (*p & 0xe0) == 0xc0 ? 2
+                           : (*p & 0xf0) == 0xe0 ? 3
+                           : (*p & 0xf8) == 0xf0 ? 4
+                                                 : 0;
+                bool ok = n > 0 && o + n < outlen;
+                for (size_t i = 1; ok && i < n; i++)
+                        ok = (p[i] & 0xc0) == 0x80;
+                if (ok && n == 1)
+                        ok = *p >= 0x20 && *p != 0x7f;
+                if (ok && n == 2)
+                        ok = *p >= 0xc2; /* overlong */
+                if (ok && n == 3)
+                        ok = !(*p == 0xe0 && p[1] < 0xa0) &&
+                             !(*p == 0xed && p[1] >= 0xa0); /* overlong, surrogates */
+                if (ok && n == 4)
+                        ok = !(*p == 0xf0 && p[1] < 0x90) && *p <= 0xf4 && !(*p == 0xf4 && p[1] >= 0x90);
+                if (!ok) {
+                        out[o++] = '?';
+                        p++;
+                        continue;
+                }
+                memcpy(out + o, p, n);
+                o += n;
+                p += n;
+        }
+        out[o] = 0;
+        return out;
+}
+
 /* ---- path collapsing ---- */
 
 static bool is_hex(char c) {
@@ -513,16 +549,20 @@ static double rarity_of(uint64_t count, uint64_t total) {
 /* A replica doing what none of its siblings did in the window is more suspicious than one doing what
  * the others do too (a new version's behaviour, a configuration change). */
 static double disagreement(struct model_registry *reg, struct model *m, const struct rt_event *ev,
-                           uint64_t hash, uint64_t now) {
+                           uint64_t hash, uint64_t now, unsigned *ret_repeats) {
+        struct recent_dev *same = NULL;
         const char *cid = ev->container ? ev->container->id : "";
         size_t siblings = 0;
         char seen[RECENT_MAX][16];
         size_t n_seen = 0;
         for (size_t i = 0; i < RECENT_MAX; i++) {
                 struct recent_dev *r = &m->recent[i];
-                if (r->hash != hash || !r->when || now - r->when > reg->o.replica_window_ms ||
-                    strneq(r->container, cid, 12))
+                if (r->hash != hash || !r->when || now - r->when > reg->o.replica_window_ms)
                         continue;
+                if (strneq(r->container, cid, 12)) {
+                        same = r; /* a repeat keeps one slot, so it cannot push the siblings out */
+                        continue;
+                }
                 bool dup = false;
                 for (size_t k = 0; k < n_seen && !dup; k++)
                         dup = streq(seen[k], r->container);
@@ -531,9 +571,16 @@ static double disagreement(struct model_registry *reg, struct model *m, const st
                         siblings++;
                 }
         }
+        if (same) {
+                same->when = now;
+                *ret_repeats = ++same->repeats;
+                return 1.0 / (1.0 + (double) siblings);
+        }
         struct recent_dev *r = &m->recent[m->recent_pos++ % RECENT_MAX];
         r->hash = hash;
         r->when = now;
+        r->repeats = 0;
+        *ret_repeats = 0;
         snprintf(r->container, sizeof r->container, "%.12s", cid);
         return 1.0 / (1.0 + (double) siblings);
 }
@@ -543,8 +590,11 @@ static double disagreement(struct model_registry *reg, struct model *m, const st
 static bool verdict_fill(struct model_registry *reg, struct model *m, const struct rt_event *ev,
                          struct model_verdict *out, enum model_kind kind, double novelty, double rarity,
                          bool block) {
-        uint64_t h = hash_bytes(out->observed, strlen(out->observed)) ^ (uint64_t) kind;
-        double dis = disagreement(reg, m, ev, h, ev->time_ns / 1000000);
+        /* the mode is part of it: a deviation seen in monitor is news again in protect */
+        uint64_t h = hash_bytes(out->observed, strlen(out->observed)) ^ (uint64_t) kind ^
+                     ((uint64_t) m->mode << 8);
+        unsigned repeats = 0;
+        double dis = disagreement(reg, m, ev, h, ev->time_ns / 1000000, &repeats);
         double score = novelty * rarity * dis;
         if (score < reg->o.threshold && !block) {
                 out->observed[0] = 0;
@@ -558,6 +608,7 @@ static bool verdict_fill(struct model_registry *reg, struct model *m, const stru
         out->rarity = rarity;
         out->disagreement = dis;
         out->score = score;
+        out->repeats = repeats;
         out->rule_id = kind == MODEL_KIND_PROCESS ? "model.process"
                        : kind == MODEL_KIND_FILE  ? "model.file"
                                                   : "model.network";
@@ -593,14 +644,30 @@ static void list_known(struct model *m, enum mtable t, const char *prefix, char 
                 snprintf(out, outlen, "nothing");
 }
 
+/* The container runtime's own processes run in the container's cgroup too: runc (or crun) setting up a
+ * new container, the shim starting `docker exec`. What they do is the engine's, not the image's. (A
+ * program inside the container that calls itself runc is caught at its exec, which is the image's.) */
+static bool is_runtime_exe(const char *exe) {
+        if (!exe)
+                return false;
+        const char *b = strrchr(exe, '/');
+        b = b ? b + 1 : exe;
+        return streq(b, "runc") || streq(b, "crun") || streq(b, "youki") || streq(b, "conmon") ||
+               strneq(b, "containerd-shim", 15);
+}
+
 static int observe_exec(struct model_registry *reg, struct model *m, const struct rt_event *ev, uint64_t now,
                         struct model_verdict *out) {
-        const char *exe = ev->u.exec.exe ? ev->u.exec.exe : ev->u.exec.filename;
-        const char *parent = ev->u.exec.parent_exe ? ev->u.exec.parent_exe : "";
+        const char *raw = ev->u.exec.exe ? ev->u.exec.exe : ev->u.exec.filename;
         const char *grand = NULL;
-        char pkey[PATH_MAX * 2 + 32], ekey[PATH_MAX * 2 + 2], skey[PATH_MAX * 3 + 3];
-        if (!exe || !exe[0])
+        char pkey[PATH_MAX * 2 + 32], ekey[PATH_MAX * 2 + 2], skey[PATH_MAX * 3 + 3], eb[PATH_MAX],
+                pb[PATH_MAX];
+        if (!raw || raw[0] != '/' || !raw[1] || is_runtime_exe(raw))
                 return 0;
+        const char *exe = sanitize(raw, eb, sizeof eb);
+        /* started from outside (the container's entry point, `docker exec`): no parent in the image */
+        const char *pr = ev->u.exec.parent_exe;
+        const char *parent = sanitize(pr && !is_runtime_exe(pr) ? pr : "", pb, sizeof pb);
 
         /* the exec chain: the parent's own parent exe, when the parent's exec was seen */
         struct chain *pc = &reg->chains[ev->proc.ppid % CHAIN_SLOTS];
@@ -656,10 +723,10 @@ static int observe_exec(struct model_registry *reg, struct model *m, const struc
 
         if (!exe_known)
                 snprintf(out->observed, sizeof out->observed, "exec %s by %s (uid %" PRIu32 ")", exe,
-                         parent[0] ? parent : "?", ev->u.exec.euid);
+                         parent[0] ? parent : "(outside)", ev->u.exec.euid);
         else if (!ee)
                 snprintf(out->observed, sizeof out->observed, "%s → %s (uid %" PRIu32 ")",
-                         parent[0] ? parent : "?", exe, ev->u.exec.euid);
+                         parent[0] ? parent : "(outside)", exe, ev->u.exec.euid);
         else if (!pe)
                 snprintf(out->observed, sizeof out->observed, "%s → %s as uid %" PRIu32, parent, exe,
                          ev->u.exec.euid);
@@ -671,12 +738,12 @@ static int observe_exec(struct model_registry *reg, struct model *m, const struc
         char known[400];
         if (!exe_known) {
                 list_known(m, T_EDGE, parent, known, sizeof known);
-                snprintf(out->expected, sizeof out->expected, "children of %s: %s", parent[0] ? parent : "?",
-                         known);
+                snprintf(out->expected, sizeof out->expected, "children of %s: %s",
+                         parent[0] ? parent : "(outside)", known);
         } else if (!ee) {
                 list_known(m, T_EDGE, parent, known, sizeof known);
-                snprintf(out->expected, sizeof out->expected, "children of %s: %s", parent[0] ? parent : "?",
-                         known);
+                snprintf(out->expected, sizeof out->expected, "children of %s: %s",
+                         parent[0] ? parent : "(outside)", known);
         } else if (!pe) {
                 list_known(m, T_PROC, exe, known, sizeof known);
                 snprintf(out->expected, sizeof out->expected, "%s runs with parent/uid: %s", exe, known);
@@ -721,9 +788,10 @@ static void access_text(uint32_t acc, char *out, size_t outlen) {
 
 static int observe_path(struct model_registry *reg, struct model *m, const struct rt_event *ev,
                         const char *path, uint32_t acc, uint64_t now, struct model_verdict *out) {
-        char pattern[PATH_MAX], dir[PATH_MAX], star[PATH_MAX + 2];
+        char pattern[PATH_MAX], dir[PATH_MAX], star[PATH_MAX + 2], clean[PATH_MAX];
         if (!path || path[0] != '/' || !acc)
                 return 0;
+        path = sanitize(path, clean, sizeof clean);
         model_collapse_path(path, pattern, sizeof pattern);
         m->file_obs++;
         if (m->mode == MODEL_LEARN) {
@@ -936,6 +1004,8 @@ int model_observe(struct model_registry *reg, const struct rt_event *ev, struct 
         }
         if (!model_image_key(ev->container))
                 return 0;
+        if (ev->type != RT_EV_EXEC && is_runtime_exe(ev->proc.exe))
+                return 0;
         uint64_t now = ev->time_ns ? ev->time_ns / 1000000 : now_ms();
         int r = 0;
         pthread_mutex_lock(&reg->lock);
@@ -982,8 +1052,10 @@ int model_observe(struct model_registry *reg, const struct rt_event *ev, struct 
 
 bool model_exec_allowed(struct model_registry *reg, const char *image_key, const char *exe) {
         bool ok = true;
+        char clean[PATH_MAX];
         if (!reg || !image_key || !exe)
                 return true;
+        exe = sanitize(exe, clean, sizeof clean);
         pthread_mutex_lock(&reg->lock);
         struct model *m = hashmap_get(reg->models, image_key);
         if (m && m->mode == MODEL_PROTECT)

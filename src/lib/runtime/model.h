@@ -87,6 +87,9 @@ struct model_verdict {
         bool block;           /* protect mode wants this stopped (exec: kill/deny; network: deny) */
         double score;         /* novelty × rarity × disagreement, 0 < score <= 1 */
         double novelty, rarity, disagreement;
+        /* How often this container showed the same deviation within the replica window before (0: the
+         * first time): lets a caller report once and count the repeats. */
+        unsigned repeats;
         const char *rule_id; /* "model.process", "model.file", "model.network" (static) */
         char image[256];     /* the model's key */
         char expected[512];  /* what the model knew: "/bin/sh → {/bin/cat, /bin/ls}" */

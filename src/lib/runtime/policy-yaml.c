@@ -375,8 +375,10 @@ static int parse_spec(struct yctx *c, const struct ynode *spec, struct model *m,
                 for (const struct ynode *e = exes->first; e; e = e->next, j++) {
                         if ((r = want(c, e, Y_SCALAR, "sequence: an executable")) < 0)
                                 return r;
-                        if ((e->value[0] && e->value[0] != '/') || strchr(e->value, KEY_SEP) ||
-                            strlen(e->value) >= PATH_MAX)
+                        bool ctl = false;
+                        for (const unsigned char *q = (const unsigned char *) e->value; *q; q++)
+                                ctl = ctl || *q < 0x20 || *q == 0x7f;
+                        if ((e->value[0] && e->value[0] != '/') || ctl || strlen(e->value) >= PATH_MAX)
                                 return NERR(c, e, "sequence: an executable must be an absolute path");
                         k += (size_t) snprintf(key + k, sizeof key - k, "%s%s", j ? "\x1f" : "", e->value);
                 }

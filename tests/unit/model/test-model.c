@@ -166,6 +166,15 @@ TEST(learn_then_monitor) {
         model_observe(reg, &e, &v);
         CHECK(!v.deviation);
 
+        /* the container runtime's own work is not the image's: runc's opens, the shim as a parent */
+        e = open_ev(&ctr_a, T0 + 20000, "/var/lib/docker/overlay2/x/merged/dev", RT_ACCESS_READ);
+        e.proc.exe = "/usr/sbin/runc";
+        model_observe(reg, &e, &v);
+        CHECK(!v.deviation);
+        e = exec_ev(&ctr_a, T0 + 20000, 202, 1, "/bin/sh", "/usr/bin/containerd-shim-runc-v2");
+        model_observe(reg, &e, &v);
+        CHECK(!v.deviation); /* learned under "/usr/bin/containerd-shim": both are "started from outside" */
+
         /* a new executable: a process deviation, alerted, not blocked in monitor */
         e = exec_ev(&ctr_a, T0 + 20000, 201, 101, "/usr/bin/curl", "/usr/bin/app");
         model_observe(reg, &e, &v);
@@ -262,6 +271,13 @@ TEST(scoring) {
         e = exec_ev(&ctr_b, T0 + 200000, 501, 501, "/usr/bin/curl", "/usr/bin/app");
         model_observe(reg, &e, &v3);
         CHECK(v3.disagreement == 1.0); /* outside the window */
+        CHECK_INT(v3.repeats, 0);
+        e = exec_ev(&ctr_b, T0 + 200500, 501, 501, "/usr/bin/curl", "/usr/bin/app");
+        model_observe(reg, &e, &v3);
+        CHECK_INT(v3.repeats, 1); /* the same container again within the window */
+        e = exec_ev(&ctr_b, T0 + 201000, 501, 501, "/usr/bin/curl", "/usr/bin/app");
+        model_observe(reg, &e, &v3);
+        CHECK_INT(v3.repeats, 2);
 
         /* rarity: a known executable under a new parent is less novel than a new executable */
         e = exec_ev(&ctr_a, T0 + 300000, 600, 1, "/usr/bin/app", "/usr/bin/containerd-shim");
@@ -441,6 +457,37 @@ TEST(apply_atomic) {
         REQUIRE(reg);
         CHECK(!model_exec_allowed(reg, IMG, "/usr/bin/app"));
         CHECK(model_exec_allowed(reg, IMG, "/bin/only"));
+        model_registry_free(reg);
+        rmrf(dir);
+}
+
+TEST(hostile_names) {
+        _cleanup_free_ char *dir = tmpdir(), *y = NULL;
+        REQUIRE(dir);
+        struct model_registry *reg = open_reg(dir);
+        REQUIRE(reg);
+        struct rt_event e = exec_ev(&ctr_a, T0, 10, 1,
+                                    "/tmp/\xff\xfe\x1f"
+                                    "evil\n",
+                                    "/bin/\xc0\xaf");
+        model_observe(reg, &e, NULL);
+        e = open_ev(&ctr_a, T0, "/tmp/a\tb\x1f\x80\xe2\x82\xac", RT_ACCESS_WRITE);
+        model_observe(reg, &e, NULL);
+        y = export(reg);
+        REQUIRE(y);
+        CHECK(strstr(y, "/tmp/???evil?") != NULL);
+        CHECK(strstr(y, "/tmp/a?b??\xe2\x82\xac") !=
+              NULL); /* tab, US, a lone continuation byte: ?; € kept */
+        char err[1024];
+        CHECK_INT(apply(reg, y, err, sizeof err), 0); /* exports apply back */
+        CHECK(model_exec_allowed(reg, IMG,
+                                 "/tmp/\xff\xfe\x1f"
+                                 "evil\n")); /* learn mode */
+        model_set_mode(reg, IMG, MODEL_PROTECT);
+        CHECK(model_exec_allowed(reg, IMG,
+                                 "/tmp/\xff\xfe\x1f"
+                                 "evil\n")); /* the same raw name */
+        CHECK(!model_exec_allowed(reg, IMG, "/tmp/other"));
         model_registry_free(reg);
         rmrf(dir);
 }
