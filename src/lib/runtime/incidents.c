@@ -336,6 +336,7 @@ int forensics_capture_new(struct forensics *f, const struct rt_event *ev, const 
                         p->exe = exe ? strdup(exe) : NULL;
                         const char *const *argv = ev->type == RT_EV_EXEC ? ev->u.exec.argv : ev->proc.argv;
                         if (argv) {
+                                json_decref(p->cmdline); /* a zombie's: empty */
                                 p->cmdline = json_array();
                                 for (size_t i = 0; argv[i] && i < RT_ARGV_MAX; i++)
                                         json_array_append_new(p->cmdline, jstr(argv[i]));
