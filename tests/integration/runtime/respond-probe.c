@@ -16,6 +16,7 @@
  *              "exec allow|deny PATH pid=N", and "counters …" / "guard …" at exit.
  *   respond-probe kill PID [START_TIME]          user-space kill through a pidfd; prints the result
  *   respond-probe start-time PID
+ *   respond-probe supported                       "yes", or "no …" in a build without the enforcer
  *   respond-probe cgroup-path PID                 the process's cgroup v2 directory
  *   respond-probe pause|unpause|stop CONTAINER   through the engine API
  *   respond-probe freeze|thaw CGROUP_DIR          through cgroup.freeze
@@ -230,6 +231,8 @@ static int cmd_serve(int argc, char **argv) {
                     (unsigned long long) gs.denied, (unsigned long long) gs.timeouts,
                     (unsigned long long) gs.errors);
         }
+        exec_guard_free(g); /* its workers may still be in decide(), which reads s */
+        g = NULL;
         free(s.deny);
         diag_done(&d);
         return 0;
@@ -373,6 +376,10 @@ int main(int argc, char **argv) {
                 int r = respond_kill(atoi(argv[2]), st, SIGKILL, 5000);
                 printf("kill %s\n", r == 0 ? "ok" : strerror(-r));
                 return r == 0 ? 0 : 1;
+        }
+        if (!strcmp(c, "supported")) {
+                printf("%s\n", enforcer_supported() ? "yes" : "no (built without the eBPF enforcer)");
+                return 0;
         }
         if (!strcmp(c, "cgroup-path") && argc > 2) {
                 char path[4096];
