@@ -114,7 +114,7 @@ static void *worker_main(void *arg) {
         struct exec_guard *g = arg;
         pthread_mutex_lock(&g->lock);
         for (;;) {
-                struct job *j;
+                struct job *j = NULL;
                 while (!g->stopping && !(j = take_queued(g)))
                         pthread_cond_wait(&g->cond, &g->lock);
                 if (g->stopping)

@@ -21,7 +21,12 @@
  *  4. pause / unpause / stop a container through the engine API, or freeze its cgroup.
  *
  * All functions return 0 (or a count) on success and a negative errno on failure, with the cause in d
- * where a d is taken. Everything here needs root. */
+ * where a d is taken. Everything here needs root.
+ *
+ * Threads: respond_kill(), respond_container() and respond_cgroup_freeze() may be called from any
+ * thread (a pause or stop blocks for the engine's answer: call it off the event path). The enforcer's
+ * map functions (kill entries, connect attach/rules) may be called from any thread; enforcer_consume()
+ * from one thread at a time. The exec guard's functions may be called from any thread. */
 
 #include <stdbool.h>
 #include <stddef.h>

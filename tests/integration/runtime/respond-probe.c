@@ -16,11 +16,11 @@
  *              "exec allow|deny PATH pid=N", and "counters …" / "guard …" at exit.
  *   respond-probe kill PID [START_TIME]          user-space kill through a pidfd; prints the result
  *   respond-probe start-time PID
+ *   respond-probe supported                       "yes", or "no …" in a build without the enforcer
  *   respond-probe cgroup-path PID                 the process's cgroup v2 directory
  *   respond-probe pause|unpause|stop CONTAINER   through the engine API
  *   respond-probe freeze|thaw CGROUP_DIR          through cgroup.freeze
  *   respond-probe bench-kill N                    N trials of each kill path: latency percentiles
- *   respond-probe bench-guard N                   N execs with and without the exec guard
  *   respond-probe bench-connect N                 N connects with and without the connect programs */
 
 #include <arpa/inet.h>
@@ -230,6 +230,8 @@ static int cmd_serve(int argc, char **argv) {
                     (unsigned long long) gs.denied, (unsigned long long) gs.timeouts,
                     (unsigned long long) gs.errors);
         }
+        exec_guard_free(g); /* its workers may still be in decide(), which reads s */
+        g = NULL;
         free(s.deny);
         diag_done(&d);
         return 0;
@@ -355,10 +357,92 @@ static int cmd_bench_kill(int argc, char **argv) {
         return 0;
 }
 
+/* connects over loopback from a cgroup of our own, in rounds alternating without and with the connect
+ * programs attached (default allow, plus deny rules for other peers, so the trie is walked) */
+static double connect_round(int lfd, const struct sockaddr_in *sin, size_t n) {
+        uint64_t t0 = mono_ns();
+        for (size_t i = 0; i < n; i++) {
+                int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (connect(c, (const struct sockaddr *) sin, sizeof(*sin)) < 0) {
+                        perror("connect");
+                        exit(1);
+                }
+                int a = accept(lfd, NULL, NULL);
+                close(a);
+                close(c);
+        }
+        return (double) (mono_ns() - t0) / (double) n;
+}
+
+static int cmd_bench_connect(int argc, char **argv) {
+        size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
+        struct diag d;
+        diag_init(&d);
+        _cleanup_(enforcer_freep) struct enforcer *e = NULL;
+        int r = enforcer_open(NULL, &d, &e);
+        if (r < 0)
+                return fail(&d, r, "enforcer");
+        char own[4096], dir[4200], procs[4300];
+        r = respond_cgroup2_path(getpid(), own, sizeof(own));
+        if (r < 0)
+                return fail(NULL, r, "own cgroup");
+        snprintf(dir, sizeof(dir), "%s/respond-bench-%d", own, (int) getpid());
+        if (mkdir(dir, 0755) < 0)
+                return fail(NULL, -errno, dir);
+        snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+        FILE *f = fopen(procs, "we");
+        if (!f || fprintf(f, "%d\n", (int) getpid()) < 0 || fclose(f) != 0)
+                return fail(NULL, -errno, "join the bench cgroup");
+
+        int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t sl = sizeof(sin);
+        setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(lfd, (struct sockaddr *) &sin, sizeof(sin)) < 0 || listen(lfd, 128) < 0 ||
+            getsockname(lfd, (struct sockaddr *) &sin, &sl) < 0)
+                return fail(NULL, -errno, "listen");
+
+        double off = 0, on = 0;
+        uint64_t cgid = 0;
+        (void) connect_round(lfd, &sin, n / 10); /* warm up */
+        for (int round = 0; round < 5; round++) {
+                off += connect_round(lfd, &sin, n);
+                r = enforcer_connect_attach(e, dir, RESPOND_ALLOW, &cgid);
+                if (r < 0)
+                        return fail(NULL, r, "attach");
+                for (int i = 0; i < 10; i++) {
+                        struct respond_rule rr = {.family = AF_INET,
+                                                  .prefix_len = 24,
+                                                  .port = (uint16_t) (4000 + i),
+                                                  .verdict = RESPOND_DENY};
+                        rr.addr[0] = 10;
+                        rr.addr[1] = (uint8_t) i;
+                        (void) enforcer_connect_rule_add(e, cgid, &rr);
+                }
+                on += connect_round(lfd, &sin, n);
+                (void) enforcer_connect_detach(e, cgid);
+        }
+        close(lfd);
+        /* back to where we were, then remove the bench cgroup */
+        snprintf(procs, sizeof(procs), "%s/cgroup.procs", own);
+        f = fopen(procs, "we");
+        if (f) {
+                fprintf(f, "%d\n", (int) getpid());
+                fclose(f);
+        }
+        (void) rmdir(dir);
+        printf("connect+accept over loopback: without %.2f us, with the connect programs %.2f us, ratio "
+               "%.3f "
+               "(5 rounds of %zu, alternating)\n",
+               off / 5 / 1e3, on / 5 / 1e3, on / off, n);
+        diag_done(&d);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         if (argc < 2) {
                 fprintf(stderr, "usage: respond-probe serve|kill|start-time|pause|unpause|stop|freeze|thaw|"
-                                "bench-kill|bench-guard|bench-connect …\n");
+                                "bench-kill|bench-connect …\n");
                 return 2;
         }
         const char *c = argv[1];
@@ -366,6 +450,8 @@ int main(int argc, char **argv) {
         diag_init(&d);
         if (!strcmp(c, "serve"))
                 return cmd_serve(argc - 1, argv + 1);
+        if (!strcmp(c, "bench-connect"))
+                return cmd_bench_connect(argc - 1, argv + 1);
         if (!strcmp(c, "bench-kill"))
                 return cmd_bench_kill(argc - 1, argv + 1);
         if (!strcmp(c, "kill") && argc > 2) {
@@ -373,6 +459,10 @@ int main(int argc, char **argv) {
                 int r = respond_kill(atoi(argv[2]), st, SIGKILL, 5000);
                 printf("kill %s\n", r == 0 ? "ok" : strerror(-r));
                 return r == 0 ? 0 : 1;
+        }
+        if (!strcmp(c, "supported")) {
+                printf("%s\n", enforcer_supported() ? "yes" : "no (built without the eBPF enforcer)");
+                return 0;
         }
         if (!strcmp(c, "cgroup-path") && argc > 2) {
                 char path[4096];
