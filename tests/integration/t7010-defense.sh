@@ -49,7 +49,7 @@ start_agent mon --alerts "$T/mon.alerts" --state "$T/state" --default-mode monit
 docker run -d --name "$SRV" "$IMG" actions serve 8080 >/dev/null
 SRV_IP=$(docker inspect -f '{{.NetworkSettings.IPAddress}}' "$SRV")
 GW=$(docker inspect -f '{{.NetworkSettings.Gateway}}' "$SRV")
-[ -n "$SRV_IP" ] && [ -n "$GW" ] || fail "the server container has no address"
+if [ -z "$SRV_IP" ] || [ -z "$GW" ]; then fail "the server container has no address"; fi
 docker run -d --name "$CLI" "$IMG" sh -c "while true; do actions connect $SRV_IP 8080; sleep 0.2; done" >/dev/null
 sleep 3
 check "the workload runs (the client's connects succeed)" test "$(client_ok)" -gt 3
