@@ -80,12 +80,22 @@ others_raw() { bpftool prog show 2>/dev/null | grep -c 'name stk_sys_exit' || tr
 
 # load NAME: one measurement in a new container; prints "ops wall_ns cpu_ns" per operation
 FIND_CMD='find / -xdev -type f -exec cat {} + >/dev/null'
+# dockerd under load sometimes fails a container's start (runc "init-p: connection reset"): try again
+run() {
+        local i
+        for i in 1 2 3; do
+                if docker run --rm "$@" 2>"$T/docker.err"; then return 0; fi
+                echo "docker run failed (attempt $i): $(head -1 "$T/docker.err")" >&2
+                sleep 1
+        done
+        return 1
+}
 load() {
         case $1 in
-        open) docker run --rm "$IMG" sensor-load open "$ops" ;;
-        getppid) docker run --rm "$IMG" sensor-load getppid $((ops * 4)) ;;
-        files) docker run --rm "$IMG" sensor-load files $((ops / 300)) ;;
-        find) docker run --rm "$IMG" sensor-load cmd $((ops / 1500)) sh -c "$FIND_CMD" ;;
+        open) run "$IMG" sensor-load open "$ops" ;;
+        getppid) run "$IMG" sensor-load getppid $((ops * 4)) ;;
+        files) run "$IMG" sensor-load files $((ops / 300)) ;;
+        find) run "$IMG" sensor-load cmd $((ops / 1500)) sh -c "$FIND_CMD" ;;
         esac | awk '{print $1, $2, $4}'
 }
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -206,11 +216,11 @@ echo "|---|---|---|---|"
 for m in tp raw; do
         start_agent "$m" --events
         a=$(prog_stats)
-        docker run --rm "$IMG" sensor-load getppid $((ops * 4)) >/dev/null
+        run "$IMG" sensor-load getppid $((ops * 4)) >/dev/null
         b=$(prog_stats)
-        docker run --rm "$IMG" sensor-load open "$ops" >/dev/null
+        run "$IMG" sensor-load open "$ops" >/dev/null
         c=$(prog_stats)
-        docker run --rm "$IMG" sensor-load files $((ops / 300)) >/dev/null
+        run "$IMG" sensor-load files $((ops / 300)) >/dev/null
         d=$(prog_stats)
         stop_agent
         # per operation: the container's own start and exit are in each delta, negligible beside N ops
