@@ -119,8 +119,10 @@ for r in $(seq "$rounds"); do
                 [ "$m" = base ] || start_agent "$m" --events
                 for l in $loads; do
                         if [ "$m" != base ]; then c0=$(agent_cpu_ticks) e0=$(events_total); fi
-                        load "$l" >"$T/one"
-                        read -r n wall cpu <"$T/one"
+                        if ! load "$l" >"$T/one" || ! read -r n wall cpu <"$T/one"; then
+                                echo "$m $l round $r" >>"$T/failed"
+                                continue
+                        fi
                         echo "$wall" >>"$T/$m-$l.wall"
                         echo "$cpu" >>"$T/$m-$l.cpu"
                         if [ "$m" != base ] && [ "$l" = open ]; then
@@ -159,6 +161,10 @@ for l in $loads; do
                 printf "| %s | %.0f ns | %.0f ns (%+.1f %%) | %.0f ns (%+.1f %%) |\n", l, b, t, (t - b) * 100 / b, w, (w - b) * 100 / b}'
 done
 echo
+if [ -s "$T/failed" ]; then
+        echo "Measurements lost (the container failed three times, e.g. under another agent's enforcement): $(paste -sd, "$T/failed")."
+        echo
+fi
 echo "Per-round CPU figures (ns/op):"
 echo
 for l in $loads; do
