@@ -319,6 +319,12 @@ static __always_inline void put_user_bytes_name(u8 *ev, u32 *end, struct stk_str
 
 #define VOL(x) (*(volatile typeof(x) *) &(x))
 
+/* A kernel address as a typed, read-only pointer (bpf_rdonly_cast): its fields are then read with plain
+ * loads the kernel guards against faults, not with one bpf_probe_read_kernel (~65 ns here) each. Used
+ * only where cfg_btf holds (the verifier drops the other branch). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define KPTR(T, p) ((T *) bpf_rdonly_cast((const void *) (p), bpf_core_type_id_kernel(T)))
+
 /* Walks a path (dentry and mount) up to the task's root, as d_path() would, assembling the names right
  * to left in pb, then copies the result into the record. Bounded by STK_PATH_DEPTH components and
  * STK_PATH_MAX bytes; beyond either, the leading part is lost and TRUNCATED set. */
@@ -329,8 +335,13 @@ static __always_inline void put_path(u8 *ev, u32 *end, struct stk_str *s, char *
         if (!d || !vm || off > STK_EVENT_MAX - STK_PATH_MAX)
                 return;
         u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
-        VOL(w->root_d) = (u64) BPF_CORE_READ(t, fs, root.dentry);
-        VOL(w->root_m) = (u64) BPF_CORE_READ(t, fs, root.mnt);
+        if (cfg_btf) {
+                VOL(w->root_d) = (u64) t->fs->root.dentry;
+                VOL(w->root_m) = (u64) t->fs->root.mnt;
+        } else {
+                VOL(w->root_d) = (u64) BPF_CORE_READ(t, fs, root.dentry);
+                VOL(w->root_m) = (u64) BPF_CORE_READ(t, fs, root.mnt);
+        }
         VOL(w->d) = (u64) d;
         VOL(w->vm) = (u64) vm;
         VOL(w->m) = (u64) vm - mnt_off;
@@ -346,24 +357,47 @@ static __always_inline void put_path(u8 *ev, u32 *end, struct stk_str *s, char *
                         VOL(w->trunc) = 0;
                         break;
                 }
-                struct dentry *mnt_root = BPF_CORE_READ(cvm, mnt_root);
-                struct dentry *parent = BPF_CORE_READ(cd, d_parent);
-                if (cd == mnt_root || cd == parent) {
-                        struct mount *mp = BPF_CORE_READ(cm, mnt_parent);
-                        if (cd != mnt_root || cm == mp || !mp) {
+                u64 mnt_root, parent;
+                if (cfg_btf) {
+                        mnt_root = (u64) KPTR(struct vfsmount, cvm)->mnt_root;
+                        parent = (u64) KPTR(struct dentry, cd)->d_parent;
+                } else {
+                        mnt_root = (u64) BPF_CORE_READ(cvm, mnt_root);
+                        parent = (u64) BPF_CORE_READ(cd, d_parent);
+                }
+                if ((u64) cd == mnt_root || (u64) cd == parent) {
+                        u64 mp, mountpoint;
+                        if (cfg_btf) {
+                                mp = (u64) KPTR(struct mount, cm)->mnt_parent;
+                                mountpoint = (u64) KPTR(struct mount, cm)->mnt_mountpoint;
+                        } else {
+                                mp = (u64) BPF_CORE_READ(cm, mnt_parent);
+                                mountpoint = (u64) BPF_CORE_READ(cm, mnt_mountpoint);
+                        }
+                        if ((u64) cd != mnt_root || (u64) cm == mp || !mp) {
                                 VOL(w->trunc) = 0;
                                 break;
                         }
-                        VOL(w->d) = (u64) BPF_CORE_READ(cm, mnt_mountpoint);
-                        VOL(w->m) = (u64) mp;
-                        VOL(w->vm) = (u64) mp + mnt_off;
+                        VOL(w->d) = mountpoint;
+                        VOL(w->m) = mp;
+                        VOL(w->vm) = mp + mnt_off;
                         continue;
                 }
-                u32 len = BPF_CORE_READ(cd, d_name.len);
-                const unsigned char *name = BPF_CORE_READ(cd, d_name.name);
+                u32 len;
+                const unsigned char *name;
+                if (cfg_btf) {
+                        struct dentry *bd = KPTR(struct dentry, cd);
+                        len = bd->d_name.len;
+                        name = bd->d_name.name;
+                } else {
+                        len = BPF_CORE_READ(cd, d_name.len);
+                        name = BPF_CORE_READ(cd, d_name.name);
+                }
                 u32 pos = VOL(w->pos);
                 if (len > 255)
                         len = 255;
+                barrier_var(len); /* the bound must reach the copy below, not a copy of len */
+                len &= 255;
                 if (pos >= STK_PATH_MAX || len + 1 > pos)
                         break;
                 pos -= len;
@@ -395,14 +429,28 @@ static __always_inline void put_file_path(u8 *ev, u32 *end, struct stk_str *s, c
                                           struct file *f, struct task_struct *t, u16 *flags) {
         if (!f)
                 return;
+        if (cfg_btf) {
+                struct file *bf = KPTR(struct file, f);
+                put_path(ev, end, s, pb, w, bf->f_path.dentry, bf->f_path.mnt, t, flags);
+                return;
+        }
         put_path(ev, end, s, pb, w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), t, flags);
 }
 
 static __always_inline struct file *fd_file(struct task_struct *t, int fd) {
-        struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-        struct file **fds = BPF_CORE_READ(fdt, fd);
-        u32 max = BPF_CORE_READ(fdt, max_fds);
+        struct fdtable *fdt;
+        struct file **fds;
+        u32 max;
         struct file *f = NULL;
+        if (cfg_btf) {
+                fdt = t->files->fdt;
+                fds = fdt->fd;
+                max = fdt->max_fds;
+        } else {
+                fdt = BPF_CORE_READ(t, files, fdt);
+                fds = BPF_CORE_READ(fdt, fd);
+                max = BPF_CORE_READ(fdt, max_fds);
+        }
         if (fd < 0 || (u32) fd >= max)
                 return NULL;
         bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
