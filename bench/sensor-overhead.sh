@@ -119,10 +119,11 @@ for r in $(seq "$rounds"); do
                 [ "$m" = base ] || start_agent "$m" --events
                 for l in $loads; do
                         if [ "$m" != base ]; then c0=$(agent_cpu_ticks) e0=$(events_total); fi
-                        if ! load "$l" >"$T/one" || ! read -r n wall cpu <"$T/one"; then
+                        if ! load "$l" >"$T/one" || ! read -r _ wall cpu <"$T/one"; then
                                 echo "$m $l round $r" >>"$T/failed"
                                 continue
                         fi
+                        echo "$r $cpu" >>"$T/round-$m-$l"
                         echo "$wall" >>"$T/$m-$l.wall"
                         echo "$cpu" >>"$T/$m-$l.cpu"
                         if [ "$m" != base ] && [ "$l" = open ]; then
@@ -165,6 +166,17 @@ if [ -s "$T/failed" ]; then
         echo "Measurements lost (the container failed three times, e.g. under another agent's enforcement): $(paste -sd, "$T/failed")."
         echo
 fi
+echo "Overhead per round (CPU time with the agent over without it in the same round; the median of those"
+echo "ratios, which a machine whose load drifts between rounds disturbs less than a ratio of medians):"
+echo
+for l in $loads; do
+        for m in tp raw; do
+                paste -d' ' "$T/round-base-$l" "$T/round-$m-$l" 2>/dev/null |
+                        awk 'NF == 4 && $1 == $3 {print ($4 / $2 - 1) * 100}' | median >"$T/paired-$m-$l"
+        done
+        echo "- $l: per-syscall tracepoints $(awk '{printf "%+.1f %%", $1}' "$T/paired-tp-$l"), raw sys_exit hook $(awk '{printf "%+.1f %%", $1}' "$T/paired-raw-$l")"
+done
+echo
 echo "Per-round CPU figures (ns/op):"
 echo
 for l in $loads; do
