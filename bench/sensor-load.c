@@ -113,7 +113,8 @@ int main(int argc, char **argv) {
                         }
                         int st = 0;
                         if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-                                fprintf(stderr, "sensor-load: %s failed (status 0x%x)\n", argv[3], (unsigned) st);
+                                fprintf(stderr, "sensor-load: %s failed (status 0x%x)\n", argv[3],
+                                        (unsigned) st);
                                 return 1;
                         }
                 } else {

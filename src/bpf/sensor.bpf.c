@@ -554,18 +554,18 @@ struct sys_ctx {
  * (sensor.c). The per-syscall tracepoints run nothing for the syscalls nobody watches: the kernel tests
  * one bit of a bitmap and returns, where a raw sys_exit program runs (and is dispatched) on every
  * syscall of every task. They skip ia32 syscalls (int 0x80) on x86-64, which only the raw hook sees. */
-#define SYSCALL_PROG(name)                                                        \
-        static __always_inline int name##_body(struct sys_ctx *ctx);              \
-        int name(struct bpf_raw_tracepoint_args *ctx);                            \
-        SEC("raw_tp") int name(struct bpf_raw_tracepoint_args *ctx) {             \
+#define SYSCALL_PROG(name)                                                              \
+        static __always_inline int name##_body(struct sys_ctx *ctx);                    \
+        int name(struct bpf_raw_tracepoint_args *ctx);                                  \
+        SEC("raw_tp") int name(struct bpf_raw_tracepoint_args *ctx) {                   \
                 struct sys_ctx in = {.regs = ctx->args[0], .ret = (long) ctx->args[1]}; \
-                return name##_body(&in);                                          \
-        }                                                                         \
-        int name##_tp(struct syscall_trace_exit *ctx);                            \
-        SEC("tp") int name##_tp(struct syscall_trace_exit *ctx) {                 \
-                struct sys_ctx in = {.regs = 0, .ret = ctx->ret};                 \
-                return name##_body(&in);                                          \
-        }                                                                         \
+                return name##_body(&in);                                                \
+        }                                                                               \
+        int name##_tp(struct syscall_trace_exit *ctx);                                  \
+        SEC("tp") int name##_tp(struct syscall_trace_exit *ctx) {                       \
+                struct sys_ctx in = {.regs = 0, .ret = ctx->ret};                       \
+                return name##_body(&in);                                                \
+        }                                                                               \
         static __always_inline int name##_body(struct sys_ctx *ctx)
 
 struct sys {
@@ -643,8 +643,7 @@ static __always_inline int sys_arg_int(struct sys *s, int i) {
 }
 
 /* Filters and starts a record of `type` with a payload of `payload_size` bytes; false to drop. */
-static __always_inline bool sys_begin(struct sys_ctx *ctx, struct sys *s, u16 type,
-                                      u32 payload_size) {
+static __always_inline bool sys_begin(struct sys_ctx *ctx, struct sys *s, u16 type, u32 payload_size) {
         struct task_struct *t = cur_task();
         u64 cgid = current_cgroup_id(t);
         u16 flags = 0;
@@ -747,8 +746,8 @@ SYSCALL_PROG(stk_capset) {
 
 /* Argument positions (-1: absent): open(path, flags, mode), openat(dfd, path, flags, mode),
  * openat2(dfd, path, how, size), creat(path, mode) with fixed flags. */
-static __always_inline int do_open(struct sys_ctx *ctx, bool at, int path_arg, int flags_arg,
-                                   int mode_arg, int how_arg, u64 fixed_flags) {
+static __always_inline int do_open(struct sys_ctx *ctx, bool at, int path_arg, int flags_arg, int mode_arg,
+                                   int how_arg, u64 fixed_flags) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_OPEN, sizeof(struct stk_open)))
                 return 0;

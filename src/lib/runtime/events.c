@@ -424,8 +424,8 @@ int rt_json_string(struct buf *out, const char *str, size_t len) {
                         memcpy(&x, s + run, 8);
                         const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
                         uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-                        uint64_t m = (x & high) | ((x - ones * 0x20) & ~x & high) | ((q - ones) & ~q & high) |
-                                     ((b - ones) & ~b & high);
+                        uint64_t m = (x & high) | ((x - ones * 0x20) & ~x & high) |
+                                     ((q - ones) & ~q & high) | ((b - ones) & ~b & high);
                         if (m)
                                 break;
                         run += 8;

@@ -201,7 +201,8 @@ struct refused {
 /* A syscall handler or the dispatcher: loaded in one of the two modes only. */
 static bool raw_syscall_prog(struct bpf_program *p) {
         return bpf_program__type(p) == BPF_PROG_TYPE_RAW_TRACEPOINT &&
-               (streq(bpf_program__section_name(p), "raw_tp") || streq(bpf_program__name(p), "stk_sys_exit"));
+               (streq(bpf_program__section_name(p), "raw_tp") ||
+                streq(bpf_program__name(p), "stk_sys_exit"));
 }
 
 static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, const struct refused *refused,
@@ -273,7 +274,8 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
         if (o->raw_syscalls)
                 snprintf(s->tp_whynot, sizeof(s->tp_whynot), "asked for the raw sys_exit hook");
         else if (!btf_ptrs ||
-                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) <= 0 ||
+                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) <=
+                         0 ||
                  libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) <= 0) {
                 tp = false;
                 snprintf(s->tp_whynot, sizeof(s->tp_whynot),
@@ -304,9 +306,10 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                 sensor_bpf__destroy(skel);
                 if (tp) { /* refused as tracepoint programs: the raw dispatcher, and say why */
                         char name[64], why[256];
-                        if (failed_prog(log_buf.data ? log_buf.data : "", name, sizeof(name), why, sizeof(why)))
-                                snprintf(s->tp_whynot, sizeof(s->tp_whynot), "tracepoint program %.40s %.190s", name,
-                                         why);
+                        if (failed_prog(log_buf.data ? log_buf.data : "", name, sizeof(name), why,
+                                        sizeof(why)))
+                                snprintf(s->tp_whynot, sizeof(s->tp_whynot),
+                                         "tracepoint program %.40s %.190s", name, why);
                         else
                                 snprintf(s->tp_whynot, sizeof(s->tp_whynot),
                                          "the tracepoint programs were refused: %s", strerror(-r));
@@ -375,7 +378,8 @@ static void attach_tracepoints(struct sensor *s, const struct refused *refused, 
                          * ia32-only syscall, or one this architecture lacks (aarch64: open, rename …) */
                         bool native_too = false;
                         for (size_t k = 0; k < rt_n_syscalls && !native_too; k++)
-                                native_too = rt_syscalls[k].native >= 0 && streq(rt_syscalls[k].name, sc->name);
+                                native_too =
+                                        rt_syscalls[k].native >= 0 && streq(rt_syscalls[k].name, sc->name);
                         if (!native_too)
                                 hook_fail(hook_add(s, name, what_of(sc->type)), SENSOR_HOOK_UNAVAILABLE,
                                           sc->compat >= 0 ? "an ia32 syscall only (see sys_exit (ia32))"
@@ -453,8 +457,9 @@ static int attach_and_register(struct sensor *s, const struct refused *refused, 
                 const struct fixed_hook *fh = &fixed_hooks[i];
                 bool is_dispatcher = streq(fh->prog, "stk_sys_exit");
                 if (is_dispatcher && s->tp_syscalls) {
-                        hook_add(s, "syscalls:sys_exit_*",
-                                 "syscall results: one tracepoint per handler below, none on other syscalls");
+                        hook_add(
+                                s, "syscalls:sys_exit_*",
+                                "syscall results: one tracepoint per handler below, none on other syscalls");
 #if defined(__x86_64__)
                         hook_fail(hook_add(s, "sys_exit (ia32)", "32-bit syscalls (int 0x80)"),
                                   SENSOR_HOOK_UNAVAILABLE,
@@ -466,8 +471,8 @@ static int attach_and_register(struct sensor *s, const struct refused *refused, 
                 }
                 const char *what = fh->what;
                 if (is_dispatcher && s->tp_whynot[0]) {
-                        snprintf(s->dispatch_what, sizeof(s->dispatch_what), "%s; not per-syscall tracepoints: %s",
-                                 fh->what, s->tp_whynot);
+                        snprintf(s->dispatch_what, sizeof(s->dispatch_what),
+                                 "%s; not per-syscall tracepoints: %s", fh->what, s->tp_whynot);
                         what = s->dispatch_what;
                 }
                 struct sensor_hook *h = hook_add(s, fh->tp, what);
