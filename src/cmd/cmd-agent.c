@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "netpol/engine.h" /* netpol: network micro-perimeters */
 #include "runtime/monitor.h"
 
 struct agent {
@@ -24,6 +25,7 @@ struct agent {
         uint64_t last_drops;
         unsigned stats_interval; /* seconds, 0: only at exit */
         unsigned ticks;
+        struct np_engine *netpol; /* netpol: --netpol DIR */
 };
 
 static struct monitor *volatile signal_monitor;
@@ -51,6 +53,8 @@ static void help(void) {
                "      --ringbuf-size SIZE kernel ring buffer, a power of two (default 8M)\n"
                "      --stats-interval S  print counters every S seconds (default 10; 0: only at exit)\n"
                "      --stats-file FILE   also write the counters as JSON to FILE (replaced atomically)\n"
+               "      --netpol DIR        learn the connection graph and enforce DIR/policy.yaml in\n"
+               "                          every container's network namespace (stockade-netpol(5))\n"
                "  -q, --quiet             no hook listing and no periodic counters\n"
                "  -h, --help              show this help\n"
                "\n"
@@ -58,13 +62,16 @@ static void help(void) {
                "  %s agent --events\n"
                "  %s agent --events --duration 60 > events.jsonl\n"
                "  %s agent --events --host | jq 'select(.type == \"exec\")'\n"
+               "  %s agent --netpol /var/lib/stockade/netpol\n"
                "\n"
                "Exit status: 0 after a clean stop, 2 on a usage or runtime error. See stockade-agent(1).\n",
-               program_name, program_name, program_name, program_name);
+               program_name, program_name, program_name, program_name, program_name);
 }
 
 static void on_event(void *userdata, const struct rt_event *ev) {
         struct agent *a = userdata;
+        if (a->netpol)
+                np_engine_event(a->netpol, ev);
         if (!a->events || a->out_failed)
                 return;
         buf_reset(&a->line);
@@ -182,6 +189,11 @@ static void on_tick(void *userdata) {
         struct agent *a = userdata;
         fflush(stdout);
         a->ticks++;
+        if (a->netpol) {
+                np_engine_tick(a->netpol);
+                for (const char *m; (m = np_engine_take_message(a->netpol));)
+                        log_warning("netpol: %s", m);
+        }
         report(a, false, a->stats_interval && a->ticks % a->stats_interval == 0);
 }
 
@@ -192,6 +204,7 @@ enum {
         OPT_RINGBUF,
         OPT_STATS_INTERVAL,
         OPT_STATS_FILE,
+        OPT_NETPOL,
 };
 
 int cmd_agent(int argc, char **argv) {
@@ -203,12 +216,14 @@ int cmd_agent(int argc, char **argv) {
                 {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
                 {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
                 {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+                {"netpol", required_argument, NULL, OPT_NETPOL},
                 {"quiet", no_argument, NULL, 'q'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
         struct agent a = {.line = BUF_INIT(0), .stats_interval = 10};
         struct monitor_options mo = {};
+        const char *netpol_dir = NULL;
         double duration = 0;
         uint64_t size;
         char *end;
@@ -223,6 +238,7 @@ int cmd_agent(int argc, char **argv) {
                 case OPT_HOST: mo.include_host = true; break;
                 case OPT_DOCKER_HOST: mo.docker_host = optarg; break;
                 case OPT_STATS_FILE: a.stats_file = optarg; break;
+                case OPT_NETPOL: netpol_dir = optarg; break;
                 case OPT_DURATION:
                         errno = 0;
                         duration = strtod(optarg, &end);
@@ -271,6 +287,20 @@ int cmd_agent(int argc, char **argv) {
                 return EXIT_ERROR;
         }
         diag_done(&d);
+        if (netpol_dir) {
+                struct np_engine_options no = {.dir = netpol_dir, .host = a.host};
+                diag_init(&d);
+                r = np_engine_new(&no, &d, &a.netpol);
+                if (r < 0) {
+                        log_error("%s", d.error[0] ? d.error : strerror(-r));
+                        diag_done(&d);
+                        monitor_free(a.m);
+                        return EXIT_ERROR;
+                }
+                diag_done(&d);
+                for (const char *m; (m = np_engine_take_message(a.netpol));)
+                        log_warning("netpol: %s", m);
+        }
         print_hooks(&a);
 
         struct sigaction sa = {.sa_handler = on_signal};
@@ -289,6 +319,7 @@ int cmd_agent(int argc, char **argv) {
                 log_error("the sensor failed: %s", strerror(-r));
         report(&a, true, false);
         signal_monitor = NULL;
+        np_engine_free(a.netpol); /* saves the graph; perimeters stay in force */
         monitor_free(a.m);
         buf_free(&a.line);
         return r < 0 ? EXIT_ERROR : EXIT_OK;

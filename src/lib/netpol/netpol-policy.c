@@ -747,33 +747,6 @@ static bool k8s_label_value_ok(const char *s) {
         return true;
 }
 
-static int k8s_selector(struct buf *o, const struct np_wpolicy *w, const char *indent) {
-        int r = 0;
-        size_t usable = 0;
-        for (size_t k = 0; k < w->sel.n_labels; k++)
-                usable += k8s_label_value_ok(w->sel.labels[2 * k + 1]);
-        if (!usable)
-                return buf_printf(o,
-                                  "%smatchLabels:\n%s  stockade.io/workload: %s  # no label selector: "
-                                  "label the pods so\n",
-                                  indent, indent, k8s_label_value_ok(w->name) ? w->name : "\"unnamed\"");
-        r = buf_printf(o, "%smatchLabels:\n", indent);
-        for (size_t k = 0; r >= 0 && k < w->sel.n_labels; k++) {
-                if (!k8s_label_value_ok(w->sel.labels[2 * k + 1]))
-                        continue;
-                r = buf_printf(o, "%s  ", indent);
-                if (r >= 0)
-                        r = yq(o, w->sel.labels[2 * k]);
-                if (r >= 0)
-                        r = buf_append_str(o, ": ");
-                if (r >= 0)
-                        r = yq(o, w->sel.labels[2 * k + 1]);
-                if (r >= 0)
-                        r = buf_append_char(o, '\n');
-        }
-        return r;
-}
-
 static void k8s_name(const char *s, char *out, size_t outlen) {
         size_t k = 0;
         for (; *s && k + 1 < outlen && k < 50; s++) {
@@ -791,6 +764,36 @@ static void k8s_name(const char *s, char *out, size_t outlen) {
         out[k] = 0;
         if (!k)
                 snprintf(out, outlen, "workload");
+}
+
+static int k8s_selector(struct buf *o, const struct np_wpolicy *w, const char *indent) {
+        int r = 0;
+        size_t usable = 0;
+        for (size_t k = 0; k < w->sel.n_labels; k++)
+                usable += k8s_label_value_ok(w->sel.labels[2 * k + 1]);
+        if (!usable) {
+                char v[64];
+                k8s_name(w->name, v, sizeof(v));
+                return buf_printf(o,
+                                  "%s# selected by image or name in stockade: label its pods so\n"
+                                  "%smatchLabels:\n%s  stockade.io/workload: \"%s\"\n",
+                                  indent, indent, indent, v);
+        }
+        r = buf_printf(o, "%smatchLabels:\n", indent);
+        for (size_t k = 0; r >= 0 && k < w->sel.n_labels; k++) {
+                if (!k8s_label_value_ok(w->sel.labels[2 * k + 1]))
+                        continue;
+                r = buf_printf(o, "%s  ", indent);
+                if (r >= 0)
+                        r = yq(o, w->sel.labels[2 * k]);
+                if (r >= 0)
+                        r = buf_append_str(o, ": ");
+                if (r >= 0)
+                        r = yq(o, w->sel.labels[2 * k + 1]);
+                if (r >= 0)
+                        r = buf_append_char(o, '\n');
+        }
+        return r;
 }
 
 static int k8s_rules(struct buf *o, const struct np_policy *p, const struct np_wpolicy *w, bool egress) {
