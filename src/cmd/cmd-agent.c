@@ -192,7 +192,7 @@ static void on_tick(void *userdata) {
         if (a->netpol) {
                 np_engine_tick(a->netpol);
                 for (const char *m; (m = np_engine_take_message(a->netpol));)
-                        log_warning("netpol: %s", m);
+                        fprintf(stderr, "%s: warning: netpol: %s\n", program_name, m); /* even with -q */
         }
         report(a, false, a->stats_interval && a->ticks % a->stats_interval == 0);
 }
@@ -299,7 +299,7 @@ int cmd_agent(int argc, char **argv) {
                 }
                 diag_done(&d);
                 for (const char *m; (m = np_engine_take_message(a.netpol));)
-                        log_warning("netpol: %s", m);
+                        fprintf(stderr, "%s: warning: netpol: %s\n", program_name, m); /* even with -q */
         }
         print_hooks(&a);
 

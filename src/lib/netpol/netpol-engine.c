@@ -41,7 +41,23 @@ struct np_incident {
         uint64_t count, first_ns, last_ns;
 };
 
+/* A connection to an address no known container has: decided a tick later, because the peer may be a
+ * container the agent has not seen do anything yet (started before the agent, or just now). */
+struct np_pending {
+        char src[NP_NAME_MAX];
+        struct np_cidr addr;
+        uint8_t proto;
+        uint16_t port;
+        uint64_t time_ns;
+        unsigned age;
+};
+#define NP_PENDING_MAX 1024
+
 struct np_engine {
+        struct np_pending pending[NP_PENDING_MAX];
+        size_t n_pending;
+        bool counts_dirty;
+        unsigned ticks;
         char *dir;
         char host[256];
         bool alerts_stdout;
@@ -404,14 +420,29 @@ static bool addr_interesting(const struct rt_sockaddr *a) {
         return false;
 }
 
+/* ::ffff:a.b.c.d (a dual-stack socket's view of an IPv4 peer) → a.b.c.d */
+static void unmap_v4(struct rt_sockaddr *a) {
+        static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
+        if (a->family != AF_INET6 || memcmp(a->addr, prefix, 12) != 0)
+                return;
+        memmove(a->addr, a->addr + 12, 4);
+        memset(a->addr + 4, 0, 12);
+        a->family = AF_INET;
+}
+
 static void flow(struct np_engine *e, const struct rt_event *ev, struct np_ctr *c) {
-        const struct rt_sockaddr *peer = &ev->u.net.remote;
+        struct rt_sockaddr peer_v = ev->u.net.remote;
+        const struct rt_sockaddr *peer = &peer_v;
         bool egress = ev->type == RT_EV_CONNECT;
+        unmap_v4(&peer_v);
         if (!addr_interesting(peer) || peer->port == 0)
                 return;
+        /* refused or unreachable: no flow happened, and none was blocked by us (a drop shows as a connect
+         * still in progress, timed out, or interrupted: -ERESTARTSYS and kin, 512-516, when a signal cut it)
+         */
         if (egress && ev->result < 0 && ev->result != -EINPROGRESS && ev->result != -EINTR &&
-            ev->result != -ETIMEDOUT && ev->result != -EAGAIN)
-                return; /* refused or unreachable: no flow happened and none was blocked by us */
+            ev->result != -ETIMEDOUT && ev->result != -EAGAIN && !(ev->result <= -512 && ev->result >= -516))
+                return;
         uint8_t proto = ev->u.net.sock_type == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
         uint16_t port = egress ? peer->port : ev->u.net.local.port;
         struct np_ctr *other = ctr_by_addr(e, peer->family, peer->addr);
@@ -451,7 +482,38 @@ static void flow(struct np_engine *e, const struct rt_event *ev, struct np_ctr *
                 alert(e, ev, c, lateral, expected, observed);
                 return;
         }
-        (void) np_graph_add(&e->graph, src, &pa, dst, &pa, proto, port, NP_APP_UNKNOWN, NULL, ev->time_ns);
+        if (egress && !other) {
+                for (size_t i = 0; i < e->n_pending; i++) {
+                        struct np_pending *q = &e->pending[i];
+                        if (q->proto == proto && q->port == port && streq(q->src, src) &&
+                            memcmp(&q->addr, &pa, sizeof(pa)) == 0)
+                                return;
+                }
+                if (e->n_pending < NP_PENDING_MAX) {
+                        struct np_pending *q = &e->pending[e->n_pending++];
+                        *q = (struct np_pending){
+                                .addr = pa, .proto = proto, .port = port, .time_ns = ev->time_ns};
+                        snprintf(q->src, sizeof(q->src), "%s", src);
+                        return;
+                }
+        }
+        if (np_graph_add(&e->graph, src, &pa, dst, &pa, proto, port, NP_APP_UNKNOWN, NULL, ev->time_ns) == 0)
+                e->counts_dirty = true;
+}
+
+static void pending_resolve(struct np_engine *e) {
+        size_t k = 0;
+        for (size_t i = 0; i < e->n_pending; i++) {
+                struct np_pending *q = &e->pending[i];
+                struct np_ctr *other = ctr_by_addr(e, q->addr.family, q->addr.addr);
+                if (!other && q->age++ < 2) {
+                        e->pending[k++] = *q;
+                        continue;
+                }
+                (void) np_graph_add(&e->graph, q->src, NULL, other ? other->workload : NULL, &q->addr,
+                                    q->proto, q->port, NP_APP_UNKNOWN, NULL, q->time_ns);
+        }
+        e->n_pending = k;
 }
 
 void np_engine_event(struct np_engine *e, const struct rt_event *ev) {
@@ -705,7 +767,10 @@ void np_engine_tick(struct np_engine *e) {
                         (void) ctr_apply(e, c);
                 }
         }
-        if (e->graph.generation != e->saved_generation) {
+        pending_resolve(e);
+        e->ticks++;
+        if (e->graph.generation != e->saved_generation || (e->counts_dirty && e->ticks % 5 == 0)) {
+                e->counts_dirty = false;
                 _cleanup_(buf_free) struct buf b = BUF_INIT(0);
                 if (np_graph_to_json(&e->graph, &b) >= 0 &&
                     write_atomic(e->dir, "graph.json", b.data, b.len) >= 0)

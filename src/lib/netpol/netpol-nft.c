@@ -154,10 +154,10 @@ static int chain(struct buf *o, const struct np_wpolicy *w, enum np_mode mode, b
                 return r;
         /* the end: count what the policy does not allow; protect drops it, monitor lets it through */
         if (mode == NP_MODE_PROTECT)
-                r = buf_printf(o, "    counter comment \"stockade: denied %s\" drop\n",
+                r = buf_printf(o, "    counter drop comment \"stockade: denied %s\"\n",
                                egress ? "egress" : "ingress");
         else
-                r = buf_printf(o, "    counter comment \"stockade: would deny %s\" accept\n",
+                r = buf_printf(o, "    counter accept comment \"stockade: would deny %s\"\n",
                                egress ? "egress" : "ingress");
         return r < 0 ? r : buf_append_str(o, "  }\n");
 }
@@ -302,6 +302,11 @@ int np_nft_run(uint32_t pid, const char *script, struct buf *err) {
                 const char *e = nft_ctx_get_error_buffer(ctx);
                 buf_reset(err);
                 (void) buf_append_str(err, e && *e ? e : "nft failed");
+                char *nl = strchr(err->data, '\n'); /* the first line: the message, not the echo */
+                if (nl) {
+                        *nl = 0;
+                        err->len = (size_t) (nl - err->data);
+                }
         }
         nft_ctx_free(ctx);
         netns_leave(self);

@@ -986,7 +986,14 @@ int np_policy_from_graph(const struct np_graph *g, enum np_mode mode, struct np_
 
 /* ---- matching ---- */
 
+/* The most specific entry wins (labels, then name, then image), so a broad image selector never takes
+ * a replica that a service's labels name; ties go to the first in the file. */
+static unsigned specificity(const struct np_selector *s) {
+        return (unsigned) s->n_labels * 4 + (s->name ? 2 : 0) + (s->image ? 1 : 0);
+}
+
 const struct np_wpolicy *np_policy_select(const struct np_policy *p, const struct rt_container *c) {
+        const struct np_wpolicy *best = NULL;
         if (!p || !c)
                 return NULL;
         for (size_t i = 0; i < p->n_workloads; i++) {
@@ -1000,10 +1007,10 @@ const struct np_wpolicy *np_policy_select(const struct np_policy *p, const struc
                         ok = c->image && fnmatch(w->sel.image, c->image, 0) == 0;
                 if (ok && w->sel.name)
                         ok = c->name && fnmatch(w->sel.name, c->name, 0) == 0;
-                if (ok)
-                        return w;
+                if (ok && (!best || specificity(&w->sel) > specificity(&best->sel)))
+                        best = w;
         }
-        return NULL;
+        return best;
 }
 
 enum np_mode np_wpolicy_mode(const struct np_policy *p, const struct np_wpolicy *w) {
