@@ -295,7 +295,8 @@ static int json_str(struct buf *b, const char *s) {
 static void alert(struct np_engine *e, const struct rt_event *ev, struct np_ctr *c, bool lateral,
                   const char *expected, const char *observed) {
         char key[384];
-        snprintf(key, sizeof(key), "%s|%.300s", c->c->id, observed);
+        /* one incident per container, action and observation: a mode switch starts a new one */
+        snprintf(key, sizeof(key), "%s|%s|%.300s", c->c->id, np_mode_name(c->mode), observed);
         uint64_t t = ev->time_ns ? ev->time_ns : realtime_ns();
         for (size_t i = 0; i < e->n_incidents; i++)
                 if (streq(e->incidents[i].key, key)) {

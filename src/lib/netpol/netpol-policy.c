@@ -939,13 +939,25 @@ static int label_set(struct np_selector *s, const char *k, const char *v) {
         return s->labels[0] && s->labels[1] ? 0 : -ENOMEM;
 }
 
-int np_policy_from_graph(const struct np_graph *g, enum np_mode mode, struct np_policy **ret) {
+static bool selected(const char *name, const char *const *only, size_t n_only) {
+        if (!n_only)
+                return true;
+        for (size_t i = 0; i < n_only; i++)
+                if (streq(only[i], name))
+                        return true;
+        return false;
+}
+
+int np_policy_from_graph(const struct np_graph *g, enum np_mode mode, const char *const *only, size_t n_only,
+                         struct np_policy **ret) {
         _cleanup_(np_policy_freep) struct np_policy *p = calloc(1, sizeof(*p));
         if (!p || !(p->workloads = calloc(g->n_workloads + 1, sizeof(*p->workloads))))
                 return -ENOMEM;
         p->mode = mode;
         for (size_t i = 0; i < g->n_workloads; i++) {
                 const struct np_workload *gw = &g->workloads[i];
+                if (!selected(gw->name, only, n_only))
+                        continue;
                 struct np_wpolicy *w = &p->workloads[p->n_workloads++];
                 if (!(w->name = strdup(gw->name)))
                         return -ENOMEM;
@@ -965,6 +977,9 @@ int np_policy_from_graph(const struct np_graph *g, enum np_mode mode, struct np_
                 struct np_wpolicy *dst = e->dst ? (struct np_wpolicy *) find_wpolicy(p, e->dst) : NULL;
                 struct np_peer peer;
                 int r = 0;
+                if ((e->src && !selected(e->src, only, n_only)) ||
+                    (e->dst && !selected(e->dst, only, n_only)))
+                        continue;
                 if (src) { /* egress of src */
                         peer = e->dst ? (struct np_peer){.kind = NP_PEER_WORKLOAD, .name = e->dst}
                                       : (struct np_peer){.kind = NP_PEER_CIDR, .cidr = e->dst_addr};

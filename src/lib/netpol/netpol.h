@@ -214,8 +214,10 @@ int np_policy_to_yaml(const struct np_policy *p, struct buf *out);
  * equivalent and are noted in a comment); domains become a comment too. */
 int np_policy_to_k8s(const struct np_policy *p, const char *k8s_namespace, struct buf *out);
 /* A policy allowing exactly the graph's edges: one entry per workload, selected by its compose
- * service label, else its image, else its name. */
-int np_policy_from_graph(const struct np_graph *g, enum np_mode mode, struct np_policy **ret);
+ * service label, else its image, else its name. only (n_only > 0): just these workloads; flows with
+ * workloads outside the selection are left out (a rule may not name an undefined workload). */
+int np_policy_from_graph(const struct np_graph *g, enum np_mode mode, const char *const *only, size_t n_only,
+                         struct np_policy **ret);
 
 /* The workload entry that selects the container (the first that matches), or NULL. */
 const struct np_wpolicy *np_policy_select(const struct np_policy *p, const struct rt_container *c);
