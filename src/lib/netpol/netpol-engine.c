@@ -34,6 +34,7 @@ struct np_ctr {
         bool enforced; /* our table is installed */
         enum np_mode mode;
         const struct np_wpolicy *pol; /* into e->policy */
+        struct np_nft *nft;           /* kept open while the container lives */
 };
 
 struct np_incident {
@@ -196,6 +197,18 @@ static bool ctr_references(const struct np_ctr *c, const char *key) {
 
 /* ---- perimeters ---- */
 
+static int ctr_exec(struct np_engine *e, struct np_ctr *c, const char *script) {
+        if (!c->nft) {
+                int r = np_nft_open(c->pid, &c->nft);
+                if (r < 0) {
+                        buf_reset(&e->err);
+                        (void) buf_printf(&e->err, "cannot enter its network namespace: %s", strerror(-r));
+                        return -EIO;
+                }
+        }
+        return np_nft_exec(c->nft, script, &e->err);
+}
+
 static int ctr_apply(struct np_engine *e, struct np_ctr *c) {
         const struct np_wpolicy *w = e->policy ? np_policy_select(e->policy, c->c) : NULL;
         enum np_mode mode = w ? np_wpolicy_mode(e->policy, w) : NP_MODE_LEARN;
@@ -206,7 +219,7 @@ static int ctr_apply(struct np_engine *e, struct np_ctr *c) {
         buf_reset(&e->script);
         int r = np_nft_build(w, mode, addr_lookup, e, &e->script);
         if (r >= 0)
-                r = np_nft_run(c->pid, e->script.data, &e->err);
+                r = ctr_exec(e, c, e->script.data);
         e->st.applies++;
         if (r < 0) {
                 e->st.apply_errors++;
@@ -232,7 +245,7 @@ static void workload_changed(struct np_engine *e, const char *workload) {
                 struct np_ctr *c = &e->ctrs[i];
                 if (!ctr_references(c, key))
                         continue;
-                int r = np_nft_run(c->pid, e->script.data, &e->err);
+                int r = ctr_exec(e, c, e->script.data);
                 e->st.set_updates++;
                 if (r < 0) {
                         /* the table may have been flushed under us: rebuild it whole */
@@ -244,6 +257,7 @@ static void workload_changed(struct np_engine *e, const char *workload) {
 }
 
 static void ctr_release(struct np_ctr *c) {
+        np_nft_close(c->nft);
         rt_container_unref(c->c);
         *c = (struct np_ctr){};
 }
@@ -761,7 +775,7 @@ void np_engine_tick(struct np_engine *e) {
                 struct np_ctr *c = &e->ctrs[e->reassert_cursor++ % e->n_ctrs];
                 if (!c->enforced)
                         continue;
-                if (np_nft_table_present(c->pid) == 0) {
+                if (c->nft && np_nft_present(c->nft) == 0) {
                         e->st.reasserts++;
                         message(e, "the network perimeter of container '%s' was removed: re-asserted",
                                 c->c->name ? c->c->name : c->c->id);

@@ -365,3 +365,87 @@ int np_netns_addrs(uint32_t pid, struct np_cidr *ret, size_t max, size_t *ret_n)
         *ret_n = n;
         return 0;
 }
+
+struct np_nft {
+        int netns; /* fd of the namespace */
+        struct nft_ctx *ctx;
+};
+
+static int netns_enter_fd(int target, int *ret_self) {
+        int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0)
+                return negative_errno();
+        if (setns(target, CLONE_NEWNET) < 0) {
+                int r = negative_errno();
+                close(self);
+                return r;
+        }
+        *ret_self = self;
+        return 0;
+}
+
+int np_nft_open(uint32_t pid, struct np_nft **ret) {
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/%u/ns/net", pid);
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        struct np_nft *n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        int self;
+        int r = netns_enter_fd(fd, &self);
+        if (r < 0) {
+                free(n);
+                return r;
+        }
+        n->ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+        if (n->ctx) {
+                nft_ctx_buffer_output(n->ctx);
+                nft_ctx_buffer_error(n->ctx);
+                /* opens the context's netlink socket here, in the container's namespace */
+                (void) nft_run_cmd_from_buffer(n->ctx, "list tables");
+        }
+        netns_leave(self);
+        if (!n->ctx) {
+                free(n);
+                return -ENOMEM;
+        }
+        n->netns = TAKE_FD(fd);
+        *ret = n;
+        return 0;
+}
+
+int np_nft_exec(struct np_nft *n, const char *script, struct buf *err) {
+        int self;
+        int r = netns_enter_fd(n->netns, &self);
+        if (r < 0)
+                return r;
+        r = nft_run_cmd_from_buffer(n->ctx, script) == 0 ? 0 : -EIO;
+        if (r < 0 && err) {
+                const char *e = nft_ctx_get_error_buffer(n->ctx);
+                buf_reset(err);
+                (void) buf_append_str(err, e && *e ? e : "nft failed");
+                char *nl = strchr(err->data, '\n');
+                if (nl) {
+                        *nl = 0;
+                        err->len = (size_t) (nl - err->data);
+                }
+        } else
+                (void) nft_ctx_get_error_buffer(n->ctx); /* drains the buffers */
+        (void) nft_ctx_get_output_buffer(n->ctx);
+        netns_leave(self);
+        return r;
+}
+
+int np_nft_present(struct np_nft *n) {
+        return np_nft_exec(n, "list table inet stockade", NULL) == 0 ? 1 : 0;
+}
+
+void np_nft_close(struct np_nft *n) {
+        if (!n)
+                return;
+        nft_ctx_free(n->ctx);
+        close(n->netns);
+        free(n);
+}

@@ -260,3 +260,14 @@ int np_nft_run(uint32_t pid, const char *script, struct buf *err);
 int np_netns_addrs(uint32_t pid, struct np_cidr *ret, size_t max, size_t *ret_n);
 /* Whether table inet stockade exists in pid's namespace (1/0), or a negative errno. */
 int np_nft_table_present(uint32_t pid);
+
+/* A libnftables context bound to one network namespace, kept open: closing a netlink socket costs the
+ * kernel an RCU grace period (milliseconds), so the agent keeps one per container and closes it only
+ * when the container is gone. Every exec still enters the namespace (cheap) so nothing can ever run in
+ * the agent's own. The handle keeps the namespace alive until closed. */
+struct np_nft;
+int np_nft_open(uint32_t pid, struct np_nft **ret);
+int np_nft_exec(struct np_nft *n, const char *script, struct buf *err);
+/* 1 when table inet stockade exists, 0 when not, or a negative errno. */
+int np_nft_present(struct np_nft *n);
+void np_nft_close(struct np_nft *n);
