@@ -171,7 +171,7 @@ static void addr_lookup(void *userdata, const char *key, struct np_addrs *ret) {
                 return; /* domains: resolved from DNS answers, not yet (docs/network.md) */
         for (size_t i = 0; i < e->n_ctrs; i++) {
                 struct np_ctr *c = &e->ctrs[i];
-                if (!c->workload || !streq(c->workload, key + 2))
+                if (!c->pol || !streq(c->pol->name, key + 2)) /* policy names, not graph keys */
                         continue;
                 for (size_t k = 0; k < c->n_addrs && n < ELEMENTSOF(lookup_scratch); k++)
                         lookup_scratch[n++] = c->addrs[k];
@@ -209,11 +209,19 @@ static int ctr_exec(struct np_engine *e, struct np_ctr *c, const char *script) {
         return np_nft_exec(c->nft, script, &e->err);
 }
 
+/* The policy entry that selects c (rules name entries, so sets are keyed by entry names). */
+static void ctr_select(struct np_engine *e, struct np_ctr *c) {
+        c->pol = e->policy ? np_policy_select(e->policy, c->c) : NULL;
+        c->mode = c->pol ? np_wpolicy_mode(e->policy, c->pol) : NP_MODE_LEARN;
+}
+
+static const char *pname(const struct np_ctr *c) {
+        return c && c->pol ? c->pol->name : NULL;
+}
+
 static int ctr_apply(struct np_engine *e, struct np_ctr *c) {
-        const struct np_wpolicy *w = e->policy ? np_policy_select(e->policy, c->c) : NULL;
-        enum np_mode mode = w ? np_wpolicy_mode(e->policy, w) : NP_MODE_LEARN;
-        c->pol = w;
-        c->mode = mode;
+        const struct np_wpolicy *w = c->pol;
+        enum np_mode mode = c->mode;
         if (mode == NP_MODE_LEARN && !c->enforced)
                 return 0;
         buf_reset(&e->script);
@@ -263,7 +271,7 @@ static void ctr_release(struct np_ctr *c) {
 }
 
 static void ctr_remove(struct np_engine *e, size_t i) {
-        _cleanup_free_ char *workload = e->ctrs[i].workload ? strdup(e->ctrs[i].workload) : NULL;
+        _cleanup_free_ char *workload = pname(&e->ctrs[i]) ? strdup(pname(&e->ctrs[i])) : NULL;
         bool had_addrs = e->ctrs[i].n_addrs > 0;
         ctr_release(&e->ctrs[i]);
         e->ctrs[i] = e->ctrs[--e->n_ctrs];
@@ -294,9 +302,10 @@ static void ctr_refresh(struct np_engine *e, struct np_ctr *c) {
         c->n_addrs = n;
         c->addrs_known = true;
         uint64_t t0 = now_us();
+        ctr_select(e, c);
         (void) ctr_apply(e, c);
-        if (c->workload)
-                workload_changed(e, c->workload);
+        if (pname(c))
+                workload_changed(e, pname(c));
         e->st.last_apply_us = now_us() - t0;
 }
 
@@ -473,14 +482,13 @@ static void flow(struct np_engine *e, const struct rt_event *ev, struct np_ctr *
         char expected[512] = "", observed[512], pa_s[64];
         np_cidr_format(&pa, pa_s, sizeof(pa_s));
         if (c->mode != NP_MODE_LEARN && c->pol &&
-            !np_wpolicy_allows(c->pol, egress, other ? other->workload : NULL, peer->family, peer->addr,
-                               NULL, proto, port)) {
+            !np_wpolicy_allows(c->pol, egress, pname(other), peer->family, peer->addr, NULL, proto, port)) {
                 denied = true;
                 lateral = other != NULL;
                 expected_text(c->pol, egress, expected, sizeof(expected));
         } else if (egress && other && other->mode != NP_MODE_LEARN && other->pol) {
                 const uint8_t *self = c->n_addrs ? c->addrs[0].addr : NULL;
-                if (!np_wpolicy_allows(other->pol, false, c->workload, c->n_addrs ? c->addrs[0].family : 0,
+                if (!np_wpolicy_allows(other->pol, false, pname(c), c->n_addrs ? c->addrs[0].family : 0,
                                        self, NULL, proto, port)) {
                         denied = lateral = true;
                         expected_text(other->pol, false, expected, sizeof(expected));
@@ -703,11 +711,13 @@ static void policy_reload(struct np_engine *e, bool force) {
                 e->st.policy_loads++;
         }
         uint64_t t0 = now_us();
-        for (size_t i = 0; i < e->n_ctrs; i++) {
-                e->ctrs[i].pol = NULL; /* pointed into the old policy */
+        /* every container's entry first (a perimeter's sets list its peers' replicas), then the perimeters
+         */
+        for (size_t i = 0; i < e->n_ctrs; i++)
+                ctr_select(e, &e->ctrs[i]);
+        for (size_t i = 0; i < e->n_ctrs; i++)
                 if (e->ctrs[i].addrs_known)
                         (void) ctr_apply(e, &e->ctrs[i]);
-        }
         e->st.last_apply_us = now_us() - t0;
 }
 
