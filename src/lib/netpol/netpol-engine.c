@@ -59,6 +59,7 @@ struct np_engine {
         size_t n_pending;
         bool counts_dirty;
         unsigned ticks;
+        size_t n_open; /* kept-open nft contexts (at most NP_NFT_OPEN_MAX) */
         char *dir;
         char host[256];
         bool alerts_stdout;
@@ -198,6 +199,8 @@ static bool ctr_references(const struct np_ctr *c, const char *key) {
 /* ---- perimeters ---- */
 
 static int ctr_exec(struct np_engine *e, struct np_ctr *c, const char *script) {
+        if (!c->nft && e->n_open >= NP_NFT_OPEN_MAX)
+                return np_nft_run(c->pid, script, &e->err); /* past the cap: open and close each time */
         if (!c->nft) {
                 int r = np_nft_open(c->pid, &c->nft);
                 if (r < 0) {
@@ -205,6 +208,7 @@ static int ctr_exec(struct np_engine *e, struct np_ctr *c, const char *script) {
                         (void) buf_printf(&e->err, "cannot enter its network namespace: %s", strerror(-r));
                         return -EIO;
                 }
+                e->n_open++;
         }
         return np_nft_exec(c->nft, script, &e->err);
 }
@@ -240,14 +244,14 @@ static int ctr_apply(struct np_engine *e, struct np_ctr *c) {
         return 0;
 }
 
-/* A workload's replicas changed: every perimeter that names it gets its sets refilled. */
-static void workload_changed(struct np_engine *e, const char *workload) {
+/* A replica of a workload started (add) or stopped: every perimeter that names the workload gets these
+ * addresses added to or deleted from its sets, nothing else. */
+static void workload_changed(struct np_engine *e, const char *workload, const struct np_cidr *addrs,
+                             size_t n, bool add) {
         char key[NP_NAME_MAX + 4];
         snprintf(key, sizeof(key), "w:%s", workload);
-        struct np_addrs a;
-        addr_lookup(e, key, &a);
         buf_reset(&e->script);
-        if (np_nft_set_update(key, &a, &e->script) < 0)
+        if (np_nft_set_change(key, addrs, n, add, &e->script) < 0 || !e->script.len)
                 return;
         for (size_t i = 0; i < e->n_ctrs; i++) {
                 struct np_ctr *c = &e->ctrs[i];
@@ -256,10 +260,11 @@ static void workload_changed(struct np_engine *e, const char *workload) {
                 int r = ctr_exec(e, c, e->script.data);
                 e->st.set_updates++;
                 if (r < 0) {
-                        /* the table may have been flushed under us: rebuild it whole */
+                        /* the table may have been flushed under us, or the element was not there:
+                         * rebuild that perimeter whole from what is known now */
                         (void) ctr_apply(e, c);
                         buf_reset(&e->script);
-                        (void) np_nft_set_update(key, &a, &e->script);
+                        (void) np_nft_set_change(key, addrs, n, add, &e->script);
                 }
         }
 }
@@ -272,12 +277,16 @@ static void ctr_release(struct np_ctr *c) {
 
 static void ctr_remove(struct np_engine *e, size_t i) {
         _cleanup_free_ char *workload = pname(&e->ctrs[i]) ? strdup(pname(&e->ctrs[i])) : NULL;
-        bool had_addrs = e->ctrs[i].n_addrs > 0;
+        struct np_cidr addrs[NP_ADDRS_MAX];
+        size_t n = e->ctrs[i].n_addrs;
+        memcpy(addrs, e->ctrs[i].addrs, sizeof(addrs));
+        if (e->ctrs[i].nft)
+                e->n_open--;
         ctr_release(&e->ctrs[i]);
         e->ctrs[i] = e->ctrs[--e->n_ctrs];
         e->containers_dirty = true;
-        if (workload && had_addrs)
-                workload_changed(e, workload);
+        if (workload && n)
+                workload_changed(e, workload, addrs, n, false);
 }
 
 static struct np_ctr *ctr_add(struct np_engine *e, struct rt_container *cont, uint32_t pid) {
@@ -305,7 +314,7 @@ static void ctr_refresh(struct np_engine *e, struct np_ctr *c) {
         ctr_select(e, c);
         (void) ctr_apply(e, c);
         if (pname(c))
-                workload_changed(e, pname(c));
+                workload_changed(e, pname(c), c->addrs, c->n_addrs, true);
         e->st.last_apply_us = now_us() - t0;
 }
 

@@ -254,6 +254,30 @@ int np_nft_set_update(const char *peer, const struct np_addrs *a, struct buf *o)
         return r;
 }
 
+int np_nft_set_change(const char *peer, const struct np_cidr *addrs, size_t n, bool add, struct buf *o) {
+        int r = 0;
+        for (int f = 0; r >= 0 && f < 2; f++) {
+                int family = f ? AF_INET6 : AF_INET;
+                struct np_addrs a = {.workload = peer, .addrs = addrs, .n = n};
+                char name[64];
+                np_nft_set_name(peer, family, name, sizeof(name));
+                size_t mark = o->len;
+                r = buf_printf(o, "%s element inet stockade %s { ", add ? "add" : "delete", name);
+                if (r < 0)
+                        break;
+                int k = set_elements(o, &a, family);
+                if (k < 0)
+                        return k;
+                if (k == 0) {
+                        o->len = mark;
+                        if (o->data)
+                                o->data[mark] = 0;
+                } else
+                        r = buf_append_str(o, " }\n");
+        }
+        return r;
+}
+
 /* Enters pid's network namespace on this thread; *ret_self is the fd to come back with. */
 static int netns_enter(uint32_t pid, int *ret_self) {
         char p[64];
@@ -367,34 +391,16 @@ int np_netns_addrs(uint32_t pid, struct np_cidr *ret, size_t max, size_t *ret_n)
 }
 
 struct np_nft {
-        int netns; /* fd of the namespace */
-        struct nft_ctx *ctx;
+        uint32_t pid;
+        struct nft_ctx *ctx; /* its netlink socket belongs to pid's namespace for good */
 };
 
-static int netns_enter_fd(int target, int *ret_self) {
-        int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (self < 0)
-                return negative_errno();
-        if (setns(target, CLONE_NEWNET) < 0) {
-                int r = negative_errno();
-                close(self);
-                return r;
-        }
-        *ret_self = self;
-        return 0;
-}
-
 int np_nft_open(uint32_t pid, struct np_nft **ret) {
-        char p[64];
-        snprintf(p, sizeof(p), "/proc/%u/ns/net", pid);
-        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
         struct np_nft *n = calloc(1, sizeof(*n));
         if (!n)
                 return -ENOMEM;
         int self;
-        int r = netns_enter_fd(fd, &self);
+        int r = netns_enter(pid, &self);
         if (r < 0) {
                 free(n);
                 return r;
@@ -411,14 +417,16 @@ int np_nft_open(uint32_t pid, struct np_nft **ret) {
                 free(n);
                 return -ENOMEM;
         }
-        n->netns = TAKE_FD(fd);
+        n->pid = pid;
         *ret = n;
         return 0;
 }
 
 int np_nft_exec(struct np_nft *n, const char *script, struct buf *err) {
         int self;
-        int r = netns_enter_fd(n->netns, &self);
+        /* the socket already talks to the container's namespace; entering it too means nothing the
+         * library might open on the side could ever land in ours */
+        int r = netns_enter(n->pid, &self);
         if (r < 0)
                 return r;
         r = nft_run_cmd_from_buffer(n->ctx, script) == 0 ? 0 : -EIO;
@@ -446,6 +454,5 @@ void np_nft_close(struct np_nft *n) {
         if (!n)
                 return;
         nft_ctx_free(n->ctx);
-        close(n->netns);
         free(n);
 }

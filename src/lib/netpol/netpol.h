@@ -252,6 +252,9 @@ void np_nft_set_name(const char *peer, int family, char *out, size_t outlen);
 /* Appends the commands that make a peer's sets hold exactly a's addresses (flush + add element: the
  * chains stay as they are). peer is the set key: "w:WORKLOAD" or "d:DOMAIN". */
 int np_nft_set_update(const char *peer, const struct np_addrs *a, struct buf *out);
+/* Appends "add element" (add) or "delete element" commands for these addresses only: a replica that
+ * starts or stops changes nothing else (and an addition destroys nothing, so it is cheap to commit). */
+int np_nft_set_change(const char *peer, const struct np_cidr *addrs, size_t n, bool add, struct buf *out);
 
 /* Runs an nft script inside the network namespace of pid (0: the caller's own). Uses setns() on the
  * calling thread and returns to the caller's namespace before returning. err receives nft's message. */
@@ -261,10 +264,13 @@ int np_netns_addrs(uint32_t pid, struct np_cidr *ret, size_t max, size_t *ret_n)
 /* Whether table inet stockade exists in pid's namespace (1/0), or a negative errno. */
 int np_nft_table_present(uint32_t pid);
 
-/* A libnftables context bound to one network namespace, kept open: closing a netlink socket costs the
- * kernel an RCU grace period (milliseconds), so the agent keeps one per container and closes it only
- * when the container is gone. Every exec still enters the namespace (cheap) so nothing can ever run in
- * the agent's own. The handle keeps the namespace alive until closed. */
+/* A libnftables context bound to one network namespace, kept open: closing a netlink socket that
+ * committed deletions waits for nf_tables' deferred destruction (an RCU grace period: milliseconds), so
+ * the agent keeps one per container and closes it only when the container is gone. Every exec still
+ * enters the namespace (cheap) so nothing can ever run in the agent's own. One file descriptor each,
+ * and libnftables select()s on it: it must stay below FD_SETSIZE, so callers cap how many are open
+ * (NP_NFT_OPEN_MAX) and use np_nft_run() beyond. */
+#define NP_NFT_OPEN_MAX 256
 struct np_nft;
 int np_nft_open(uint32_t pid, struct np_nft **ret);
 int np_nft_exec(struct np_nft *n, const char *script, struct buf *err);
