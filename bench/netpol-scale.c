@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
                 pid_t p = fork();
                 if (p == 0) {
+                        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the bench */
                         char c = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
                         if (write(sync[1], &c, 1) != 1)
                                 _exit(1);

@@ -8,9 +8,12 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "runtime/control.h"
+#include "runtime/model.h"
 #include "netpol/engine.h" /* netpol: network micro-perimeters */
 #include "runtime/monitor.h"
 
@@ -25,6 +28,8 @@ struct agent {
         uint64_t last_drops;
         unsigned stats_interval; /* seconds, 0: only at exit */
         unsigned ticks;
+        struct model_registry *models; /* behaviour models (model.h) */
+        struct control *ctl;           /* the control socket (control.h) */
         struct np_engine *netpol; /* netpol: --netpol DIR */
 };
 
@@ -53,6 +58,12 @@ static void help(void) {
                "      --ringbuf-size SIZE kernel ring buffer, a power of two (default 8M)\n"
                "      --stats-interval S  print counters every S seconds (default 10; 0: only at exit)\n"
                "      --stats-file FILE   also write the counters as JSON to FILE (replaced atomically)\n"
+               "      --state DIR         behaviour models in DIR/models.db (default /var/lib/stockade)\n"
+               "      --learn-for DURATION  learn each image at least this long (default 30m),\n"
+               "      --stability DURATION  and until its model did not grow for this long (10m)\n"
+               "      --auto-protect      learning ends in protect mode (default: monitor)\n"
+               "      --socket PATH       control socket for 'stockade policy' (default\n"
+               "                          /run/stockade/agent.sock)\n"
                "      --netpol DIR        learn the connection graph and enforce DIR/policy.yaml in\n"
                "                          every container's network namespace (stockade-netpol(5))\n"
                "  -q, --quiet             no hook listing and no periodic counters\n"
@@ -62,14 +73,20 @@ static void help(void) {
                "  %s agent --events\n"
                "  %s agent --events --duration 60 > events.jsonl\n"
                "  %s agent --events --host | jq 'select(.type == \"exec\")'\n"
+               "  %s agent --learn-for 1h --stability 15m --auto-protect\n"
                "  %s agent --netpol /var/lib/stockade/netpol\n"
                "\n"
                "Exit status: 0 after a clean stop, 2 on a usage or runtime error. See stockade-agent(1).\n",
-               program_name, program_name, program_name, program_name, program_name);
+               program_name, program_name, program_name, program_name, program_name, program_name);
 }
 
 static void on_event(void *userdata, const struct rt_event *ev) {
         struct agent *a = userdata;
+        struct model_verdict v;
+        if (a->models && model_observe(a->models, ev, &v) >= 0 && v.deviation && !v.repeats)
+                log_warning("%s (%s, score %.2f%s) in %.12s: %s; expected %s", v.rule_id,
+                            model_mode_name(v.mode), v.score, v.block ? ", blocking" : "", ev->container->id,
+                            v.observed, v.expected);
         if (a->netpol)
                 np_engine_event(a->netpol, ev);
         if (!a->events || a->out_failed)
@@ -189,6 +206,16 @@ static void on_tick(void *userdata) {
         struct agent *a = userdata;
         fflush(stdout);
         a->ticks++;
+        if (a->models) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int n = model_tick(a->models, (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000,
+                                   false);
+                if (n > 0)
+                        log_info("agent: %d image model(s) finished learning", n);
+                else if (n < 0)
+                        log_warning("cannot write the behaviour models: %s", strerror(-n));
+        }
         if (a->netpol) {
                 np_engine_tick(a->netpol);
                 for (const char *m; (m = np_engine_take_message(a->netpol));)
@@ -204,8 +231,32 @@ enum {
         OPT_RINGBUF,
         OPT_STATS_INTERVAL,
         OPT_STATS_FILE,
+        OPT_STATE,
+        OPT_LEARN_FOR,
+        OPT_STABILITY,
+        OPT_AUTO_PROTECT,
+        OPT_SOCKET,
         OPT_NETPOL,
 };
+
+/* "90", "90s", "5m", "2h", "1d", "1.5h" → ms. */
+static int parse_duration(const char *s, uint64_t *ret) {
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || end == s || v <= 0)
+                return -EINVAL;
+        double mul = streq(end, "") || streq(end, "s") ? 1e3
+                     : streq(end, "ms")                ? 1
+                     : streq(end, "m")                 ? 60e3
+                     : streq(end, "h")                 ? 3600e3
+                     : streq(end, "d")                 ? 86400e3
+                                                       : -1;
+        if (mul < 0 || v * mul > 1e13 || v * mul < 1)
+                return -EINVAL;
+        *ret = (uint64_t) (v * mul);
+        return 0;
+}
 
 int cmd_agent(int argc, char **argv) {
         static const struct option options[] = {
@@ -216,6 +267,11 @@ int cmd_agent(int argc, char **argv) {
                 {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
                 {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
                 {"stats-file", required_argument, NULL, OPT_STATS_FILE},
+                {"state", required_argument, NULL, OPT_STATE},
+                {"learn-for", required_argument, NULL, OPT_LEARN_FOR},
+                {"stability", required_argument, NULL, OPT_STABILITY},
+                {"auto-protect", no_argument, NULL, OPT_AUTO_PROTECT},
+                {"socket", required_argument, NULL, OPT_SOCKET},
                 {"netpol", required_argument, NULL, OPT_NETPOL},
                 {"quiet", no_argument, NULL, 'q'},
                 {"help", no_argument, NULL, 'h'},
@@ -223,6 +279,8 @@ int cmd_agent(int argc, char **argv) {
         };
         struct agent a = {.line = BUF_INIT(0), .stats_interval = 10};
         struct monitor_options mo = {};
+        struct model_options mopt = {};
+        const char *state_dir = "/var/lib/stockade", *socket_path = CONTROL_SOCKET_DEFAULT;
         const char *netpol_dir = NULL;
         double duration = 0;
         uint64_t size;
@@ -238,6 +296,18 @@ int cmd_agent(int argc, char **argv) {
                 case OPT_HOST: mo.include_host = true; break;
                 case OPT_DOCKER_HOST: mo.docker_host = optarg; break;
                 case OPT_STATS_FILE: a.stats_file = optarg; break;
+                case OPT_STATE: state_dir = optarg; break;
+                case OPT_SOCKET: socket_path = optarg; break;
+                case OPT_AUTO_PROTECT: mopt.auto_protect = true; break;
+                case OPT_LEARN_FOR:
+                case OPT_STABILITY:
+                        if (parse_duration(optarg, c == OPT_LEARN_FOR ? &mopt.learn_for_ms
+                                                                      : &mopt.stability_ms) < 0) {
+                                log_error("invalid --%s '%s': a duration such as 90s, 30m, 2h",
+                                          c == OPT_LEARN_FOR ? "learn-for" : "stability", optarg);
+                                return EXIT_ERROR;
+                        }
+                        break;
                 case OPT_NETPOL: netpol_dir = optarg; break;
                 case OPT_DURATION:
                         errno = 0;
@@ -279,28 +349,48 @@ int cmd_agent(int argc, char **argv) {
                 snprintf(a.host, sizeof(a.host), "localhost");
 
         struct diag d;
-        diag_init(&d);
-        int r = monitor_new(&mo, &d, &a.m);
-        if (r < 0) {
-                log_error("%s", d.error[0] ? d.error : strerror(-r));
-                diag_done(&d);
-                return EXIT_ERROR;
-        }
-        diag_done(&d);
-        if (netpol_dir) {
+        int r;
+        if (netpol_dir) { /* netpol: before the control socket starts, so it can register */
                 struct np_engine_options no = {.dir = netpol_dir, .host = a.host};
                 diag_init(&d);
                 r = np_engine_new(&no, &d, &a.netpol);
                 if (r < 0) {
                         log_error("%s", d.error[0] ? d.error : strerror(-r));
                         diag_done(&d);
-                        monitor_free(a.m);
                         return EXIT_ERROR;
                 }
                 diag_done(&d);
                 for (const char *m; (m = np_engine_take_message(a.netpol));)
                         fprintf(stderr, "%s: warning: netpol: %s\n", program_name, m); /* even with -q */
         }
+        diag_init(&d);
+        r = model_registry_open(state_dir, &mopt, &d, &a.models);
+        if (r >= 0 && (r = control_new(&a.ctl)) >= 0 && (r = model_control_register(a.models, a.ctl)) >= 0 &&
+            (!a.netpol || (r = np_engine_control_register(a.netpol, a.ctl)) >= 0) &&
+            control_start(a.ctl, socket_path, &d) < 0) {
+                log_warning("%s; 'stockade policy' cannot reach this agent", d.error);
+                d.error[0] = 0;
+        }
+        for (size_t i = 0; i < d.n_warnings; i++)
+                log_warning("%s", d.warnings[i]);
+        if (r < 0) {
+                log_error("%s", d.error[0] ? d.error : strerror(-r));
+                diag_done(&d);
+                control_free(a.ctl);
+                model_registry_free(a.models);
+                np_engine_free(a.netpol);
+                return EXIT_ERROR;
+        }
+        r = monitor_new(&mo, &d, &a.m);
+        if (r < 0) {
+                log_error("%s", d.error[0] ? d.error : strerror(-r));
+                diag_done(&d);
+                control_free(a.ctl);
+                model_registry_free(a.models);
+                np_engine_free(a.netpol);
+                return EXIT_ERROR;
+        }
+        diag_done(&d);
         print_hooks(&a);
 
         struct sigaction sa = {.sa_handler = on_signal};
@@ -319,8 +409,10 @@ int cmd_agent(int argc, char **argv) {
                 log_error("the sensor failed: %s", strerror(-r));
         report(&a, true, false);
         signal_monitor = NULL;
-        np_engine_free(a.netpol); /* saves the graph; perimeters stay in force */
         monitor_free(a.m);
+        control_free(a.ctl); /* before the models its handlers use */
+        np_engine_free(a.netpol); /* saves the graph; perimeters stay in force */
+        model_registry_free(a.models);
         buf_free(&a.line);
         return r < 0 ? EXIT_ERROR : EXIT_OK;
 }

@@ -31,7 +31,7 @@ static void help(void) {
                "  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
                "  -o, --output FILE       write the report to FILE (atomically) instead of stdout\n"
                "      --fail-on SEVERITY  exit 1 when a finding is at least LOW, MEDIUM, HIGH or\n"
-               "                          CRITICAL\n"
+               "                          CRITICAL; UNKNOWN: any finding, unrated ones included\n"
                "      --severity SEVERITY table: hide findings below SEVERITY\n"
                "      --scanners LIST     comma-separated: vuln, secret, misconfig (default: all)\n"
                "      --db PATH           vulnerability database (default ~/.cache/stockade/vuln.db;\n"
@@ -46,6 +46,7 @@ static void help(void) {
                "                          (format: stockade-secret-rules(5))\n"
                "      --list-checks       print the misconfiguration checks and exit\n"
                "      --reproducible      same image, same bytes: no timestamp\n"
+               "      --timing            print where the time went (analysis, matching) on stderr\n"
                "      --platform OS/ARCH  image to pick from a multi-platform index (linux/amd64)\n"
                "      --insecure          registry: allow plain HTTP and unverified TLS\n"
                "      --username USER     registry user; --password-stdin reads the password\n"
@@ -134,8 +135,9 @@ int cmd_scan(int argc, char **argv) {
                 case OPT_FAIL_ON:
                 case OPT_SEVERITY: {
                         enum severity s = severity_from_string(optarg);
-                        if (s == SEV_UNKNOWN) {
-                                log_error("invalid severity '%s': use LOW, MEDIUM, HIGH or CRITICAL", optarg);
+                        if (s == SEV_UNKNOWN && strcasecmp(optarg, "UNKNOWN") != 0) {
+                                log_error("invalid severity '%s': use UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL",
+                                          optarg);
                                 return EXIT_ERROR;
                         }
                         if (c == OPT_FAIL_ON) {
@@ -255,10 +257,16 @@ int cmd_scan(int argc, char **argv) {
                 return k;
         if (!gate)
                 return EXIT_OK;
-        size_t crossed = 0;
-        VEC_FOREACH(v, &r->vulns)
-                crossed += v->severity >= fail_on && !v->excepted_by &&
-                           !(ignore_unfixed && v->status != FINDING_FIXED);
+        size_t crossed = 0, unrated = 0;
+        VEC_FOREACH(v, &r->vulns) {
+                bool counts = !v->excepted_by && !(ignore_unfixed && v->status != FINDING_FIXED);
+                crossed += counts && v->severity >= fail_on;
+                unrated += counts && v->severity == SEV_UNKNOWN && fail_on > SEV_UNKNOWN;
+        }
+        if (unrated > 0) /* unrated is not harmless: say that the gate let them through */
+                log_warning("%zu vulnerabilit%s without a severity rating did not count toward --fail-on %s "
+                            "(--fail-on UNKNOWN counts them)",
+                            unrated, unrated == 1 ? "y" : "ies", severity_to_string(fail_on));
         VEC_FOREACH(s, &r->secrets)
                 crossed += s->severity >= fail_on;
         VEC_FOREACH(m, &r->misconfigs)

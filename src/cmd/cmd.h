@@ -28,6 +28,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 int cmd_netpol(int argc, char **argv);
 
 /* Messages on stderr: "stockade: error: …" */

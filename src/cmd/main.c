@@ -15,6 +15,7 @@ static const struct {
         { "sbom", cmd_sbom, "list an image's packages (CycloneDX, SPDX or JSON)" },
         { "db", cmd_db, "build, inspect and update the local vulnerability database" },
         { "agent", cmd_agent, "watch containers at run time (eBPF): processes, files, network" },
+        { "policy", cmd_policy, "show, export, apply and switch the learned behaviour models" },
         { "netpol", cmd_netpol, "network micro-perimeters: learned graph, policy, Kubernetes export" },
 };
 

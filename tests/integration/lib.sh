@@ -3,8 +3,9 @@
 # 77 when it must skip (after printing "SKIP: reason"), anything else when it fails.
 #
 # Numbering: 0xxx command basics, 1xxx inventory vs. the owning tools, 2xxx image sources (engine,
-# registry, layouts), 3xxx report formats and schemas, 4xxx hostile input, 5xxx secrets and
-# misconfiguration.
+# registry, layouts), 3xxx report formats and schemas, 4xxx hostile input, 5xxx vulnerability
+# matching on real data, 6xxx the vulnerability database, 7xxx the runtime agent, 8xxx network
+# micro-perimeters.
 #
 # Environment (set by tests/run-integration.sh, with defaults for running a script by hand):
 #   STOCKADE            the binary under test

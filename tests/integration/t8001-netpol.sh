@@ -43,7 +43,8 @@ graph_has() { "$STOCKADE" netpol graph -d "$NP" | grep -qF "$1"; }
 alerts() { [ -f "$NP/alerts.jsonl" ] && jq -c "select($1)" "$NP/alerts.jsonl" || true; }
 has_alert() { [ -n "$(alerts "$1")" ]; }
 
-start_agent a1 --netpol "$NP" --stats-interval 0
+SOCK=$T/agent.sock
+start_agent a1 --netpol "$NP" --stats-interval 0 --state "$T/state" --socket "$SOCK"
 run "$P-db" db 'mkdir -p /w && echo db-ok > /w/index.html && exec httpd -f -p 5432 -h /w'
 run "$P-api" api 'mkdir -p /w && echo api-ok > /w/index.html && httpd -p 8080 -h /w; while :; do get db 5432 > /tmp/last; sleep 0.3; done'
 run "$P-client" client 'while :; do get api 8080 > /tmp/last; sleep 0.3; done'
@@ -56,6 +57,9 @@ check "the DOT graph has the edge" grep -qF "\"$P-client\" -> \"$P-api\" [label=
 "$STOCKADE" netpol graph -d "$NP" --format json >"$T/graph.json"
 check "the JSON graph has the edge" \
         json_ok "$T/graph.json" "any(.edges[]; .src == \"$P-api\" and .dst == \"$P-db\" and .port == 5432 and .protocol == \"tcp\")"
+"$STOCKADE" policy --socket "$SOCK" graph >"$T/policy-graph.txt"
+check "stockade policy graph (over the agent's control socket) shows the same graph" \
+        grep -qF "$P-api -> $P-db tcp/5432" "$T/policy-graph.txt"
 check "client -> db was never seen" sh -c "! \"$STOCKADE\" netpol graph -d \"$NP\" | grep -qF \"$P-client -> $P-db\""
 
 # ---- protect ----
@@ -113,7 +117,7 @@ check "the agent said so" wait_for 5 grep -q "was removed: re-asserted" "$T/a1.e
 # ---- agent restart ----
 stop_agent a1
 check "perimeters stay in force while the agent is down" has_table "$P-db"
-start_agent a2 --netpol "$NP" --stats-interval 0
+start_agent a2 --netpol "$NP" --stats-interval 0 --state "$T/state" --socket "$SOCK"
 before=$(alerts ".container.name == \"$P-client\" and (.observed | contains(\"to $P-db\"))" | wc -l)
 docker exec "$P-client" sh -c '. /req.sh; get db 5432' >/dev/null || true
 check "after a restart client -> db is still denied and alerted again" wait_for 10 sh -c \
@@ -121,7 +125,7 @@ check "after a restart client -> db is still denied and alerted again" wait_for 
 check "the graph survived the restart" graph_has "$P-api -> $P-db tcp/5432"
 
 # ---- monitor mode ----
-"$STOCKADE" netpol mode -d "$NP" --all monitor
+"$STOCKADE" policy --socket "$SOCK" network mode --all monitor
 check "the policy file now says monitor" grep -q '^mode: monitor' "$NP/policy.yaml"
 check "the perimeters switch to monitor" wait_for 10 sh -c \
         "nsenter -n -t $(pid_of "$P-client") nft list table inet stockade | grep -q 'would deny egress'"

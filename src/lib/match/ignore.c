@@ -39,7 +39,8 @@ static int yerror(struct yctx *c, unsigned line, unsigned col, const char *fmt, 
         va_start(ap, fmt);
         vsnprintf(what, sizeof what, fmt, ap);
         va_end(ap);
-        return diag_error(c->d, -EBADMSG, "ignore file '%s', line %u, column %u: %s", c->name, line, col, what);
+        return diag_error(c->d, -EBADMSG, "ignore file '%s', line %u, column %u: %s", c->name, line, col,
+                          what);
 }
 
 static struct ynode *ynew(struct yctx *c, enum ykind k, const yaml_mark_t *m) {
@@ -75,8 +76,9 @@ static int yparse(struct yctx *c, const char *data, size_t len, struct ynode **r
         while (!done && r >= 0) {
                 yaml_event_t e;
                 if (!yaml_parser_parse(&p, &e)) {
-                        r = yerror(c, (unsigned) p.problem_mark.line + 1, (unsigned) p.problem_mark.column + 1,
-                                   "%s", p.problem ? p.problem : "invalid YAML");
+                        r = yerror(c, (unsigned) p.problem_mark.line + 1,
+                                   (unsigned) p.problem_mark.column + 1, "%s",
+                                   p.problem ? p.problem : "invalid YAML");
                         break;
                 }
                 const yaml_mark_t *m = &e.start_mark;
@@ -95,9 +97,10 @@ static int yparse(struct yctx *c, const char *data, size_t len, struct ynode **r
                 case YAML_SCALAR_EVENT:
                 case YAML_SEQUENCE_START_EVENT:
                 case YAML_MAPPING_START_EVENT: {
-                        const yaml_char_t *anchor = e.type == YAML_SCALAR_EVENT           ? e.data.scalar.anchor
-                                                    : e.type == YAML_SEQUENCE_START_EVENT ? e.data.sequence_start.anchor
-                                                                                          : e.data.mapping_start.anchor;
+                        const yaml_char_t *anchor = e.type == YAML_SCALAR_EVENT ? e.data.scalar.anchor
+                                                    : e.type == YAML_SEQUENCE_START_EVENT
+                                                            ? e.data.sequence_start.anchor
+                                                            : e.data.mapping_start.anchor;
                         if (anchor) {
                                 r = yerror(c, (unsigned) m->line + 1, (unsigned) m->column + 1,
                                            "YAML anchors are not allowed");
@@ -108,9 +111,10 @@ static int yparse(struct yctx *c, const char *data, size_t len, struct ynode **r
                                            "too many values (at most %d entries)", IGNORE_MAX_ENTRIES);
                                 break;
                         }
-                        n = ynew(c, e.type == YAML_SCALAR_EVENT         ? Y_SCALAR
-                                    : e.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ
-                                                                          : Y_MAP,
+                        n = ynew(c,
+                                 e.type == YAML_SCALAR_EVENT           ? Y_SCALAR
+                                 : e.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ
+                                                                       : Y_MAP,
                                  m);
                         if (!n) {
                                 r = -ENOMEM;
@@ -119,7 +123,8 @@ static int yparse(struct yctx *c, const char *data, size_t len, struct ynode **r
                         if (e.type == YAML_SCALAR_EVENT) {
                                 size_t vl = e.data.scalar.length;
                                 if (vl > IGNORE_MAX_VALUE) {
-                                        r = yerror(c, n->line, n->col, "value longer than %d bytes", IGNORE_MAX_VALUE);
+                                        r = yerror(c, n->line, n->col, "value longer than %d bytes",
+                                                   IGNORE_MAX_VALUE);
                                         break;
                                 }
                                 if (memchr(e.data.scalar.value, 0, vl)) {
@@ -170,7 +175,7 @@ static bool is_null(const struct ynode *n) {
 }
 
 static bool valid_date(const char *s) {
-        static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+        static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
                 return false;
         for (int i = 0; i < 10; i++)
@@ -211,11 +216,12 @@ const char *ignore_today(char *buf, size_t size) {
 }
 
 static int parse_entry(struct yctx *c, const struct ynode *m, const char *today, struct ignore_rule *rule) {
-        static const char *const keys[] = { "id", "package", "reason", "expires" };
+        static const char *const keys[] = {"id", "package", "reason", "expires"};
         const struct ynode *val[ELEMENTSOF(keys)] = {};
 
         if (m->kind != Y_MAP)
-                return yerror(c, m->line, m->col, "an entry must be a mapping with id, package, reason, expires");
+                return yerror(c, m->line, m->col,
+                              "an entry must be a mapping with id, package, reason, expires");
         for (const struct ynode *k = m->first; k; k = k->next ? k->next->next : NULL) {
                 const struct ynode *v = k->next;
                 if (k->kind != Y_SCALAR)
@@ -224,13 +230,13 @@ static int parse_entry(struct yctx *c, const struct ynode *m, const char *today,
                 while (i < ELEMENTSOF(keys) && !streq(keys[i], k->value))
                         i++;
                 if (i == ELEMENTSOF(keys))
-                        return yerror(c, k->line, k->col, "unknown key '%s' (use id, package, reason, expires)",
-                                      k->value);
+                        return yerror(c, k->line, k->col,
+                                      "unknown key '%s' (use id, package, reason, expires)", k->value);
                 if (val[i])
                         return yerror(c, k->line, k->col, "duplicate key '%s'", k->value);
                 if (!v || v->kind != Y_SCALAR)
-                        return yerror(c, v ? v->line : k->line, v ? v->col : k->col, "'%s' must be a single value",
-                                      k->value);
+                        return yerror(c, v ? v->line : k->line, v ? v->col : k->col,
+                                      "'%s' must be a single value", k->value);
                 val[i] = v;
         }
         if (!val[0] || is_null(val[0]))
@@ -241,8 +247,8 @@ static int parse_entry(struct yctx *c, const struct ynode *m, const char *today,
                 return yerror(c, m->line, m->col, "entry for %s without a reason", val[0]->value);
         if (!valid_text(val[2]->value))
                 return yerror(c, val[2]->line, val[2]->col, "control characters in the reason");
-        if (val[1] && !is_null(val[1]) && (!val[1]->value[0] || !valid_text(val[1]->value) ||
-                                           strchr(val[1]->value, ' ')))
+        if (val[1] && !is_null(val[1]) &&
+            (!val[1]->value[0] || !valid_text(val[1]->value) || strchr(val[1]->value, ' ')))
                 return yerror(c, val[1]->line, val[1]->col, "invalid package '%s': a name or a purl",
                               val[1]->value);
         if (val[3] && !is_null(val[3]) && !valid_date(val[3]->value))
@@ -265,13 +271,14 @@ static int parse_entry(struct yctx *c, const struct ynode *m, const char *today,
 
 int ignore_parse(const char *data, size_t len, const char *name, const char *today_arg, struct arena *a,
                  struct diag *d, struct ignore_list **ret) {
-        struct yctx c = { .a = a, .d = d, .name = name ? name : "-" };
+        struct yctx c = {.a = a, .d = d, .name = name ? name : "-"};
         struct ynode *root = NULL;
         char today[16];
         int r;
 
         if (len > IGNORE_MAX_BYTES)
-                return diag_error(d, -EFBIG, "ignore file '%s' is larger than %u bytes", c.name, IGNORE_MAX_BYTES);
+                return diag_error(d, -EFBIG, "ignore file '%s' is larger than %u bytes", c.name,
+                                  IGNORE_MAX_BYTES);
         if (!today_arg || !valid_date(today_arg))
                 today_arg = ignore_today(today, sizeof today);
         r = yparse(&c, data, len, &root);
@@ -287,7 +294,8 @@ int ignore_parse(const char *data, size_t len, const char *name, const char *tod
                         return yerror(&c, root->line, root->col, "expected a mapping with the key 'ignore'");
                 for (const struct ynode *k = root->first; k; k = k->next ? k->next->next : NULL) {
                         if (k->kind != Y_SCALAR || !streq(k->value, "ignore"))
-                                return yerror(&c, k->line, k->col, "unknown key '%s' (the file has one key, 'ignore')",
+                                return yerror(&c, k->line, k->col,
+                                              "unknown key '%s' (the file has one key, 'ignore')",
                                               k->kind == Y_SCALAR ? k->value : "?");
                         if (list)
                                 return yerror(&c, k->line, k->col, "duplicate key 'ignore'");
@@ -309,7 +317,9 @@ int ignore_parse(const char *data, size_t len, const char *name, const char *tod
                         l->n++;
                         if (rule->expired) {
                                 l->n_expired++;
-                                diag_warn(d, "ignore file '%s', line %u: the entry for %s%s%s expired on %s and no "
+                                diag_warn(d,
+                                          "ignore file '%s', line %u: the entry for %s%s%s expired on %s "
+                                          "and no "
                                           "longer applies",
                                           c.name, rule->line, rule->id, rule->package ? " in " : "",
                                           rule->package ? rule->package : "", rule->expires);
@@ -320,7 +330,8 @@ int ignore_parse(const char *data, size_t len, const char *name, const char *tod
         return 0;
 }
 
-int ignore_load(const char *path, const char *today, struct arena *a, struct diag *d, struct ignore_list **ret) {
+int ignore_load(const char *path, const char *today, struct arena *a, struct diag *d,
+                struct ignore_list **ret) {
         _cleanup_free_ char *data = NULL;
         size_t len = 0;
         int r = match_read_file(path, IGNORE_MAX_BYTES, "ignore file", d, &data, &len);

@@ -36,8 +36,8 @@ struct ignore_rule {
         const char *expires; /* "YYYY-MM-DD", or NULL */
         const char *source;  /* "FILE:LINE" of the entry */
         unsigned line;
-        bool expired;        /* expires <= today when the list was loaded */
-        size_t used;         /* findings it excepted */
+        bool expired; /* expires <= today when the list was loaded */
+        size_t used;  /* findings it excepted */
 };
 
 struct ignore_list {

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -43,8 +45,8 @@ static const char *debian_release(struct arena *a, const struct scan_os *os) {
         static const struct {
                 const char *codename, *version;
         } releases[] = {
-                { "stretch", "9" }, { "buster", "10" }, { "bullseye", "11" }, { "bookworm", "12" }, { "trixie", "13" },
-                { "forky", "14" },
+                {"stretch", "9"},   {"buster", "10"}, {"bullseye", "11"},
+                {"bookworm", "12"}, {"trixie", "13"}, {"forky", "14"},
         };
         if (os->version_id && os->version_id[0] >= '0' && os->version_id[0] <= '9')
                 return major(a, os->version_id);
@@ -93,7 +95,7 @@ const char *match_distro_ecosystem(struct arena *a, const char *distro) {
         for (char *p = id; *p; p++)
                 *p = (char) (*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
         const char *rest = distro + n + 1;
-        struct scan_os os = { .id = id };
+        struct scan_os os = {.id = id};
         if (rest[0] >= '0' && rest[0] <= '9')
                 os.version_id = rest;
         else
@@ -108,13 +110,14 @@ static bool ecosystem_fits(enum pkg_type t, const char *eco) {
         case PKG_DEB: return strneq(eco, "Debian:", 7) || strneq(eco, "Ubuntu:", 7);
         case PKG_APK: return strneq(eco, "Alpine:", 7) || streq(eco, "Wolfi") || streq(eco, "Chainguard");
         case PKG_RPM:
-                return strneq(eco, "AlmaLinux:", 10) || strneq(eco, "Rocky Linux:", 12) || strneq(eco, "Red Hat:", 8);
+                return strneq(eco, "AlmaLinux:", 10) || strneq(eco, "Rocky Linux:", 12) ||
+                       strneq(eco, "Red Hat:", 8);
         default: return false;
         }
 }
 
-int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os *os, const char **ret_ecosystem,
-                     const char **ret_name, const char **ret_version) {
+int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os *os,
+                     const char **ret_ecosystem, const char **ret_name, const char **ret_version) {
         const char *eco = NULL, *name = p->name, *version = p->version;
 
         switch (p->type) {
@@ -176,8 +179,17 @@ struct hit {
         struct vuln_affected copy; /* for the details, filled for the finding's primary statement */
 };
 
+/* The details (summary, CWEs, dates) of a vulnerability, read once per scan: a vulnerability found in
+ * many packages (one per Go binary, per SBOM component) would be read and copied again for each. */
+struct details {
+        const char *summary;
+        const char *const *cwes;
+        const char *published, *modified;
+};
+
 struct pkg_ctx {
         struct arena *a;
+        struct hashmap *details; /* "details_ref" -> struct details, shared by the packages of a run */
         struct diag *d;
         const struct pkg *pkg;
         enum version_scheme scheme;
@@ -204,6 +216,23 @@ static void warn_invalid(struct pkg_ctx *c, const struct vuln_affected *a) {
                   version_scheme_to_string(c->scheme));
 }
 
+/* False when versions a and b cannot be equal in any scheme: their leading numbers (after a "v") differ.
+ * Epochs ("1:", "0!") and versions that do not start with a digit are left to the real comparison. */
+static bool may_equal(const char *a, const char *b) {
+        if (strpbrk(a, "!:") || strpbrk(b, "!:"))
+                return true;
+        a += *a == 'v' || *a == 'V';
+        b += *b == 'v' || *b == 'V';
+        if (!isdigit((unsigned char) *a) || !isdigit((unsigned char) *b))
+                return true;
+        while (*a == '0' && isdigit((unsigned char) a[1]))
+                a++;
+        while (*b == '0' && isdigit((unsigned char) b[1]))
+                b++;
+        size_t na = strspn(a, "0123456789"), nb = strspn(b, "0123456789");
+        return na == nb && memcmp(a, b, na) == 0;
+}
+
 /* Whether statement a applies to the package; fills status and fixed. 1 yes, 0 no, <0 cannot tell. */
 static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum finding_status *ret_status,
                     const char **ret_fixed) {
@@ -228,20 +257,14 @@ static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum findi
         case VS_AFFECTED: {
                 bool affected = false;
                 const char *fixed = NULL;
-                for (const char *const *v = a->versions; v && *v && !affected; v++) {
-                        if (streq(*v, c->version))
-                                affected = true;
-                        else if (version_compare(c->scheme, c->version, *v, &cmp) == 0 && cmp == 0)
-                                affected = true;
-                }
                 int invalid = 0;
                 for (size_t i = 0; i < a->n_ranges; i++) {
                         const struct vuln_range *rg = &a->ranges[i];
                         struct version_event ev[64];
                         size_t n = MIN(rg->n_events, ELEMENTSOF(ev));
                         for (size_t k = 0; k < n; k++)
-                                ev[k] = (struct version_event){ (enum version_event_kind) rg->events[k].kind,
-                                                                 rg->events[k].version };
+                                ev[k] = (struct version_event){(enum version_event_kind) rg->events[k].kind,
+                                                               rg->events[k].version};
                         bool in = false;
                         const char *fx = NULL;
                         r = version_in_range_fixed(range_scheme(c, rg->type), c->version, ev, n, &in, &fx);
@@ -253,9 +276,19 @@ static int evaluate(struct pkg_ctx *c, const struct vuln_affected *a, enum findi
                                 continue;
                         affected = true;
                         /* several ranges: the fix that clears them all */
-                        if (fx && (!fixed || (version_compare(range_scheme(c, rg->type), fx, fixed, &cmp) == 0 && cmp > 0)))
+                        if (fx &&
+                            (!fixed ||
+                             (version_compare(range_scheme(c, rg->type), fx, fixed, &cmp) == 0 && cmp > 0)))
                                 fixed = fx;
                 }
+                /* the explicit list, when no range said so: PyPI records list hundreds of versions, each
+                 * a parse: an exact match is tried first, then the comparison where the leading numbers
+                 * agree */
+                for (const char *const *v = a->versions; v && *v && !affected; v++)
+                        affected = streq(*v, c->version);
+                for (const char *const *v = a->versions; v && *v && !affected; v++)
+                        affected = may_equal(c->version, *v) &&
+                                   version_compare(c->scheme, c->version, *v, &cmp) == 0 && cmp == 0;
                 if (!affected)
                         return invalid < 0 && a->n_ranges > 0 && !a->versions ? invalid : 0;
                 *ret_status = fixed ? FINDING_FIXED : FINDING_UNFIXED;
@@ -354,8 +387,15 @@ static int cmp_id(const void *x, const void *y) {
         return ra != rb ? ra - rb : strcmp(a, b);
 }
 
-static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_finding_vec *out, const char *eco,
-                          const char *name) {
+/* Statements as stored, not merged by alias in the database: each is evaluated on its own, and only those
+ * that affect the version are grouped into a finding (build_findings). Merging first would give the
+ * union of two advisories' ranges the ids of both, so a version one of them does not affect would be
+ * reported under that one's ids too (zope 4.0b1: PYSEC-2021-88 affects it, PYSEC-2021-104, which shares
+ * a GHSA alias with it, starts at 4.0). */
+#define LOOKUP_FLAGS (VULNDB_LOOKUP_RAW | VULNDB_LOOKUP_NO_DETAILS)
+
+static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_finding_vec *out,
+                          const char *eco, const char *name) {
         size_t n = c->hits.n;
         if (n == 0)
                 return 0;
@@ -383,8 +423,8 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                 struct vuln_finding *f = VEC_NEW(out);
                 if (!f)
                         return -ENOMEM;
-                VEC(const char *) ids = { 0 };
-                VEC(const char *) sources = { 0 };
+                VEC(const char *) ids = {0};
+                VEC(const char *) sources = {0};
                 _cleanup_(hashmap_freep) struct hashmap *seen = hashmap_new();
                 if (!seen)
                         return -ENOMEM;
@@ -392,8 +432,10 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                 bool any_fixed = false;
                 enum finding_status status = _FINDING_STATUS_MAX;
                 const struct hit *primary = NULL;
-                *f = (struct vuln_finding){ .pkg = c->pkg, .installed_version = c->version, .ecosystem = eco,
-                                            .package_name = name };
+                *f = (struct vuln_finding){.pkg = c->pkg,
+                                           .installed_version = c->version,
+                                           .ecosystem = eco,
+                                           .package_name = name};
                 for (size_t i = 0; i < n; i++) {
                         if (uf_find(parent, i) != root)
                                 continue;
@@ -404,7 +446,7 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                                         (void) VEC_PUSH(&ids, h->ids[k]);
                                 }
                         bool have_source = false;
-                        VEC_FOREACH(s, &sources)
+                        VEC_FOREACH (s, &sources)
                                 have_source |= streq_ptr(*s, h->source);
                         if (h->source && !have_source)
                                 (void) VEC_PUSH(&sources, h->source);
@@ -412,7 +454,9 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                          * least hopeful status */
                         int cmp = 0;
                         if (h->status == FINDING_FIXED) {
-                                if (!any_fixed || (version_compare(c->scheme, h->fixed, f->fixed_version, &cmp) == 0 && cmp > 0))
+                                if (!any_fixed ||
+                                    (version_compare(c->scheme, h->fixed, f->fixed_version, &cmp) == 0 &&
+                                     cmp > 0))
                                         f->fixed_version = h->fixed;
                                 any_fixed = true;
                         } else if (status == _FINDING_STATUS_MAX || h->status < status)
@@ -452,16 +496,32 @@ static int build_findings(struct pkg_ctx *c, struct vulndb *db, struct vuln_find
                 if (primary) {
                         struct vuln_affected det = primary->copy;
                         f->summary = det.summary; /* copied into the arena by on_statement() */
-                        if (det.details_ref && vulndb_fill_details(db, &det, c->a) >= 0) {
-                                if (det.summary)
-                                        f->summary = det.summary;
-                                f->cwes = det.cwes;
-                                f->published = det.published;
-                                f->modified = det.modified;
+                        const struct details *got = NULL;
+                        char key[24];
+                        if (det.details_ref) {
+                                snprintf(key, sizeof key, "%" PRId64, det.details_ref);
+                                got = hashmap_get(c->details, key);
+                        }
+                        if (det.details_ref && !got && vulndb_fill_details(db, &det, c->a) >= 0) {
+                                struct details *x = arena_alloc(c->a, sizeof *x);
+                                const char *k = arena_strdup(c->a, key);
+                                if (!x || !k)
+                                        return -ENOMEM;
+                                *x = (struct details){det.summary, det.cwes, det.published, det.modified};
+                                if (hashmap_put(c->details, k, x, NULL) < 0)
+                                        return -ENOMEM;
+                                got = x;
+                        }
+                        if (got) {
+                                if (got->summary)
+                                        f->summary = got->summary;
+                                f->cwes = got->cwes;
+                                f->published = got->published;
+                                f->modified = got->modified;
                         }
                 }
                 if (f->severity == SEV_UNKNOWN && f->cvss_score > 0) {
-                        f->severity = f->cvss_score >= 9.0 ? SEV_CRITICAL
+                        f->severity = f->cvss_score >= 9.0   ? SEV_CRITICAL
                                       : f->cvss_score >= 7.0 ? SEV_HIGH
                                       : f->cvss_score >= 4.0 ? SEV_MEDIUM
                                                              : SEV_LOW;
@@ -486,13 +546,16 @@ static int cmp_finding(const void *a, const void *b) {
 
 int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct scan_os *os, struct arena *a,
                    struct diag *d, struct vuln_finding_vec *out, struct match_stats *ret_stats) {
-        struct match_stats st = { 0 };
+        struct match_stats st = {0};
         size_t first = out->n;
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
 
         size_t no_eco[_PKG_TYPE_MAX] = {};
-        VEC_FOREACH(p, pkgs) {
+        _cleanup_(hashmap_freep) struct hashmap *details = hashmap_new();
+        if (!details)
+                return -ENOMEM;
+        VEC_FOREACH (p, pkgs) {
                 const char *eco, *name, *version;
                 st.packages++;
                 if (match_lookup_key(a, p, os, &eco, &name, &version) < 0) {
@@ -502,16 +565,20 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                         continue;
                 }
                 int s = version_scheme_for_ecosystem(eco);
-                struct pkg_ctx c = { .a = a, .d = d, .pkg = p, .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
-                                     .version = version };
+                struct pkg_ctx c = {.a = a,
+                                    .details = details,
+                                    .d = d,
+                                    .pkg = p,
+                                    .scheme = s < 0 ? VS_GENERIC : (enum version_scheme) s,
+                                    .version = version};
                 st.lookups++;
-                int r = vulndb_lookup_ex(db, eco, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c);
+                int r = vulndb_lookup_ex(db, eco, name, LOOKUP_FLAGS, on_statement, &c);
                 /* Ubuntu's OSV data names LTS releases "Ubuntu:22.04:LTS": look there too (the hits keep
                  * copies of what they need, so a second lookup does not disturb them) */
                 if (r >= 0 && strneq(eco, "Ubuntu:", 7) && !strchr(eco + 7, ':')) {
                         const char *lts = arena_printf(a, "%s:LTS", eco);
                         st.lookups++;
-                        r = lts ? vulndb_lookup_ex(db, lts, name, VULNDB_LOOKUP_NO_DETAILS, on_statement, &c) : -ENOMEM;
+                        r = lts ? vulndb_lookup_ex(db, lts, name, LOOKUP_FLAGS, on_statement, &c) : -ENOMEM;
                 }
                 if (r >= 0)
                         r = build_findings(&c, db, out, eco, name);
@@ -526,10 +593,12 @@ int match_packages(struct vulndb *db, const struct pkg_vec *pkgs, const struct s
                 size_t len = 0;
                 for (int t = 0; t < _PKG_TYPE_MAX; t++)
                         if (no_eco[t] && len < sizeof what)
-                                len += (size_t) snprintf(what + len, sizeof what - len, "%s%s %zu", len ? ", " : "",
-                                                         pkg_type_to_string(t), no_eco[t]);
-                diag_warn(d, "%zu package%s not matched: no ecosystem with advisories to look %s up in (%s)%s",
-                          st.no_ecosystem, st.no_ecosystem == 1 ? "" : "s", st.no_ecosystem == 1 ? "it" : "them", what,
+                                len += (size_t) snprintf(what + len, sizeof what - len, "%s%s %zu",
+                                                         len ? ", " : "", pkg_type_to_string(t), no_eco[t]);
+                diag_warn(d,
+                          "%zu package%s not matched: no ecosystem with advisories to look %s up in (%s)%s",
+                          st.no_ecosystem, st.no_ecosystem == 1 ? "" : "s",
+                          st.no_ecosystem == 1 ? "it" : "them", what,
                           os && os->id ? "" : "; the distribution is unknown");
         }
         st.findings = out->n - first;
@@ -611,7 +680,8 @@ bool match_package_matches(struct arena *a, const char *spec, const struct vuln_
         return false;
 }
 
-int match_read_file(const char *path, size_t cap, const char *what, struct diag *d, char **ret, size_t *ret_len) {
+int match_read_file(const char *path, size_t cap, const char *what, struct diag *d, char **ret,
+                    size_t *ret_len) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         struct stat st;
         if (fd < 0) {
@@ -667,9 +737,10 @@ int match_apply_exceptions(const struct match_exceptions *x, struct vuln_finding
         _cleanup_(arena_freep) struct arena *scratch = arena_new(0);
         if (!scratch)
                 return -ENOMEM;
-        VEC_FOREACH(f, v) {
+        VEC_FOREACH (f, v) {
                 f->excepted_by = NULL;
-                const struct vex_statement *s = x->vex ? vex_find(x->vex, scratch, f, x->image_digests) : NULL;
+                const struct vex_statement *s =
+                        x->vex ? vex_find(x->vex, scratch, f, x->image_digests) : NULL;
                 if (s && (s->status == VEX_NOT_AFFECTED || s->status == VEX_FIXED)) {
                         f->excepted_by = "vex";
                         f->vex_status = vex_status_to_string(s->status);

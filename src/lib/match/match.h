@@ -13,42 +13,43 @@
 #include "vulndb/vulndb.h"
 
 enum finding_status {
-        FINDING_FIXED,         /* a fix exists: upgrade to fixed_version */
-        FINDING_UNFIXED,       /* affected, no fix published yet */
-        FINDING_WONT_FIX,      /* affected; the distribution will not fix it */
-        FINDING_END_OF_LIFE,   /* affected; the release or package is out of support */
+        FINDING_FIXED,       /* a fix exists: upgrade to fixed_version */
+        FINDING_UNFIXED,     /* affected, no fix published yet */
+        FINDING_WONT_FIX,    /* affected; the distribution will not fix it */
+        FINDING_END_OF_LIFE, /* affected; the release or package is out of support */
         _FINDING_STATUS_MAX,
 };
 
-const char *finding_status_to_string(enum finding_status s); /* "fixed", "unfixed", "will-not-fix", "end-of-life" */
+const char *
+finding_status_to_string(enum finding_status s); /* "fixed", "unfixed", "will-not-fix", "end-of-life" */
 
 struct vuln_finding {
-        const struct pkg *pkg;        /* the package (in the scan result) */
-        const char *id;               /* primary id: the CVE when there is one */
-        const char **ids;             /* every id of the vulnerability, primary first, NULL-terminated */
+        const struct pkg *pkg; /* the package (in the scan result) */
+        const char *id;        /* primary id: the CVE when there is one */
+        const char **ids;      /* every id of the vulnerability, primary first, NULL-terminated */
         enum finding_status status;
         const char *installed_version;
-        const char *fixed_version;    /* NULL when there is none */
+        const char *fixed_version; /* NULL when there is none */
         enum severity severity;
-        const char *severity_source;  /* "debian", "ghsa", "cvss", … */
+        const char *severity_source; /* "debian", "ghsa", "cvss", … */
         double cvss_score;
         const char *cvss_vector;
         bool kev;
         const char *summary;
-        const char *const *cwes;      /* "CWE-79", …, NULL-terminated; NULL when none */
+        const char *const *cwes;          /* "CWE-79", …, NULL-terminated; NULL when none */
         const char *published, *modified; /* RFC 3339 dates of the primary advisory, when known */
-        const char *ecosystem;        /* what was looked up: "Debian:12", "PyPI", … */
-        const char *package_name;     /* … under which name (a distro's source package) */
-        const char **sources;         /* feeds that said so, NULL-terminated */
-        const char *note;             /* the feed's remark, if any */
+        const char *ecosystem;            /* what was looked up: "Debian:12", "PyPI", … */
+        const char *package_name;         /* … under which name (a distro's source package) */
+        const char **sources;             /* feeds that said so, NULL-terminated */
+        const char *note;                 /* the feed's remark, if any */
         /* exceptions (match_apply_exceptions()); an excepted finding is kept in every report but does
          * not count for the gate, and the table leaves it out */
-        const char *excepted_by;      /* "vex", "ignore-file", "ignore-unfixed", or NULL */
-        const char *exception_reason; /* the ignore entry's reason; VEX: the justification and statement */
-        const char *exception_source; /* where it was said: "FILE:LINE" of an ignore entry, a VEX file */
-        const char *exception_expires;/* ignore entries: "YYYY-MM-DD", when the entry has one */
-        const char *vex_status;       /* VEX: "not_affected" or "fixed" (as OpenVEX spells them) */
-        const char *vex_justification;/* VEX: the justification as given ("vulnerable_code_not_present") */
+        const char *excepted_by;       /* "vex", "ignore-file", "ignore-unfixed", or NULL */
+        const char *exception_reason;  /* the ignore entry's reason; VEX: the justification and statement */
+        const char *exception_source;  /* where it was said: "FILE:LINE" of an ignore entry, a VEX file */
+        const char *exception_expires; /* ignore entries: "YYYY-MM-DD", when the entry has one */
+        const char *vex_status;        /* VEX: "not_affected" or "fixed" (as OpenVEX spells them) */
+        const char *vex_justification; /* VEX: the justification as given ("vulnerable_code_not_present") */
 };
 
 struct vuln_finding_vec {
@@ -59,8 +60,8 @@ struct vuln_finding_vec {
 /* The ecosystem and name a package is looked up under, per the design's table (distro packages by
  * source package and release). Returns 0, or -ENOENT when the package's ecosystem has no advisories we
  * can match (an unknown distribution, a Maven artifact without groupId). Strings in a. */
-int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os *os, const char **ret_ecosystem,
-                     const char **ret_name, const char **ret_version);
+int match_lookup_key(struct arena *a, const struct pkg *p, const struct scan_os *os,
+                     const char **ret_ecosystem, const char **ret_name, const char **ret_version);
 
 struct match_stats {
         size_t packages, lookups, statements, findings, skipped_invalid;

@@ -95,7 +95,8 @@ static bool plausible_id(const char *s) {
 
 static struct vex_statement *new_statement(struct vctx *c) {
         if (c->set->n >= VEX_MAX_STATEMENTS) {
-                diag_error(c->d, -E2BIG, "VEX '%s': more than %d statements in all", c->name, VEX_MAX_STATEMENTS);
+                diag_error(c->d, -E2BIG, "VEX '%s': more than %d statements in all", c->name,
+                           VEX_MAX_STATEMENTS);
                 return NULL;
         }
         struct vex_statement *s = VEC_NEW(c->set);
@@ -118,7 +119,7 @@ static int add_product(struct vctx *c, struct pvec *v, const char *product, cons
         if (v->n >= VEX_MAX_PRODUCTS)
                 return diag_error(c->d, -E2BIG, "VEX '%s': a statement names more than %d products", c->name,
                                   VEX_MAX_PRODUCTS);
-        struct vex_product p = { arena_strdup(c->a, product), sub ? arena_strdup(c->a, sub) : NULL };
+        struct vex_product p = {arena_strdup(c->a, product), sub ? arena_strdup(c->a, sub) : NULL};
         if (!p.product || (sub && !p.sub))
                 return -ENOMEM;
         return VEC_PUSH(v, p);
@@ -148,10 +149,10 @@ static int openvex_status(const char *s, enum vex_status *ret) {
                 const char *name;
                 enum vex_status status;
         } names[] = {
-                { "not_affected", VEX_NOT_AFFECTED },
-                { "affected", VEX_AFFECTED },
-                { "fixed", VEX_FIXED },
-                { "under_investigation", VEX_UNDER_INVESTIGATION },
+                {"not_affected", VEX_NOT_AFFECTED},
+                {"affected", VEX_AFFECTED},
+                {"fixed", VEX_FIXED},
+                {"under_investigation", VEX_UNDER_INVESTIGATION},
         };
         for (size_t i = 0; s && i < ELEMENTSOF(names); i++)
                 if (streq(s, names[i].name)) {
@@ -180,7 +181,8 @@ static int openvex_statement(struct vctx *c, const json_t *st, size_t index) {
                 return 0;
         }
         if (openvex_status(json_get_str(st, "status"), &status) < 0) {
-                diag_warn(c->d, "VEX '%s': statement %zu (%s) has no valid status; skipped", c->name, index, id);
+                diag_warn(c->d, "VEX '%s': statement %zu (%s) has no valid status; skipped", c->name, index,
+                          id);
                 c->skipped++;
                 return 0;
         }
@@ -208,7 +210,8 @@ static int openvex_statement(struct vctx *c, const json_t *st, size_t index) {
                         goto fail;
         }
         if (products.n == 0) {
-                diag_warn(c->d, "VEX '%s': statement %zu (%s) names no product; skipped", c->name, index, id);
+                diag_warn(c->d, "VEX '%s': statement %zu (%s) names no product; skipped", c->name, index,
+                          id);
                 c->skipped++;
                 return 0;
         }
@@ -247,7 +250,8 @@ static int parse_openvex(struct vctx *c, const json_t *doc) {
         int r;
 
         if (!sts)
-                return diag_error(c->d, -EBADMSG, "VEX '%s': OpenVEX document without a statements list", c->name);
+                return diag_error(c->d, -EBADMSG, "VEX '%s': OpenVEX document without a statements list",
+                                  c->name);
         c->doc_timestamp = json_get_str(doc, "last_updated");
         if (!c->doc_timestamp)
                 c->doc_timestamp = json_get_str(doc, "timestamp");
@@ -289,12 +293,12 @@ static int cdx_state(const char *s, enum vex_status *ret) {
                 const char *name;
                 enum vex_status status;
         } names[] = {
-                { "not_affected", VEX_NOT_AFFECTED },
-                { "false_positive", VEX_NOT_AFFECTED },
-                { "resolved", VEX_FIXED },
-                { "resolved_with_pedigree", VEX_FIXED },
-                { "exploitable", VEX_AFFECTED },
-                { "in_triage", VEX_UNDER_INVESTIGATION },
+                {"not_affected", VEX_NOT_AFFECTED},
+                {"false_positive", VEX_NOT_AFFECTED},
+                {"resolved", VEX_FIXED},
+                {"resolved_with_pedigree", VEX_FIXED},
+                {"exploitable", VEX_AFFECTED},
+                {"in_triage", VEX_UNDER_INVESTIGATION},
         };
         for (size_t i = 0; s && i < ELEMENTSOF(names); i++)
                 if (streq(s, names[i].name)) {
@@ -346,9 +350,11 @@ static int cdx_vulnerability(struct vctx *c, const struct hashmap *refs, const j
                         continue;
                 const char *purl = resolve_ref(refs, ref);
                 if (!purl) {
-                        diag_warn(c->d, "VEX '%s': %s: affects ref '%.200s' is neither a purl nor the bom-ref of a "
-                                  "component with a purl; ignored",
-                                  c->name, id, ref);
+                        diag_warn(
+                                c->d,
+                                "VEX '%s': %s: affects ref '%.200s' is neither a purl nor the bom-ref of a "
+                                "component with a purl; ignored",
+                                c->name, id, ref);
                         continue;
                 }
                 if ((r = add_product(c, &products, purl, NULL)) < 0)
@@ -414,7 +420,8 @@ static int parse_cyclonedx(struct vctx *c, const json_t *doc) {
         if (!refs)
                 return -ENOMEM;
         if (!vulns)
-                return diag_error(c->d, -EBADMSG, "VEX '%s': CycloneDX document without vulnerabilities", c->name);
+                return diag_error(c->d, -EBADMSG, "VEX '%s': CycloneDX document without vulnerabilities",
+                                  c->name);
         c->doc_timestamp = json_get_str(meta, "timestamp");
         json_t *subject = json_get_obj(meta, "component");
         if (subject) {
@@ -441,7 +448,7 @@ static int parse_cyclonedx(struct vctx *c, const json_t *doc) {
 
 int vex_parse(const char *data, size_t len, const char *name, struct arena *a, struct diag *d,
               struct vex_set *set) {
-        struct vctx c = { .a = a, .d = d, .set = set, .name = arena_strdup(a, name ? name : "-") };
+        struct vctx c = {.a = a, .d = d, .set = set, .name = arena_strdup(a, name ? name : "-")};
         _cleanup_(json_decrefp) json_t *doc = NULL;
         char what[600];
         int r;
@@ -462,7 +469,8 @@ int vex_parse(const char *data, size_t len, const char *name, struct arena *a, s
         else if (bom && streq(bom, "CycloneDX"))
                 r = parse_cyclonedx(&c, doc);
         else
-                return diag_error(d, -EBADMSG, "'%s' is neither an OpenVEX nor a CycloneDX VEX document", c.name);
+                return diag_error(d, -EBADMSG, "'%s' is neither an OpenVEX nor a CycloneDX VEX document",
+                                  c.name);
         if (r < 0)
                 return r;
         if (set->n == before && c.skipped == 0)
@@ -554,8 +562,8 @@ static bool names_package(struct arena *a, const struct vex_product *p, const st
         return purl && match_purl_matches(a, p->product, purl);
 }
 
-const struct vex_statement *vex_find(const struct vex_set *set, struct arena *a, const struct vuln_finding *f,
-                                     const char *const *image_digests) {
+const struct vex_statement *vex_find(const struct vex_set *set, struct arena *a,
+                                     const struct vuln_finding *f, const char *const *image_digests) {
         const struct vex_statement *best = NULL;
         if (!set)
                 return NULL;

@@ -52,23 +52,23 @@ struct vex_product {
 };
 
 struct vex_statement {
-        const char *id;                /* the vulnerability */
-        const char *const *aliases;    /* NULL-terminated, maybe NULL */
+        const char *id;             /* the vulnerability */
+        const char *const *aliases; /* NULL-terminated, maybe NULL */
         struct vex_product *products;
         size_t n_products;
         enum vex_status status;
-        const char *justification;     /* as given: "vulnerable_code_not_present", "code_not_reachable" … */
-        const char *detail;            /* impact_statement / analysis.detail, else status_notes */
-        const char *timestamp;         /* RFC 3339 as given, "" when unknown */
-        int64_t time;                  /* the same in seconds since the epoch; INT64_MIN when unknown */
-        const char *source;            /* the file it came from */
-        size_t order;                  /* position over every loaded file */
+        const char *justification; /* as given: "vulnerable_code_not_present", "code_not_reachable" … */
+        const char *detail;        /* impact_statement / analysis.detail, else status_notes */
+        const char *timestamp;     /* RFC 3339 as given, "" when unknown */
+        int64_t time;              /* the same in seconds since the epoch; INT64_MIN when unknown */
+        const char *source;        /* the file it came from */
+        size_t order;              /* position over every loaded file */
 };
 
 struct vex_set {
-        struct vex_statement *items;   /* malloc'd (vex_set_done()); strings in the arena */
+        struct vex_statement *items; /* malloc'd (vex_set_done()); strings in the arena */
         size_t n, alloc;
-        const char **files;            /* the files loaded, in order (arena) */
+        const char **files; /* the files loaded, in order (arena) */
         size_t n_files;
 };
 
@@ -81,5 +81,5 @@ void vex_set_done(struct vex_set *set);
 
 /* The statement that decides for this finding (see above), or NULL when none applies. image_digests as
  * in struct match_exceptions. Scratch strings go to a. */
-const struct vex_statement *vex_find(const struct vex_set *set, struct arena *a, const struct vuln_finding *f,
-                                     const char *const *image_digests);
+const struct vex_statement *vex_find(const struct vex_set *set, struct arena *a,
+                                     const struct vuln_finding *f, const char *const *image_digests);

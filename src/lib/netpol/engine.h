@@ -39,6 +39,12 @@ void np_engine_event(struct np_engine *e, const struct rt_event *ev);
 /* Once a second: policy reload, container liveness, re-assertion, graph save. */
 void np_engine_tick(struct np_engine *e);
 void np_engine_get_stats(const struct np_engine *e, struct np_engine_stats *ret);
+/* Registers "network.dir" (the state directory, so `stockade policy network …` finds it) and
+ * "network.graph" (the graph as last written, at most a second old) on the agent's control socket.
+ * Both handlers read only what is immutable or on disk: safe on the control thread. */
+struct control;
+int np_engine_control_register(struct np_engine *e, struct control *ctl);
+
 /* The last problem worth telling the operator (a policy that did not load, an apply that failed), once:
  * returns NULL when there is nothing new. */
 const char *np_engine_take_message(struct np_engine *e);

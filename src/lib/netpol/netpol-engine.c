@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/json-util.h"
+#include "runtime/control.h"
 #include "netpol/engine.h"
 #include "vec.h"
 
@@ -822,4 +823,32 @@ void np_engine_get_stats(const struct np_engine *e, struct np_engine_stats *ret)
                 ret->enforced += e->ctrs[i].enforced;
         ret->workloads = e->graph.n_workloads;
         ret->edges = e->graph.n_edges;
+}
+
+static int ctl_dir(void *userdata, json_t *args, json_t **ret, struct diag *d) {
+        struct np_engine *e = userdata;
+        *ret = json_string(e->dir);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int ctl_graph(void *userdata, json_t *args, json_t **ret, struct diag *d) {
+        struct np_engine *e = userdata; /* e->dir never changes; the file is replaced atomically */
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/graph.json", e->dir);
+        FILE *f = fopen(path, "re");
+        if (!f) {
+                *ret = json_pack("{s:[],s:[]}", "workloads", "edges");
+                return *ret ? 0 : -ENOMEM;
+        }
+        _cleanup_free_ char *data = malloc(NP_GRAPH_MAX_BYTES);
+        size_t len = data ? fread(data, 1, NP_GRAPH_MAX_BYTES, f) : 0;
+        fclose(f);
+        if (!data)
+                return -ENOMEM;
+        return json_parse_capped(data, len, NP_GRAPH_MAX_BYTES, path, d, ret);
+}
+
+int np_engine_control_register(struct np_engine *e, struct control *ctl) {
+        int r = control_register(ctl, "network.dir", ctl_dir, e);
+        return r < 0 ? r : control_register(ctl, "network.graph", ctl_graph, e);
 }

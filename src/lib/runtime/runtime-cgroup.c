@@ -163,7 +163,8 @@ int rt_cgroup_layout_parse(const char *mountinfo, const char *proc_cgroups, stru
                 if (h <= 0)
                         continue;
                 snprintf(ret->controller, sizeof(ret->controller), "%s", v1_controllers[c]);
-                snprintf(ret->mount, sizeof(ret->mount), "%s", v1_mount[c]);
+                _Static_assert(sizeof(ret->mount) == sizeof(v1_mount[c]), "mount buffers differ");
+                memcpy(ret->mount, v1_mount[c], sizeof(ret->mount)); /* NUL-terminated by snprintf above */
                 ret->hierarchy = h;
                 return 0;
         }

@@ -499,6 +499,10 @@ static int name_groups(struct ctx *c) {
 
 /* ---- enrichment ---- */
 
+static int cmp_vuln_id(const void *x, const void *y) {
+        return strcmp((*(struct vdb_vuln *const *) x)->id, (*(struct vdb_vuln *const *) y)->id);
+}
+
 static void enrich_one(struct vdb_build *b, struct vdb_vuln *v, const char *cve) {
         struct vdb_nvd *n = hashmap_get(b->nvd, cve);
         struct vdb_kev *k = hashmap_get(b->kev, cve);
@@ -530,6 +534,43 @@ static bool enrich_list(struct vdb_build *b, struct vdb_vuln *v, const char *con
                         any = true;
                 }
         return any;
+}
+
+/* Aliases are symmetric: when a record says B is an alias of its id A and B is an id of the database, B's
+ * vulnerability lists A too. Alpine's secdb names "CVE-2017-17563 XSA-249" in one release and "XSA-249"
+ * alone in another; the finding of the latter is the same vulnerability, with the CVE (and through it
+ * NVD's rating and the KEV flag). Done in id order, so the stored lists do not depend on hashing. */
+static int link_aliases(struct vdb_build *b) {
+        _cleanup_free_ struct vdb_vuln **all = NULL;
+        size_t n = 0, alloc = 0;
+        const char *key;
+        struct vdb_vuln *v;
+        HASHMAP_FOREACH (key, v, b->vulns, i) {
+                if (!v->aliases)
+                        continue;
+                if (n == alloc) {
+                        size_t na = alloc ? alloc * 2 : 256;
+                        struct vdb_vuln **nv = reallocarray(all, na, sizeof *nv);
+                        if (!nv)
+                                return vdb_oom(b);
+                        all = nv;
+                        alloc = na;
+                }
+                all[n++] = v;
+        }
+        if (n)
+                qsort(all, n, sizeof *all, cmp_vuln_id);
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; all[i]->aliases[k]; k++) {
+                        struct vdb_vuln *w = hashmap_get(b->vulns, all[i]->aliases[k]);
+                        if (!w || w == all[i] || vdb_strv_contains(w->aliases, all[i]->id))
+                                continue;
+                        const char *self[] = {all[i]->id, NULL};
+                        int r = vdb_strv_union(b, &w->aliases, self);
+                        if (r < 0)
+                                return r;
+                }
+        return 0;
 }
 
 /* A vulnerability takes NVD's CVSS and CWEs and the KEV flag through its id, aliases and upstream ids;
@@ -1164,6 +1205,8 @@ int vulndb_build(const char *const *sources, size_t n_sources, const char *out_p
                         goto out;
                 }
         if ((r = name_groups(&c)) < 0)
+                goto out;
+        if ((r = link_aliases(&c.b)) < 0)
                 goto out;
         enrich(&c.b);
         if ((r = vdb_check(&c.b)) < 0)

@@ -36,9 +36,9 @@ static const char *secdb_ecosystem(const struct secdb_head *h, char *buf, size_t
         return buf;
 }
 
-/* Extracts the advisory ids of a secfixes entry. "CVE-2017-8073.patch" and "CVE-2017-17434-1" give their
- * CVE; other tokens count when they look like ids (letters, a dash, then a part with a digit:
- * "XSA-182", "TALOS-2017-0394", "GHSA-…", "wnpa-sec-2017-18"). */
+/* Extracts the advisory ids of a secfixes entry. "CVE-2017-8073.patch", "CVE-2017-17434-1" and the typos
+ * "CVE 2018-16859" and "CVE_2019-2426" give their CVE; other tokens count when they look like ids (letters,
+ * a dash, then a part with a digit: "XSA-182", "TALOS-2017-0394", "GHSA-…", "wnpa-sec-2017-18"). */
 static size_t extract_ids(const char *s, char ids[][VDB_MAX_ID + 1], size_t max) {
         size_t n = 0;
         while (*s && n < max) {
@@ -63,6 +63,9 @@ static size_t extract_ids(const char *s, char ids[][VDB_MAX_ID + 1], size_t max)
                         snprintf(tok, sizeof tok, "CVE-%.*s", (int) k, u);
                         s = u + k;
                 }
+                /* "CVE_2019-2426": the same typo with an underscore */
+                if (strncasecmp(tok, "CVE_", 4) == 0)
+                        tok[3] = '-';
                 if (strncasecmp(tok, "CVE-", 4) == 0) {
                         size_t y = strspn(tok + 4, "0123456789");
                         size_t k = y == 4 && tok[8] == '-' ? strspn(tok + 9, "0123456789") : 0;

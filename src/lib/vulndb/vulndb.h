@@ -22,12 +22,12 @@
 
 /* What an advisory says about one package in one ecosystem. */
 enum vuln_status {
-        VS_AFFECTED = 0,   /* affected per ranges/versions (OSV); the matcher evaluates them */
-        VS_FIXED,          /* distro: fixed in fixed_version (affected below it) */
-        VS_UNFIXED,        /* distro: affected, no fix yet */
-        VS_NOT_AFFECTED,   /* distro: this release was never affected */
-        VS_WONT_FIX,       /* distro: affected, the distribution will not fix it */
-        VS_END_OF_LIFE,    /* distro: affected, the release or package is out of support */
+        VS_AFFECTED = 0, /* affected per ranges/versions (OSV); the matcher evaluates them */
+        VS_FIXED,        /* distro: fixed in fixed_version (affected below it) */
+        VS_UNFIXED,      /* distro: affected, no fix yet */
+        VS_NOT_AFFECTED, /* distro: this release was never affected */
+        VS_WONT_FIX,     /* distro: affected, the distribution will not fix it */
+        VS_END_OF_LIFE,  /* distro: affected, the release or package is out of support */
         _VS_MAX,
 };
 
@@ -59,15 +59,15 @@ struct vuln_range {
 /* One advisory's statement about one (ecosystem, package). Strings live in the arena passed to the
  * lookup (or in the database's own arena until the next lookup: see vulndb_lookup()). */
 struct vuln_affected {
-        const char *id;              /* the advisory's own id: CVE-…, GHSA-…, GO-…, PYSEC-…, RUSTSEC-…, DSA-… */
-        const char *const *aliases;  /* other ids of the same vulnerability, NULL-terminated */
-        const char *ecosystem;       /* OSV spelling: "Debian:12", "Alpine:v3.18", "PyPI", "Go", … */
-        const char *package;         /* as the ecosystem names it (source package for distros) */
+        const char *id; /* the advisory's own id: CVE-…, GHSA-…, GO-…, PYSEC-…, RUSTSEC-…, DSA-… */
+        const char *const *aliases; /* other ids of the same vulnerability, NULL-terminated */
+        const char *ecosystem;      /* OSV spelling: "Debian:12", "Alpine:v3.18", "PyPI", "Go", … */
+        const char *package;        /* as the ecosystem names it (source package for distros) */
         enum vuln_status status;
-        const char *fixed_version;   /* distro statuses; NULL when none */
+        const char *fixed_version;       /* distro statuses; NULL when none */
         const struct vuln_range *ranges; /* VS_AFFECTED: OSV ranges (GIT ranges are dropped at build) */
         size_t n_ranges;
-        const char *const *versions;     /* VS_AFFECTED: explicitly listed affected versions */
+        const char *const *versions; /* VS_AFFECTED: explicitly listed affected versions */
         enum severity severity;      /* the distribution's or ecosystem's own rating, else from CVSS */
         const char *severity_source; /* "debian", "ghsa", "ubuntu", "redhat", "cvss", "nvd", … */
         double cvss_score;           /* 0 when unknown */
@@ -75,17 +75,17 @@ struct vuln_affected {
         const char *const *cwes;
         const char *summary;
         const char *published, *modified;
-        bool kev;                    /* in CISA's Known Exploited Vulnerabilities catalog */
+        bool kev; /* in CISA's Known Exploited Vulnerabilities catalog */
         const char *kev_date_added;
-        const char *source;          /* the feed it came from: "go-osv", "debian-tracker", … */
+        const char *source; /* the feed it came from: "go-osv", "debian-tracker", … */
 
         /* Added with the builder (NULL when absent): */
         const char *const *upstream; /* OSV "upstream": the vulnerabilities this one derives from (distro
                                       * records name the CVE here); used for NVD/KEV enrichment */
         const char *const *related;  /* OSV "related": other vulnerabilities, never merged */
-        const char *note;            /* the feed's remark: "nodsa: Minor issue", "informational: unmaintained" */
+        const char *note; /* the feed's remark: "nodsa: Minor issue", "informational: unmaintained" */
         const char *ecosystem_specific; /* OSV affected[].ecosystem_specific as compact JSON (≤ 16 KiB) */
-        int64_t details_ref;         /* opaque: lets vulndb_fill_details() complete a lookup without details */
+        int64_t details_ref; /* opaque: lets vulndb_fill_details() complete a lookup without details */
 };
 
 struct vulndb;
@@ -143,12 +143,12 @@ const char *vulndb_normalize_package(const char *ecosystem, const char *name, ch
 
 /* The database's description, for `stockade db info` and for reports. */
 struct vulndb_source_info {
-        const char *name;      /* "go-osv" */
-        const char *kind;      /* "osv", "debian-tracker", "secdb", "nvd", "kev" */
-        const char *location;  /* path or URL it was read from */
-        const char *snapshot;  /* newest modification date seen in it (RFC 3339) */
+        const char *name;     /* "go-osv" */
+        const char *kind;     /* "osv", "debian-tracker", "secdb", "nvd", "kev" */
+        const char *location; /* path or URL it was read from */
+        const char *snapshot; /* newest modification date seen in it (RFC 3339) */
         size_t records, skipped;
-        const char *sha256;    /* "sha256:…" over its input files (names and contents) */
+        const char *sha256; /* "sha256:…" over its input files (names and contents) */
 };
 
 struct vulndb_ecosystem_info {
@@ -158,7 +158,7 @@ struct vulndb_ecosystem_info {
 
 struct vulndb_info {
         int schema_version;
-        const char *built_at;          /* RFC 3339 */
+        const char *built_at; /* RFC 3339 */
         const char *tool_version;
         struct vulndb_source_info *sources;
         size_t n_sources;
@@ -166,7 +166,7 @@ struct vulndb_info {
         const char *const *ecosystems; /* NULL-terminated */
         /* Added with the builder: */
         const char *path;
-        const char *checksum;          /* "sha256:…" over the stored content, checked by vulndb_verify() */
+        const char *checksum; /* "sha256:…" over the stored content, checked by vulndb_verify() */
         uint64_t file_size;
         struct vulndb_ecosystem_info *ecosystem_counts;
         size_t n_ecosystems;
@@ -182,13 +182,13 @@ int vulndb_verify(struct vulndb *db, struct diag *d);
 
 struct vulndb_build_options {
         const char *tool_version;
-        const char *built_at;      /* RFC 3339; NULL = now (fixed for reproducible builds) */
-        size_t max_record_bytes;   /* one advisory document; default 4 MiB */
-        size_t max_file_bytes;     /* one feed file; default 512 MiB */
+        const char *built_at;    /* RFC 3339; NULL = now (fixed for reproducible builds) */
+        size_t max_record_bytes; /* one advisory document; default 4 MiB */
+        size_t max_file_bytes;   /* one feed file; default 512 MiB */
         void (*progress)(void *userdata, const char *source, size_t files_done, size_t files_total);
         void *progress_userdata;
         /* Added with the builder: */
-        size_t max_memory;         /* everything kept from the feeds while building; default 4 GiB */
+        size_t max_memory; /* everything kept from the feeds while building; default 4 GiB */
 };
 
 struct vulndb_build_stats {
@@ -214,9 +214,9 @@ char *vulndb_default_path(void);
 /* ---- updating from the network ---- */
 
 struct vulndb_feed {
-        const char *name;    /* directory name under the download directory, and the source's name */
+        const char *name; /* directory name under the download directory, and the source's name */
         const char *url;
-        const char *sha256;  /* expected sha256 (hex) of the downloaded bytes, or NULL */
+        const char *sha256;   /* expected sha256 (hex) of the downloaded bytes, or NULL */
         const char *meta_url; /* NVD-style .meta file whose sha256: line is the uncompressed content's */
 };
 
@@ -226,25 +226,25 @@ struct vulndb_mirror {
 };
 
 struct vulndb_update_options {
-        const char *db_path;          /* NULL = vulndb_default_path() */
-        const char *download_dir;     /* NULL = $XDG_CACHE_HOME/stockade/feeds */
+        const char *db_path;             /* NULL = vulndb_default_path() */
+        const char *download_dir;        /* NULL = $XDG_CACHE_HOME/stockade/feeds */
         const struct vulndb_feed *feeds; /* NULL = the built-in list (vulndb_default_feeds()) */
         size_t n_feeds;
         const struct vulndb_mirror *mirrors;
         size_t n_mirrors;
-        uint64_t max_download_bytes;  /* per file; default 4 GiB */
-        unsigned attempts;            /* per feed, resuming after a broken transfer; default 3 */
-        long timeout_s;               /* a transfer making no progress for this long fails; default 60 */
+        uint64_t max_download_bytes; /* per file; default 4 GiB */
+        unsigned attempts;           /* per feed, resuming after a broken transfer; default 3 */
+        long timeout_s;              /* a transfer making no progress for this long fails; default 60 */
         const char *tool_version;
-        bool force;                   /* rebuild even when no feed changed */
+        bool force; /* rebuild even when no feed changed */
         void (*progress)(void *userdata, const char *feed, uint64_t bytes, uint64_t total);
         void *progress_userdata;
 };
 
 enum vulndb_feed_result {
-        VF_UNCHANGED,   /* 304, or the published checksum matches the copy we have */
+        VF_UNCHANGED, /* 304, or the published checksum matches the copy we have */
         VF_DOWNLOADED,
-        VF_FAILED,      /* the previous copy (if any) is kept; the database is not rebuilt */
+        VF_FAILED, /* the previous copy (if any) is kept; the database is not rebuilt */
 };
 
 struct vulndb_update_report {
