@@ -30,7 +30,7 @@ struct agent {
         unsigned ticks;
         struct model_registry *models; /* behaviour models (model.h) */
         struct control *ctl;           /* the control socket (control.h) */
-        struct np_engine *netpol; /* netpol: --netpol DIR */
+        struct np_engine *netpol;      /* netpol: --netpol DIR */
 };
 
 static struct monitor *volatile signal_monitor;
@@ -410,7 +410,7 @@ int cmd_agent(int argc, char **argv) {
         report(&a, true, false);
         signal_monitor = NULL;
         monitor_free(a.m);
-        control_free(a.ctl); /* before the models its handlers use */
+        control_free(a.ctl);      /* before the models and the engine its handlers use */
         np_engine_free(a.netpol); /* saves the graph; perimeters stay in force */
         model_registry_free(a.models);
         buf_free(&a.line);

@@ -322,8 +322,8 @@ static int p_network_run(struct policy_ctx *p, const char *verb, int argc, char 
                 diag_init(&d);
                 int r = control_call(p->socket, "network.dir", NULL, 0, &res, &d);
                 if (r < 0 || !json_is_string(res)) {
-                        log_error("%s (is 'stockade agent --netpol DIR' running? 'stockade netpol -d DIR' works "
-                                  "without it)",
+                        log_error("%s (is 'stockade agent --netpol DIR' running? "
+                                  "'stockade netpol -d DIR' works without it)",
                                   d.error[0] ? d.error : "the agent does not enforce network policy");
                         json_decref(res);
                         diag_done(&d);
@@ -369,7 +369,7 @@ static const struct {
         {"export", p_export, "print an image's model as an ImageProfile YAML document"},
         {"apply", p_apply, "replace models from ImageProfile YAML files (validated first)"},
         {"mode", p_mode_cmd, "switch models between learn, monitor and protect"},
-        {"graph", p_graph, "the network connection graph (--format text|dot|json)"},         /* netpol */
+        {"graph", p_graph, "the network connection graph (--format text|dot|json)"},             /* netpol */
         {"network", p_network, "network policy: generate|check|apply|mode|export-k8s (netpol)"}, /* netpol */
 };
 
