@@ -19,7 +19,7 @@ NET=$P-net
 NP=$T/np
 docker network create "$NET" >/dev/null
 at_exit "docker network rm $NET >/dev/null 2>&1"
-at_exit "docker rm -f $P-db $P-api $P-api2 $P-client >/dev/null 2>&1"
+at_exit "docker rm -f $P-db $P-api $P-api2 $P-client $P-hostnet >/dev/null 2>&1"
 
 # get NAME PORT: one HTTP request with busybox nc (busybox wget crashes in static glibc's NSS), the name
 # resolved by Docker's DNS through busybox nslookup; prints the body's last line.
@@ -48,6 +48,9 @@ start_agent a1 --netpol "$NP" --stats-interval 0 --state "$T/state" --socket "$S
 run "$P-db" db 'mkdir -p /w && echo db-ok > /w/index.html && exec httpd -f -p 5432 -h /w'
 run "$P-api" api 'mkdir -p /w && echo api-ok > /w/index.html && httpd -p 8080 -h /w; while :; do get db 5432 > /tmp/last; sleep 0.3; done'
 run "$P-client" client 'while :; do get api 8080 > /tmp/last; sleep 0.3; done'
+# a replica of client on the host's network: the policy selects it, but a perimeter in its namespace
+# would fence the host, so it must never get one
+docker run -d --name "$P-hostnet" --network host --label "com.docker.compose.service=$P-client" "$IMG" sleep 3600 >/dev/null
 
 # ---- learn ----
 check "the graph learns client -> api tcp/8080" wait_for 30 graph_has "$P-client -> $P-api tcp/8080"
@@ -62,6 +65,9 @@ check "stockade policy graph (over the agent's control socket) shows the same gr
         grep -qF "$P-api -> $P-db tcp/5432" "$T/policy-graph.txt"
 check "client -> db was never seen" sh -c "! \"$STOCKADE\" netpol graph -d \"$NP\" | grep -qF \"$P-client -> $P-db\""
 
+check "the agent knows the host-network replica, without addresses of its own" wait_for 10 \
+        json_ok "$NP/containers.json" "any(.[]; .name == \"$P-hostnet\" and .addresses == [])"
+
 # ---- protect ----
 "$STOCKADE" netpol generate -d "$NP" --mode protect -o "$T/policy.yaml" "$P-client" "$P-api" "$P-db"
 check "the generated policy is valid" "$STOCKADE" netpol check "$T/policy.yaml"
@@ -70,7 +76,7 @@ check "api's perimeter is installed in its network namespace" wait_for 10 has_ta
 check "db's and client's too" wait_for 10 sh -c "$(declare -f has_table pid_of); has_table $P-db && has_table $P-client"
 nsenter -n -t "$(pid_of "$P-api")" nft list table inet stockade >"$T/api.nft"
 check "api's table drops what the policy does not allow" grep -q 'drop comment "stockade: denied egress"' "$T/api.nft"
-check "Docker's own rules are untouched (no stockade rules in the host's tables)" \
+check "Docker's own rules are untouched and the host-network replica got no perimeter (no stockade table on the host)" \
         sh -c "! nft list ruleset 2>/dev/null | grep -q stockade"
 
 sleep 1.5 # loops that were mid-request when the perimeter arrived finish

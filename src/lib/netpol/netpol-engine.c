@@ -60,7 +60,8 @@ struct np_engine {
         size_t n_pending;
         bool counts_dirty;
         unsigned ticks;
-        size_t n_open; /* kept-open nft contexts (at most NP_NFT_OPEN_MAX) */
+        size_t n_open;       /* kept-open nft contexts (at most NP_NFT_OPEN_MAX) */
+        uint64_t host_netns; /* the agent's own network namespace: never given a perimeter */
         char *dir;
         char host[256];
         bool alerts_stdout;
@@ -227,6 +228,8 @@ static const char *pname(const struct np_ctr *c) {
 static int ctr_apply(struct np_engine *e, struct np_ctr *c) {
         const struct np_wpolicy *w = c->pol;
         enum np_mode mode = c->mode;
+        if (c->netns == e->host_netns || !c->n_addrs)
+                return 0; /* never in the host's namespace; nothing to fence without an address */
         if (mode == NP_MODE_LEARN && !c->enforced)
                 return 0;
         buf_reset(&e->script);
@@ -306,6 +309,12 @@ static struct np_ctr *ctr_add(struct np_engine *e, struct rt_container *cont, ui
 static void ctr_refresh(struct np_engine *e, struct np_ctr *c) {
         if (c->addrs_known)
                 return;
+        if (c->netns && c->netns == e->host_netns) {
+                /* --network host: its namespace is the host's; a perimeter there would fence the host */
+                c->addrs_known = true;
+                c->n_addrs = 0;
+                return;
+        }
         size_t n = 0;
         if (np_netns_addrs(c->pid, c->addrs, NP_ADDRS_MAX, &n) < 0 || n == 0)
                 return; /* not up yet (or host networking): try again on the next event or tick */
@@ -748,6 +757,8 @@ int np_engine_new(const struct np_engine_options *o, struct diag *d, struct np_e
         snprintf(path, sizeof(path), "%s/alerts.jsonl", o->dir);
         if (!(e->alerts = fopen(path, "ae")))
                 return diag_error(d, negative_errno(), "cannot open '%s': %m", path);
+        struct stat ns;
+        e->host_netns = stat("/proc/self/ns/net", &ns) == 0 ? (uint64_t) ns.st_ino : 0;
         load_graph(e);
         policy_reload(e, true);
         load_containers(e);
