@@ -771,6 +771,9 @@ void np_engine_free(struct np_engine *e) {
                 return;
         if (e->dir) {
                 _cleanup_(buf_free) struct buf b = BUF_INIT(0);
+                for (size_t i = 0; i < e->n_pending; i++)
+                        e->pending[i].age = 99; /* decide now: the graph is saved below */
+                pending_resolve(e);
                 if (e->graph.generation != e->saved_generation && np_graph_to_json(&e->graph, &b) >= 0)
                         (void) write_atomic(e->dir, "graph.json", b.data, b.len);
                 (void) save_containers(e);
