@@ -403,6 +403,16 @@ TEST(nft_build) {
                  "flush set inet stockade %s\nadd element inet stockade %s { fd00::3 }\n",
                  s4, s4, s6, s6);
         CHECK_STR(o.data, want);
+
+        /* a replica starting: just its address added (no flush: nothing destroyed) */
+        buf_reset(&o);
+        REQUIRE(np_nft_set_change("w:db", a.addrs, 1, true, &o) >= 0);
+        snprintf(want, sizeof(want), "add element inet stockade %s { 172.18.0.3 }\n", s4);
+        CHECK_STR(o.data, want);
+        buf_reset(&o);
+        REQUIRE(np_nft_set_change("w:db", a.addrs + 1, 1, false, &o) >= 0);
+        snprintf(want, sizeof(want), "delete element inet stockade %s { fd00::3 }\n", s6);
+        CHECK_STR(o.data, want);
         np_policy_free(p);
         buf_free(&o);
 }
