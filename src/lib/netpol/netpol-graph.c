@@ -196,7 +196,8 @@ int np_graph_add(struct np_graph *g, const char *src, const struct np_cidr *src_
                 if (opt_streq(e->src, src) && opt_streq(e->dst, dst) && cidr_eq(&e->src_addr, src_addr) &&
                     cidr_eq(&e->dst_addr, dst_addr) && e->proto == proto && e->port == port) {
                         e->count++;
-                        e->last_ns = time_ns;
+                        if (time_ns > e->last_ns)
+                                e->last_ns = time_ns;
                         if (app != NP_APP_UNKNOWN && e->app != app) {
                                 e->app = app;
                                 g->generation++;
@@ -439,7 +440,8 @@ int np_graph_from_json(const char *data, size_t len, const char *path, struct np
                 long long cnt = json_get_int(v, "count", 1), last = json_get_int(v, "last_ns", 0);
                 if (r > 0) {
                         e->count = cnt > 0 ? (uint64_t) cnt : 1;
-                        e->last_ns = last > 0 ? (uint64_t) last : e->first_ns;
+                        e->last_ns =
+                                last > 0 && (uint64_t) last > e->first_ns ? (uint64_t) last : e->first_ns;
                 }
         }
         *ret = g;
