@@ -3,10 +3,14 @@
  * sensor.h). Only hooks that load on kernels without BTF-typed programs or kprobes: raw tracepoints.
  *
  *   raw_tp/sched_process_exec|fork|exit   process lifecycle
- *   raw_tp/sys_exit                       every syscall exit; tail-calls the handler registered for
- *                                          the syscall number (native and ia32 tables, filled by user
- *                                          space), which reads the arguments from the saved registers
- *                                          and the result from the tracepoint: one hook gives both
+ *   tp/syscalls/sys_exit_<name>           one classic tracepoint per watched syscall (the default):
+ *                                          the handler reads the arguments from the registers saved at
+ *                                          entry (bpf_task_pt_regs) and the result from the tracepoint;
+ *                                          unwatched syscalls run no program at all
+ *   raw_tp/sys_exit                       or (fallback, and for ia32 syscalls, which the per-syscall
+ *                                          tracepoints skip): every syscall exit; tail-calls the handler
+ *                                          registered for the syscall number (native and ia32 tables,
+ *                                          filled by user space)
  *   raw_tp/cgroup_mkdir|cgroup_rmdir      the in-kernel filter's bookkeeping (below)
  *
  * The filter runs before anything is copied: an event is recorded only when the task's cgroup is in
@@ -315,6 +319,12 @@ static __always_inline void put_user_bytes_name(u8 *ev, u32 *end, struct stk_str
 
 #define VOL(x) (*(volatile typeof(x) *) &(x))
 
+/* A kernel address as a typed, read-only pointer (bpf_rdonly_cast): its fields are then read with plain
+ * loads the kernel guards against faults, not with one bpf_probe_read_kernel (~65 ns here) each. Used
+ * only where cfg_btf holds (the verifier drops the other branch). */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define KPTR(T, p) ((T *) bpf_rdonly_cast((const void *) (p), bpf_core_type_id_kernel(T)))
+
 /* Walks a path (dentry and mount) up to the task's root, as d_path() would, assembling the names right
  * to left in pb, then copies the result into the record. Bounded by STK_PATH_DEPTH components and
  * STK_PATH_MAX bytes; beyond either, the leading part is lost and TRUNCATED set. */
@@ -325,8 +335,13 @@ static __always_inline void put_path(u8 *ev, u32 *end, struct stk_str *s, char *
         if (!d || !vm || off > STK_EVENT_MAX - STK_PATH_MAX)
                 return;
         u64 mnt_off = bpf_core_field_offset(struct mount, mnt);
-        VOL(w->root_d) = (u64) BPF_CORE_READ(t, fs, root.dentry);
-        VOL(w->root_m) = (u64) BPF_CORE_READ(t, fs, root.mnt);
+        if (cfg_btf) {
+                VOL(w->root_d) = (u64) t->fs->root.dentry;
+                VOL(w->root_m) = (u64) t->fs->root.mnt;
+        } else {
+                VOL(w->root_d) = (u64) BPF_CORE_READ(t, fs, root.dentry);
+                VOL(w->root_m) = (u64) BPF_CORE_READ(t, fs, root.mnt);
+        }
         VOL(w->d) = (u64) d;
         VOL(w->vm) = (u64) vm;
         VOL(w->m) = (u64) vm - mnt_off;
@@ -342,24 +357,47 @@ static __always_inline void put_path(u8 *ev, u32 *end, struct stk_str *s, char *
                         VOL(w->trunc) = 0;
                         break;
                 }
-                struct dentry *mnt_root = BPF_CORE_READ(cvm, mnt_root);
-                struct dentry *parent = BPF_CORE_READ(cd, d_parent);
-                if (cd == mnt_root || cd == parent) {
-                        struct mount *mp = BPF_CORE_READ(cm, mnt_parent);
-                        if (cd != mnt_root || cm == mp || !mp) {
+                u64 mnt_root, parent;
+                if (cfg_btf) {
+                        mnt_root = (u64) KPTR(struct vfsmount, cvm)->mnt_root;
+                        parent = (u64) KPTR(struct dentry, cd)->d_parent;
+                } else {
+                        mnt_root = (u64) BPF_CORE_READ(cvm, mnt_root);
+                        parent = (u64) BPF_CORE_READ(cd, d_parent);
+                }
+                if ((u64) cd == mnt_root || (u64) cd == parent) {
+                        u64 mp, mountpoint;
+                        if (cfg_btf) {
+                                mp = (u64) KPTR(struct mount, cm)->mnt_parent;
+                                mountpoint = (u64) KPTR(struct mount, cm)->mnt_mountpoint;
+                        } else {
+                                mp = (u64) BPF_CORE_READ(cm, mnt_parent);
+                                mountpoint = (u64) BPF_CORE_READ(cm, mnt_mountpoint);
+                        }
+                        if ((u64) cd != mnt_root || (u64) cm == mp || !mp) {
                                 VOL(w->trunc) = 0;
                                 break;
                         }
-                        VOL(w->d) = (u64) BPF_CORE_READ(cm, mnt_mountpoint);
-                        VOL(w->m) = (u64) mp;
-                        VOL(w->vm) = (u64) mp + mnt_off;
+                        VOL(w->d) = mountpoint;
+                        VOL(w->m) = mp;
+                        VOL(w->vm) = mp + mnt_off;
                         continue;
                 }
-                u32 len = BPF_CORE_READ(cd, d_name.len);
-                const unsigned char *name = BPF_CORE_READ(cd, d_name.name);
+                u32 len;
+                const unsigned char *name;
+                if (cfg_btf) {
+                        struct dentry *bd = KPTR(struct dentry, cd);
+                        len = bd->d_name.len;
+                        name = bd->d_name.name;
+                } else {
+                        len = BPF_CORE_READ(cd, d_name.len);
+                        name = BPF_CORE_READ(cd, d_name.name);
+                }
                 u32 pos = VOL(w->pos);
                 if (len > 255)
                         len = 255;
+                barrier_var(len); /* the bound must reach the copy below, not a copy of len */
+                len &= 255;
                 if (pos >= STK_PATH_MAX || len + 1 > pos)
                         break;
                 pos -= len;
@@ -391,14 +429,28 @@ static __always_inline void put_file_path(u8 *ev, u32 *end, struct stk_str *s, c
                                           struct file *f, struct task_struct *t, u16 *flags) {
         if (!f)
                 return;
+        if (cfg_btf) {
+                struct file *bf = KPTR(struct file, f);
+                put_path(ev, end, s, pb, w, bf->f_path.dentry, bf->f_path.mnt, t, flags);
+                return;
+        }
         put_path(ev, end, s, pb, w, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), t, flags);
 }
 
 static __always_inline struct file *fd_file(struct task_struct *t, int fd) {
-        struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-        struct file **fds = BPF_CORE_READ(fdt, fd);
-        u32 max = BPF_CORE_READ(fdt, max_fds);
+        struct fdtable *fdt;
+        struct file **fds;
+        u32 max;
         struct file *f = NULL;
+        if (cfg_btf) {
+                fdt = t->files->fdt;
+                fds = fdt->fd;
+                max = fdt->max_fds;
+        } else {
+                fdt = BPF_CORE_READ(t, files, fdt);
+                fds = BPF_CORE_READ(fdt, fd);
+                max = BPF_CORE_READ(fdt, max_fds);
+        }
         if (fd < 0 || (u32) fd >= max)
                 return NULL;
         bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
@@ -490,6 +542,32 @@ static __always_inline void user_sockaddr(u8 *ev, u32 *end, struct stk_sockaddr 
 
 /* ---- syscall handlers ---- */
 
+/* What a handler gets from its hook: the registers saved at syscall entry (raw sys_exit only; NULL
+ * from a per-syscall tracepoint, which then reads them with bpf_task_pt_regs) and the result. */
+struct sys_ctx {
+        u64 regs;
+        long ret;
+};
+
+/* A syscall handler, built twice: as a raw tracepoint program the sys_exit dispatcher tail-calls, and
+ * as a classic tracepoint program for syscalls:sys_exit_<name>. User space loads one set or the other
+ * (sensor.c). The per-syscall tracepoints run nothing for the syscalls nobody watches: the kernel tests
+ * one bit of a bitmap and returns, where a raw sys_exit program runs (and is dispatched) on every
+ * syscall of every task. They skip ia32 syscalls (int 0x80) on x86-64, which only the raw hook sees. */
+#define SYSCALL_PROG(name)                                                              \
+        static __always_inline int name##_body(struct sys_ctx *ctx);                    \
+        int name(struct bpf_raw_tracepoint_args *ctx);                                  \
+        SEC("raw_tp") int name(struct bpf_raw_tracepoint_args *ctx) {                   \
+                struct sys_ctx in = {.regs = ctx->args[0], .ret = (long) ctx->args[1]}; \
+                return name##_body(&in);                                                \
+        }                                                                               \
+        int name##_tp(struct syscall_trace_exit *ctx);                                  \
+        SEC("tp") int name##_tp(struct syscall_trace_exit *ctx) {                       \
+                struct sys_ctx in = {.regs = 0, .ret = ctx->ret};                       \
+                return name##_body(&in);                                                \
+        }                                                                               \
+        static __always_inline int name##_body(struct sys_ctx *ctx)
+
 struct sys {
         struct pt_regs *regs;
         struct task_struct *task;
@@ -565,8 +643,7 @@ static __always_inline int sys_arg_int(struct sys *s, int i) {
 }
 
 /* Filters and starts a record of `type` with a payload of `payload_size` bytes; false to drop. */
-static __always_inline bool sys_begin(struct bpf_raw_tracepoint_args *ctx, struct sys *s, u16 type,
-                                      u32 payload_size) {
+static __always_inline bool sys_begin(struct sys_ctx *ctx, struct sys *s, u16 type, u32 payload_size) {
         struct task_struct *t = cur_task();
         u64 cgid = current_cgroup_id(t);
         u16 flags = 0;
@@ -581,9 +658,9 @@ static __always_inline bool sys_begin(struct bpf_raw_tracepoint_args *ctx, struc
         if (cfg_btf)
                 regs = (struct pt_regs *) bpf_task_pt_regs(t); /* the same frame the tracepoint gets */
         else
-                regs = (struct pt_regs *) ctx->args[0];
+                regs = (struct pt_regs *) ctx->regs;
         s->regs = regs;
-        s->ret = (long) ctx->args[1];
+        s->ret = ctx->ret;
         s->task = t;
         s->cnt = c;
         s->ev = sc->ev;
@@ -607,9 +684,9 @@ static __always_inline void sys_submit(struct sys *s, u32 type) {
 #define PAYLOAD(s, T) ((T *) ((s)->ev + sizeof(struct stk_event_header)))
 
 /* exec that failed (a successful one is recorded at sched_process_exec) */
-static __always_inline int do_exec_fail(struct bpf_raw_tracepoint_args *ctx, int path_arg) {
+static __always_inline int do_exec_fail(struct sys_ctx *ctx, int path_arg) {
         struct sys s;
-        if ((long) ctx->args[1] >= 0)
+        if (ctx->ret >= 0)
                 return 0;
         if (!sys_begin(ctx, &s, STK_EV_EXEC, sizeof(struct stk_exec)))
                 return 0;
@@ -620,17 +697,17 @@ static __always_inline int do_exec_fail(struct bpf_raw_tracepoint_args *ctx, int
         return 0;
 }
 
-PROG("raw_tp", stk_execve) {
+SYSCALL_PROG(stk_execve) {
         return do_exec_fail(ctx, 0);
 }
 
-PROG("raw_tp", stk_execveat) {
+SYSCALL_PROG(stk_execveat) {
         return do_exec_fail(ctx, 1);
 }
 
 /* setuid, setgid, setfsuid, setfsgid, setreuid, setregid, setresuid, setresgid: all three argument
  * registers are kept; user space knows from the syscall number how many count. */
-PROG("raw_tp", stk_setid) {
+SYSCALL_PROG(stk_setid) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_SETID, sizeof(struct stk_setid)))
                 return 0;
@@ -643,7 +720,7 @@ PROG("raw_tp", stk_setid) {
         return 0;
 }
 
-PROG("raw_tp", stk_capset) {
+SYSCALL_PROG(stk_capset) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_CAPSET, sizeof(struct stk_capset)))
                 return 0;
@@ -669,8 +746,8 @@ PROG("raw_tp", stk_capset) {
 
 /* Argument positions (-1: absent): open(path, flags, mode), openat(dfd, path, flags, mode),
  * openat2(dfd, path, how, size), creat(path, mode) with fixed flags. */
-static __always_inline int do_open(struct bpf_raw_tracepoint_args *ctx, bool at, int path_arg, int flags_arg,
-                                   int mode_arg, int how_arg, u64 fixed_flags) {
+static __always_inline int do_open(struct sys_ctx *ctx, bool at, int path_arg, int flags_arg, int mode_arg,
+                                   int how_arg, u64 fixed_flags) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_OPEN, sizeof(struct stk_open)))
                 return 0;
@@ -699,24 +776,24 @@ static __always_inline int do_open(struct bpf_raw_tracepoint_args *ctx, bool at,
         return 0;
 }
 
-PROG("raw_tp", stk_open) {
+SYSCALL_PROG(stk_open) {
         return do_open(ctx, false, 0, 1, 2, -1, 0);
 }
 
-PROG("raw_tp", stk_openat) {
+SYSCALL_PROG(stk_openat) {
         return do_open(ctx, true, 1, 2, 3, -1, 0);
 }
 
-PROG("raw_tp", stk_openat2) {
+SYSCALL_PROG(stk_openat2) {
         return do_open(ctx, true, 1, -1, -1, 2, 0);
 }
 
-PROG("raw_tp", stk_creat) {
+SYSCALL_PROG(stk_creat) {
         /* creat(path, mode) is open(path, O_CREAT | O_WRONLY | O_TRUNC, mode) */
         return do_open(ctx, false, 0, -1, 1, -1, 01 | 0100 | 01000);
 }
 
-static __always_inline int do_unlink(struct bpf_raw_tracepoint_args *ctx, bool at, u32 flags) {
+static __always_inline int do_unlink(struct sys_ctx *ctx, bool at, u32 flags) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_UNLINK, sizeof(struct stk_unlink)))
                 return 0;
@@ -729,19 +806,19 @@ static __always_inline int do_unlink(struct bpf_raw_tracepoint_args *ctx, bool a
         return 0;
 }
 
-PROG("raw_tp", stk_unlink) {
+SYSCALL_PROG(stk_unlink) {
         return do_unlink(ctx, false, 0);
 }
 
-PROG("raw_tp", stk_rmdir) {
+SYSCALL_PROG(stk_rmdir) {
         return do_unlink(ctx, false, AT_REMOVEDIR_);
 }
 
-PROG("raw_tp", stk_unlinkat) {
+SYSCALL_PROG(stk_unlinkat) {
         return do_unlink(ctx, true, 0);
 }
 
-static __always_inline int do_rename(struct bpf_raw_tracepoint_args *ctx, bool at, bool with_flags) {
+static __always_inline int do_rename(struct sys_ctx *ctx, bool at, bool with_flags) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_RENAME, sizeof(struct stk_rename)))
                 return 0;
@@ -756,20 +833,20 @@ static __always_inline int do_rename(struct bpf_raw_tracepoint_args *ctx, bool a
         return 0;
 }
 
-PROG("raw_tp", stk_rename) {
+SYSCALL_PROG(stk_rename) {
         return do_rename(ctx, false, false);
 }
 
-PROG("raw_tp", stk_renameat) {
+SYSCALL_PROG(stk_renameat) {
         return do_rename(ctx, true, false);
 }
 
-PROG("raw_tp", stk_renameat2) {
+SYSCALL_PROG(stk_renameat2) {
         return do_rename(ctx, true, true);
 }
 
 /* kind: 0 chmod(path, mode), 1 fchmod(fd, mode), 2 fchmodat(dfd, path, mode), 3 fchmodat2(…, flags) */
-static __always_inline int do_chmod(struct bpf_raw_tracepoint_args *ctx, int kind) {
+static __always_inline int do_chmod(struct sys_ctx *ctx, int kind) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_CHMOD, sizeof(struct stk_chmod)))
                 return 0;
@@ -794,19 +871,19 @@ static __always_inline int do_chmod(struct bpf_raw_tracepoint_args *ctx, int kin
         return 0;
 }
 
-PROG("raw_tp", stk_chmod) {
+SYSCALL_PROG(stk_chmod) {
         return do_chmod(ctx, 0);
 }
 
-PROG("raw_tp", stk_fchmod) {
+SYSCALL_PROG(stk_fchmod) {
         return do_chmod(ctx, 1);
 }
 
-PROG("raw_tp", stk_fchmodat) {
+SYSCALL_PROG(stk_fchmodat) {
         return do_chmod(ctx, 2);
 }
 
-PROG("raw_tp", stk_fchmodat2) {
+SYSCALL_PROG(stk_fchmodat2) {
         return do_chmod(ctx, 3);
 }
 
@@ -818,7 +895,7 @@ static __always_inline void net_sock_info(struct stk_net *p, struct sock *sk) {
 }
 
 /* connect(fd, addr, len) and bind(fd, addr, len) */
-static __always_inline int do_addr(struct bpf_raw_tracepoint_args *ctx, u32 type) {
+static __always_inline int do_addr(struct sys_ctx *ctx, u32 type) {
         struct sys s;
         if (!sys_begin(ctx, &s, type, sizeof(struct stk_net)))
                 return 0;
@@ -839,15 +916,15 @@ static __always_inline int do_addr(struct bpf_raw_tracepoint_args *ctx, u32 type
         return 0;
 }
 
-PROG("raw_tp", stk_connect) {
+SYSCALL_PROG(stk_connect) {
         return do_addr(ctx, STK_EV_CONNECT);
 }
 
-PROG("raw_tp", stk_bind) {
+SYSCALL_PROG(stk_bind) {
         return do_addr(ctx, STK_EV_BIND);
 }
 
-static __always_inline int do_accept(struct bpf_raw_tracepoint_args *ctx, bool four) {
+static __always_inline int do_accept(struct sys_ctx *ctx, bool four) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_ACCEPT, sizeof(struct stk_net)))
                 return 0;
@@ -865,15 +942,15 @@ static __always_inline int do_accept(struct bpf_raw_tracepoint_args *ctx, bool f
         return 0;
 }
 
-PROG("raw_tp", stk_accept) {
+SYSCALL_PROG(stk_accept) {
         return do_accept(ctx, false);
 }
 
-PROG("raw_tp", stk_accept4) {
+SYSCALL_PROG(stk_accept4) {
         return do_accept(ctx, true);
 }
 
-PROG("raw_tp", stk_listen) {
+SYSCALL_PROG(stk_listen) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_LISTEN, sizeof(struct stk_net)))
                 return 0;
@@ -888,7 +965,7 @@ PROG("raw_tp", stk_listen) {
         return 0;
 }
 
-PROG("raw_tp", stk_ptrace) {
+SYSCALL_PROG(stk_ptrace) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_PTRACE, sizeof(struct stk_ptrace)))
                 return 0;
@@ -902,7 +979,7 @@ PROG("raw_tp", stk_ptrace) {
         return 0;
 }
 
-PROG("raw_tp", stk_mount) {
+SYSCALL_PROG(stk_mount) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_MOUNT, sizeof(struct stk_mount)))
                 return 0;
@@ -916,7 +993,7 @@ PROG("raw_tp", stk_mount) {
         return 0;
 }
 
-static __always_inline int do_umount(struct bpf_raw_tracepoint_args *ctx, bool with_flags) {
+static __always_inline int do_umount(struct sys_ctx *ctx, bool with_flags) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_UMOUNT, sizeof(struct stk_mount)))
                 return 0;
@@ -928,15 +1005,15 @@ static __always_inline int do_umount(struct bpf_raw_tracepoint_args *ctx, bool w
         return 0;
 }
 
-PROG("raw_tp", stk_umount2) {
+SYSCALL_PROG(stk_umount2) {
         return do_umount(ctx, true);
 }
 
-PROG("raw_tp", stk_umount) {
+SYSCALL_PROG(stk_umount) {
         return do_umount(ctx, false);
 }
 
-PROG("raw_tp", stk_unshare) {
+SYSCALL_PROG(stk_unshare) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_UNSHARE, sizeof(struct stk_ns)))
                 return 0;
@@ -948,7 +1025,7 @@ PROG("raw_tp", stk_unshare) {
         return 0;
 }
 
-PROG("raw_tp", stk_setns) {
+SYSCALL_PROG(stk_setns) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_SETNS, sizeof(struct stk_ns)))
                 return 0;
@@ -961,7 +1038,7 @@ PROG("raw_tp", stk_setns) {
         return 0;
 }
 
-PROG("raw_tp", stk_init_module) {
+SYSCALL_PROG(stk_init_module) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_MODULE, sizeof(struct stk_module)))
                 return 0;
@@ -974,7 +1051,7 @@ PROG("raw_tp", stk_init_module) {
         return 0;
 }
 
-PROG("raw_tp", stk_finit_module) {
+SYSCALL_PROG(stk_finit_module) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_MODULE, sizeof(struct stk_module)))
                 return 0;
@@ -988,7 +1065,7 @@ PROG("raw_tp", stk_finit_module) {
         return 0;
 }
 
-PROG("raw_tp", stk_memfd_create) {
+SYSCALL_PROG(stk_memfd_create) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_MEMFD, sizeof(struct stk_memfd)))
                 return 0;
@@ -1000,7 +1077,7 @@ PROG("raw_tp", stk_memfd_create) {
         return 0;
 }
 
-PROG("raw_tp", stk_bpf) {
+SYSCALL_PROG(stk_bpf) {
         struct sys s;
         if (!sys_begin(ctx, &s, STK_EV_BPF, sizeof(struct stk_bpf)))
                 return 0;

@@ -417,7 +417,19 @@ int rt_json_string(struct buf *out, const char *str, size_t len) {
         size_t i = 0;
         while (i < len) {
                 size_t run = i;
-                /* the common case: printable ASCII without quotes or backslashes */
+                /* the common case: printable ASCII without quotes or backslashes, eight bytes at a
+                 * time (a byte below 0x20 or from 0x80 up, '"' or '\\' sets its high bit in m) */
+                while (run + 8 <= len) {
+                        uint64_t x;
+                        memcpy(&x, s + run, 8);
+                        const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+                        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+                        uint64_t m = (x & high) | ((x - ones * 0x20) & ~x & high) |
+                                     ((q - ones) & ~q & high) | ((b - ones) & ~b & high);
+                        if (m)
+                                break;
+                        run += 8;
+                }
                 while (run < len && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
                         run++;
                 if (run > i) {

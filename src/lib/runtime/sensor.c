@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loads the eBPF sensor, one hook at a time if it must: a program the verifier refuses is left out
  * (and reported) and the rest loaded again, so one syscall's handler cannot take the whole sensor down.
- * Then attaches the raw tracepoints and registers each syscall handler in the dispatcher's tables. */
+ * Then attaches the raw tracepoints and the syscall handlers: each to its own classic tracepoint
+ * (syscalls:sys_exit_<name>) where the kernel allows it, so that the syscalls nobody watches run no
+ * program; otherwise (or when asked, for ia32 syscalls) registered in the tables of one raw sys_exit
+ * dispatcher, which then runs on every syscall of the host. */
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -10,13 +13,14 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "runtime-internal.h"
 #include "sensor.h"
 #include "../../bpf/sensor.h"
 #include "sensor.skel.h"
 
-#define MAX_PROGS 64
+#define MAX_PROGS 128
 #define MAX_HOOKS 64
 
 struct sensor {
@@ -31,6 +35,9 @@ struct sensor {
         void *userdata;
         int cb_error;
         bool btf_ptrs;
+        bool tp_syscalls;    /* handlers on per-syscall tracepoints, not behind the raw dispatcher */
+        char tp_whynot[256]; /* why not, when they are not */
+        char dispatch_what[384];
 };
 
 bool sensor_supported(void) {
@@ -39,6 +46,10 @@ bool sensor_supported(void) {
 
 bool sensor_direct_loads(const struct sensor *s) {
         return s->btf_ptrs;
+}
+
+bool sensor_syscall_tracepoints(const struct sensor *s) {
+        return s->tp_syscalls;
 }
 
 /* ---- libbpf's log, captured while loading (libbpf has one global print hook) ---- */
@@ -187,7 +198,14 @@ struct refused {
         char why[256];
 };
 
-static int open_skel(const struct sensor_options *o, bool btf_ptrs, const struct refused *refused,
+/* A syscall handler or the dispatcher: loaded in one of the two modes only. */
+static bool raw_syscall_prog(struct bpf_program *p) {
+        return bpf_program__type(p) == BPF_PROG_TYPE_RAW_TRACEPOINT &&
+               (streq(bpf_program__section_name(p), "raw_tp") ||
+                streq(bpf_program__name(p), "stk_sys_exit"));
+}
+
+static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, const struct refused *refused,
                      size_t n_refused, struct sensor_bpf **ret) {
         struct sensor_bpf *skel = sensor_bpf__open();
         if (!skel)
@@ -229,6 +247,10 @@ static int open_skel(const struct sensor_options *o, bool btf_ptrs, const struct
         struct bpf_program *p;
         bpf_object__for_each_program(p, skel->obj) {
                 bpf_program__set_autoattach(p, false);
+                if (bpf_program__type(p) == BPF_PROG_TYPE_TRACEPOINT)
+                        bpf_program__set_autoload(p, tp);
+                else if (raw_syscall_prog(p))
+                        bpf_program__set_autoload(p, !tp);
                 for (size_t i = 0; i < n_refused; i++)
                         if (streq(bpf_program__name(p), refused[i].prog))
                                 bpf_program__set_autoload(p, false);
@@ -247,11 +269,24 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) >
                         0 &&
                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) > 0;
+        /* per-syscall tracepoints read the arguments through bpf_task_pt_regs: direct loads only */
+        bool tp = !o->raw_syscalls;
+        if (o->raw_syscalls)
+                snprintf(s->tp_whynot, sizeof(s->tp_whynot), "asked for the raw sys_exit hook");
+        else if (!btf_ptrs ||
+                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) <=
+                         0 ||
+                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) <= 0) {
+                tp = false;
+                snprintf(s->tp_whynot, sizeof(s->tp_whynot),
+                         "per-syscall tracepoints need bpf_get_current_task_btf and bpf_task_pt_regs, "
+                         "which this kernel does not give tracepoint programs");
+        }
 
         for (int attempt = 0; attempt < MAX_PROGS; attempt++) {
                 struct sensor_bpf *skel = NULL;
                 buf_reset(&log_buf);
-                r = open_skel(o, btf_ptrs, refused, *n_refused, &skel);
+                r = open_skel(o, btf_ptrs, tp, refused, *n_refused, &skel);
                 if (r == -ENOENT) {
                         r = diag_error(d, r, "the kernel's BTF names no cgroup controller '%s'",
                                        o->layout->controller);
@@ -265,9 +300,23 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                 if (r == 0) {
                         s->skel = skel;
                         s->btf_ptrs = btf_ptrs;
+                        s->tp_syscalls = tp;
                         break;
                 }
                 sensor_bpf__destroy(skel);
+                if (tp) { /* refused as tracepoint programs: the raw dispatcher, and say why */
+                        char name[64], why[256];
+                        if (failed_prog(log_buf.data ? log_buf.data : "", name, sizeof(name), why,
+                                        sizeof(why)))
+                                snprintf(s->tp_whynot, sizeof(s->tp_whynot),
+                                         "tracepoint program %.40s %.190s", name, why);
+                        else
+                                snprintf(s->tp_whynot, sizeof(s->tp_whynot),
+                                         "the tracepoint programs were refused: %s", strerror(-r));
+                        tp = false;
+                        attempt--;
+                        continue;
+                }
                 if (btf_ptrs) { /* refused with direct loads: everything again with probe reads */
                         btf_ptrs = false;
                         attempt--;
@@ -300,36 +349,74 @@ static const char *refused_why(const struct refused *refused, size_t n, const ch
         return NULL;
 }
 
-static int attach_and_register(struct sensor *s, const struct refused *refused, size_t n_refused,
-                               struct diag *d) {
-        bool dispatcher = false;
+/* The tracepoint of a syscall is named after the kernel's SYSCALL_DEFINE, not always the syscall. */
+static const char *tracepoint_name(const char *syscall) {
+        if (streq(syscall, "umount2"))
+                return "umount";
+        return syscall;
+}
 
-        for (size_t i = 0; i < ELEMENTSOF(fixed_hooks); i++) {
-                const struct fixed_hook *fh = &fixed_hooks[i];
-                struct sensor_hook *h = hook_add(s, fh->tp, fh->what);
-                struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, fh->prog);
-                const char *why = refused_why(refused, n_refused, fh->prog);
+static bool tracepoint_exists(const char *tp) {
+        char path[128];
+        snprintf(path, sizeof(path), "/sys/kernel/tracing/events/syscalls/%s", tp);
+        if (access(path, F_OK) == 0)
+                return true;
+        snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/syscalls/%s", tp);
+        return access(path, F_OK) == 0;
+}
+
+/* The per-syscall tracepoints: each handler attached to syscalls:sys_exit_<name>. */
+static void attach_tracepoints(struct sensor *s, const struct refused *refused, size_t n_refused) {
+        for (size_t i = 0; i < rt_n_syscalls; i++) {
+                const struct rt_syscall_def *sc = &rt_syscalls[i];
+                char name[48], prog[64], tp[64];
+                snprintf(name, sizeof(name), "sys_exit:%s", sc->name);
+                snprintf(prog, sizeof(prog), "%s_tp", sc->prog);
+                snprintf(tp, sizeof(tp), "sys_exit_%s", tracepoint_name(sc->name));
+                if (sc->native < 0) {
+                        /* an ia32-only variant (16-bit setuid …) of a syscall listed natively too, an
+                         * ia32-only syscall, or one this architecture lacks (aarch64: open, rename …) */
+                        bool native_too = false;
+                        for (size_t k = 0; k < rt_n_syscalls && !native_too; k++)
+                                native_too =
+                                        rt_syscalls[k].native >= 0 && streq(rt_syscalls[k].name, sc->name);
+                        if (!native_too)
+                                hook_fail(hook_add(s, name, what_of(sc->type)), SENSOR_HOOK_UNAVAILABLE,
+                                          sc->compat >= 0 ? "an ia32 syscall only (see sys_exit (ia32))"
+                                                          : "no such syscall on this architecture");
+                        continue;
+                }
+                struct sensor_hook *h = hook_add(s, name, what_of(sc->type));
+                struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, prog);
+                const char *why = refused_why(refused, n_refused, prog);
                 if (why || !p || bpf_program__fd(p) < 0) {
                         hook_fail(h, SENSOR_HOOK_FAILED, "%s", why ? why : "not loaded");
                         continue;
                 }
-                struct bpf_link *l = bpf_program__attach_raw_tracepoint(p, fh->tp);
+                if (!tracepoint_exists(tp)) {
+                        hook_fail(h, SENSOR_HOOK_UNAVAILABLE,
+                                  "no tracepoint syscalls:%s: this kernel is built without the syscall "
+                                  "(it fails with ENOSYS)",
+                                  tp);
+                        continue;
+                }
+                if (s->n_links == MAX_PROGS) {
+                        hook_fail(h, SENSOR_HOOK_FAILED, "too many links");
+                        continue;
+                }
+                struct bpf_link *l = bpf_program__attach_tracepoint(p, "syscalls", tp);
                 if (!l) {
                         int r = negative_errno();
                         hook_fail(h, r == -ENOENT ? SENSOR_HOOK_UNAVAILABLE : SENSOR_HOOK_FAILED,
-                                  "cannot attach to raw tracepoint '%s': %s", fh->tp, strerror(-r));
+                                  "cannot attach to tracepoint 'syscalls:%s': %s", tp, strerror(-r));
                         continue;
                 }
                 s->links[s->n_links++] = l;
-                if (streq(fh->prog, "stk_sys_exit"))
-                        dispatcher = true;
         }
-        if (!dispatcher)
-                return diag_error(d, -EOPNOTSUPP, "cannot attach the sensor's sys_exit dispatcher: %s",
-                                  s->hooks[ELEMENTSOF(fixed_hooks) - 1].reason);
-        if (s->hooks[3].state != SENSOR_HOOK_ACTIVE)
-                return diag_error(d, -EOPNOTSUPP, "cannot follow cgroup creation: %s", s->hooks[3].reason);
+}
 
+/* The raw sys_exit dispatcher's tables: each handler registered under its syscall numbers. */
+static void register_handlers(struct sensor *s, const struct refused *refused, size_t n_refused) {
         int native_fd = bpf_map__fd(s->skel->maps.sys_native),
             compat_fd = bpf_map__fd(s->skel->maps.sys_compat);
         for (size_t i = 0; i < rt_n_syscalls; i++) {
@@ -360,6 +447,62 @@ static int attach_and_register(struct sensor *s, const struct refused *refused, 
                 }
         }
         /* syscalls this architecture lacks (aarch64: open, rename …) are simply not in the table */
+}
+
+static int attach_and_register(struct sensor *s, const struct refused *refused, size_t n_refused,
+                               struct diag *d) {
+        struct sensor_hook *dispatcher = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(fixed_hooks); i++) {
+                const struct fixed_hook *fh = &fixed_hooks[i];
+                bool is_dispatcher = streq(fh->prog, "stk_sys_exit");
+                if (is_dispatcher && s->tp_syscalls) {
+                        hook_add(
+                                s, "syscalls:sys_exit_*",
+                                "syscall results: one tracepoint per handler below, none on other syscalls");
+#if defined(__x86_64__)
+                        hook_fail(hook_add(s, "sys_exit (ia32)", "32-bit syscalls (int 0x80)"),
+                                  SENSOR_HOOK_UNAVAILABLE,
+                                  "the per-syscall tracepoints skip them; only the raw sys_exit hook sees "
+                                  "them, at a cost to every syscall on the host "
+                                  "(STOCKADE_SENSOR_SYSCALLS=raw)");
+#endif
+                        continue;
+                }
+                const char *what = fh->what;
+                if (is_dispatcher && s->tp_whynot[0]) {
+                        snprintf(s->dispatch_what, sizeof(s->dispatch_what),
+                                 "%s; not per-syscall tracepoints: %s", fh->what, s->tp_whynot);
+                        what = s->dispatch_what;
+                }
+                struct sensor_hook *h = hook_add(s, fh->tp, what);
+                struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, fh->prog);
+                const char *why = refused_why(refused, n_refused, fh->prog);
+                if (is_dispatcher)
+                        dispatcher = h;
+                if (why || !p || bpf_program__fd(p) < 0) {
+                        hook_fail(h, SENSOR_HOOK_FAILED, "%s", why ? why : "not loaded");
+                        continue;
+                }
+                struct bpf_link *l = bpf_program__attach_raw_tracepoint(p, fh->tp);
+                if (!l) {
+                        int r = negative_errno();
+                        hook_fail(h, r == -ENOENT ? SENSOR_HOOK_UNAVAILABLE : SENSOR_HOOK_FAILED,
+                                  "cannot attach to raw tracepoint '%s': %s", fh->tp, strerror(-r));
+                        continue;
+                }
+                s->links[s->n_links++] = l;
+        }
+        if (dispatcher && dispatcher->state != SENSOR_HOOK_ACTIVE)
+                return diag_error(d, -EOPNOTSUPP, "cannot attach the sensor's sys_exit dispatcher: %s",
+                                  dispatcher->reason);
+        if (s->hooks[3].state != SENSOR_HOOK_ACTIVE)
+                return diag_error(d, -EOPNOTSUPP, "cannot follow cgroup creation: %s", s->hooks[3].reason);
+
+        if (s->tp_syscalls)
+                attach_tracepoints(s, refused, n_refused);
+        else
+                register_handlers(s, refused, n_refused);
         return 0;
 }
 
@@ -384,6 +527,12 @@ int sensor_open(const struct sensor_options *o, struct diag *d, struct sensor **
                 return diag_error(d, -EINVAL, "the sensor needs the cgroup layout");
         if (opts.ringbuf_bytes == 0)
                 opts.ringbuf_bytes = SENSOR_RINGBUF_DEFAULT;
+        const char *mode = getenv("STOCKADE_SENSOR_SYSCALLS");
+        if (mode && streq(mode, "raw"))
+                opts.raw_syscalls = true;
+        else if (mode && *mode && !streq(mode, "tracepoints"))
+                return diag_error(d, -EINVAL, "STOCKADE_SENSOR_SYSCALLS is '%s', not 'raw' or 'tracepoints'",
+                                  mode);
         if (opts.ringbuf_bytes < (64u << 10) || (opts.ringbuf_bytes & (opts.ringbuf_bytes - 1)) ||
             opts.ringbuf_bytes > (1u << 30))
                 return diag_error(d, -EINVAL,
@@ -493,6 +642,8 @@ int sensor_read_counters(struct sensor *s, struct sensor_counters *ret) {
                 ret->events_total += ret->events[t];
                 ret->drops_total += ret->drops[t];
         }
+        uint32_t seen[MAX_PROGS];
+        size_t n_seen = 0;
         for (size_t i = 0; i < s->n_links; i++) {
                 struct bpf_prog_info info = {};
                 uint32_t len = sizeof(info);
@@ -501,6 +652,12 @@ int sensor_read_counters(struct sensor *s, struct sensor_counters *ret) {
                 uint32_t lilen = sizeof(li);
                 if (bpf_obj_get_info_by_fd(fd, &li, &lilen) < 0)
                         continue;
+                bool dup = false;
+                for (size_t k = 0; k < n_seen && !dup; k++)
+                        dup = seen[k] == li.prog_id;
+                if (dup)
+                        continue;
+                seen[n_seen++] = li.prog_id;
                 int pfd = bpf_prog_get_fd_by_id(li.prog_id);
                 if (pfd < 0)
                         continue;

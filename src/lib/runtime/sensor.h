@@ -27,6 +27,13 @@ struct sensor_options {
         bool include_host;    /* record host activity too (flagged host) */
         size_t ringbuf_bytes; /* a power of two, at least 64 KiB; 0: SENSOR_RINGBUF_DEFAULT */
         const struct rt_cgroup_layout *layout; /* required: the hierarchy to follow (rt_cgroup_detect) */
+        /* Attach the syscall handlers behind one raw sys_exit hook instead of one classic tracepoint per
+         * syscall (syscalls:sys_exit_<name>). The raw hook also sees ia32 syscalls (int 0x80), which the
+         * per-syscall tracepoints skip, but runs a program on every syscall of every task on the host
+         * (about +100 ns each here, bench/results-sensor.md). The environment variable
+         * STOCKADE_SENSOR_SYSCALLS=raw|tracepoints overrides it (for benchmarks). Without it, the
+         * per-syscall tracepoints where the kernel gives them bpf_task_pt_regs, else the raw hook. */
+        bool raw_syscalls;
 };
 
 #define SENSOR_RINGBUF_DEFAULT (8u << 20)
@@ -87,6 +94,8 @@ int sensor_read_counters(struct sensor *s, struct sensor_counters *ret);
 
 /* true when the programs read kernel memory with direct BTF loads, false when with probe reads */
 bool sensor_direct_loads(const struct sensor *s);
+/* true when the syscall handlers are on per-syscall tracepoints, false when behind the raw sys_exit */
+bool sensor_syscall_tracepoints(const struct sensor *s);
 
 /* true when this build has the sensor (libbpf, bpftool and clang were found at build time). */
 bool sensor_supported(void);
