@@ -23,6 +23,7 @@
 #include "runtime/incidents.h"
 #include "runtime/model.h"
 #include "runtime/monitor.h"
+#include "netpol/engine.h" /* netpol: network micro-perimeters */
 #include "runtime/respond.h"
 #include "runtime/rules.h"
 
@@ -68,6 +69,7 @@ struct agent {
                                                                                          hold them */
         struct model_registry *models; /* behaviour models (model.h) */
         struct control *ctl;           /* the control socket (control.h) */
+        struct np_engine *netpol;      /* netpol: --netpol DIR */
 };
 
 /* What the exec guard's threads see of a protected container. */
@@ -121,6 +123,8 @@ static void help(void) {
                "                          rules act in (an image's model may be stricter)\n"
                "      --alert-window S    repeats within S seconds add to one incident (default 60)\n"
                "      --no-response       detect and alert, never kill, deny or pause\n"
+               "      --netpol DIR        learn the connection graph and enforce DIR/policy.yaml in\n"
+               "                          every container's network namespace (stockade-netpol(5))\n"
                "  -q, --quiet             no hook listing and no periodic counters\n"
                "  -h, --help              show this help\n"
                "\n"
@@ -131,10 +135,11 @@ static void help(void) {
                "  %s agent --alerts /var/log/stockade/alerts.jsonl --syslog\n"
                "  %s agent --alerts - --default-mode protect --state /var/lib/stockade\n"
                "  %s agent --learn-for 1h --stability 15m --auto-protect --alerts alerts.jsonl\n"
+               "  %s agent --netpol /var/lib/stockade/netpol\n"
                "\n"
                "Exit status: 0 after a clean stop, 2 on a usage or runtime error. See stockade-agent(1).\n",
                program_name, program_name, program_name, program_name, program_name, program_name,
-               program_name);
+               program_name, program_name);
 }
 
 static void pipeline(struct agent *a, const struct rt_event *ev);
@@ -156,6 +161,8 @@ static void on_event(void *userdata, const struct rt_event *ev) {
                 if (model_observe(a->models, ev, &v) >= 0 && v.deviation && !v.repeats)
                         log_deviation(ev, &v);
         }
+        if (a->netpol)
+                np_engine_event(a->netpol, ev);
         if (!a->events || a->out_failed)
                 return;
         buf_reset(&a->line);
@@ -705,6 +712,11 @@ static void on_tick(void *userdata) {
                 clock_gettime(CLOCK_REALTIME, &ts);
                 (void) alerts_tick(a->alerts, (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec);
         }
+        if (a->netpol) {
+                np_engine_tick(a->netpol);
+                for (const char *m; (m = np_engine_take_message(a->netpol));)
+                        fprintf(stderr, "%s: warning: netpol: %s\n", program_name, m); /* even with -q */
+        }
         fflush(stdout);
         a->ticks++;
         report(a, false, a->stats_interval && a->ticks % a->stats_interval == 0);
@@ -728,6 +740,7 @@ enum {
         OPT_STABILITY,
         OPT_AUTO_PROTECT,
         OPT_SOCKET,
+        OPT_NETPOL,
 };
 
 /* "90", "90s", "5m", "2h", "1d", "1.5h" → ms. */
@@ -769,6 +782,7 @@ int cmd_agent(int argc, char **argv) {
                 {"stability", required_argument, NULL, OPT_STABILITY},
                 {"auto-protect", no_argument, NULL, OPT_AUTO_PROTECT},
                 {"socket", required_argument, NULL, OPT_SOCKET},
+                {"netpol", required_argument, NULL, OPT_NETPOL},
                 {"quiet", no_argument, NULL, 'q'},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -777,6 +791,7 @@ int cmd_agent(int argc, char **argv) {
         struct monitor_options mo = {};
         struct alerts_options ao = {};
         const char *state_dir = NULL, *rules_file = NULL, *socket_path = CONTROL_SOCKET_DEFAULT;
+        const char *netpol_dir = NULL;
         struct model_options mopt = {};
         bool no_response = false;
         double duration = 0;
@@ -798,6 +813,7 @@ int cmd_agent(int argc, char **argv) {
                 case OPT_RULES: rules_file = optarg; break;
                 case OPT_NO_RESPONSE: no_response = true; break;
                 case OPT_SOCKET: socket_path = optarg; break;
+                case OPT_NETPOL: netpol_dir = optarg; break;
                 case OPT_AUTO_PROTECT: mopt.auto_protect = true; break;
                 case OPT_LEARN_FOR:
                 case OPT_STABILITY:
@@ -874,8 +890,20 @@ int cmd_agent(int argc, char **argv) {
         a.detecting = ao.path || ao.syslog || state_dir || rules_file;
         if (!state_dir)
                 state_dir = "/var/lib/stockade";
+        if (netpol_dir) { /* netpol: before the control socket starts, so it can register */
+                struct np_engine_options no = {.dir = netpol_dir, .host = a.host};
+                r = np_engine_new(&no, &d, &a.netpol);
+                if (r < 0) {
+                        log_error("%s", d.error[0] ? d.error : strerror(-r));
+                        diag_done(&d);
+                        goto out;
+                }
+                for (const char *m; (m = np_engine_take_message(a.netpol));)
+                        fprintf(stderr, "%s: warning: netpol: %s\n", program_name, m); /* even with -q */
+        }
         r = model_registry_open(state_dir, &mopt, &d, &a.models);
         if (r >= 0 && (r = control_new(&a.ctl)) >= 0 && (r = model_control_register(a.models, a.ctl)) >= 0 &&
+            (!a.netpol || (r = np_engine_control_register(a.netpol, a.ctl)) >= 0) &&
             control_start(a.ctl, socket_path, &d) < 0) {
                 log_warning("%s; 'stockade policy' cannot reach this agent", d.error);
                 d.error[0] = 0;
@@ -986,7 +1014,8 @@ out:
         enforcer_free(a.enforcer);
         free_retired(&a, true);
         monitor_free(a.m);
-        control_free(a.ctl); /* before the models its handlers use */
+        control_free(a.ctl);      /* before the models and the engine its handlers use */
+        np_engine_free(a.netpol); /* saves the graph; perimeters stay in force */
         model_registry_free(a.models);
         alerts_close(a.alerts);
         incidents_close(a.incidents);

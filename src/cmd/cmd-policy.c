@@ -310,6 +310,54 @@ static int p_mode_cmd(struct policy_ctx *p, int argc, char **argv) {
         return p_mode(p, k, argv, all);
 }
 
+/* netpol: the network side (stockade-netpol(1)). The running agent names its --netpol directory
+ * ("network.dir"); offline (--state DIR) it is DIR/netpol. Then the same code as `stockade netpol`. */
+static int p_network_run(struct policy_ctx *p, const char *verb, int argc, char **argv) {
+        char dir[4096];
+        if (p->state)
+                snprintf(dir, sizeof(dir), "%s/netpol", p->state);
+        else {
+                struct diag d;
+                json_t *res = NULL;
+                diag_init(&d);
+                int r = control_call(p->socket, "network.dir", NULL, 0, &res, &d);
+                if (r < 0 || !json_is_string(res)) {
+                        log_error("%s (is 'stockade agent --netpol DIR' running? "
+                                  "'stockade netpol -d DIR' works without it)",
+                                  d.error[0] ? d.error : "the agent does not enforce network policy");
+                        json_decref(res);
+                        diag_done(&d);
+                        return EXIT_ERROR;
+                }
+                snprintf(dir, sizeof(dir), "%s", json_string_value(res));
+                json_decref(res);
+                diag_done(&d);
+        }
+        _cleanup_free_ char **av = calloc((size_t) argc + 5, sizeof(char *));
+        if (!av)
+                return EXIT_ERROR;
+        int n = 0;
+        av[n++] = (char *) "netpol";
+        av[n++] = (char *) "-d";
+        av[n++] = dir;
+        av[n++] = (char *) verb;
+        for (int i = 0; i < argc; i++)
+                av[n++] = argv[i];
+        return cmd_netpol(n, av);
+}
+
+static int p_graph(struct policy_ctx *p, int argc, char **argv) {
+        return p_network_run(p, "graph", argc, argv);
+}
+
+static int p_network(struct policy_ctx *p, int argc, char **argv) {
+        if (argc < 1) {
+                log_error("policy network needs a command: generate, check, apply, mode, export-k8s");
+                return EXIT_ERROR;
+        }
+        return p_network_run(p, argv[0], argc - 1, argv + 1);
+}
+
 /* The subcommands. Add a line here (and a section in stockade-policy(1)) for a new one. */
 static const struct {
         const char *name;
@@ -321,6 +369,8 @@ static const struct {
         {"export", p_export, "print an image's model as an ImageProfile YAML document"},
         {"apply", p_apply, "replace models from ImageProfile YAML files (validated first)"},
         {"mode", p_mode_cmd, "switch models between learn, monitor and protect"},
+        {"graph", p_graph, "the network connection graph (--format text|dot|json)"},             /* netpol */
+        {"network", p_network, "network policy: generate|check|apply|mode|export-k8s (netpol)"}, /* netpol */
 };
 
 static void help(void) {
@@ -354,11 +404,13 @@ static void help(void) {
                "  %s policy mode nginx:1.25 protect\n"
                "  %s policy mode --all monitor\n"
                "  %s policy --state /var/lib/stockade show nginx:1.25\n"
+               "  %s policy graph --format dot\n"
+               "  %s policy network mode --all protect\n"
                "\n"
                "Exit status: 0 on success, 2 on a usage error, a validation error or when the agent\n"
                "cannot be reached. See stockade-policy(1) and stockade-policy(5).\n",
                CONTROL_SOCKET_DEFAULT, program_name, program_name, program_name, program_name, program_name,
-               program_name, program_name);
+               program_name, program_name, program_name, program_name);
 }
 
 enum {

@@ -30,6 +30,7 @@ int cmd_db(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_incidents(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_netpol(int argc, char **argv);
 
 /* Messages on stderr: "stockade: error: …" */
 void log_error(const char *fmt, ...) _printf_(1, 2);

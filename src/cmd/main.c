@@ -17,6 +17,7 @@ static const struct {
         { "agent", cmd_agent, "watch containers at run time (eBPF): processes, files, network" },
         { "incidents", cmd_incidents, "list and show the runtime agent's incidents and their evidence" },
         { "policy", cmd_policy, "show, export, apply and switch the learned behaviour models" },
+        { "netpol", cmd_netpol, "network micro-perimeters: learned graph, policy, Kubernetes export" },
 };
 
 static void usage(FILE *f) {
