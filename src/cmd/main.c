@@ -28,8 +28,8 @@ static void usage(FILE *f) {
                 "\n",
                 program_name);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-        fprintf(f, "  %-8s %s\n", "version", "print the version");
+                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-10s %s\n", "version", "print the version");
         fprintf(f,
                 "\n"
                 "Images are named by TARGET: docker-archive:PATH, oci:PATH, docker:NAME,\n"
