@@ -430,6 +430,61 @@ static void raise_finding(struct agent *a, const struct rt_event *ev, const stru
                 forensics_capture_free(cap);
 }
 
+/* netpol: a flow outside the network policy joins the runtime alert stream and the incident store. */
+static void raise_network(void *userdata, const struct np_alert *n) {
+        struct agent *a = userdata;
+        const struct rt_event *ev = n->ev;
+        if (!a->alerts)
+                return;
+        const char *cid = ev->container ? ev->container->id : NULL;
+        uint64_t id, count, now = ev->time_ns ? ev->time_ns : realtime_ns();
+        if (alerts_repeat(a->alerts, n->rule_id, cid, n->observed, now, n->action, &id, &count) == 1) {
+                if (a->incidents)
+                        (void) incidents_update(a->incidents, id, count, now, NULL);
+                return;
+        }
+        char user[256];
+        struct alert al = {
+                .kind = "network",
+                .rule_id = n->rule_id,
+                .rule_title = n->rule_title,
+                .severity = "high",
+                .technique = n->technique,
+                .tactic = n->tactic,
+                .subject = n->observed,
+                .expected = n->expected,
+                .observed = n->observed,
+                .action = n->action,
+                .ev = ev,
+                .user = user_name(ev->proc.pid, ev->proc.uid, user, sizeof user),
+                .time_ns = now,
+        };
+        id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
+        (void) alerts_emit(a->alerts, &al, id);
+        if (!a->incidents)
+                return;
+        _cleanup_(buf_free) struct buf line = BUF_INIT(0);
+        (void) alerts_render(&al, a->host, id, 1, now, now, &line);
+        if (line.len && line.data[line.len - 1] == '\n')
+                line.data[--line.len] = 0;
+        struct incident_record rec = {
+                .id = id,
+                .first_ns = now,
+                .last_ns = now,
+                .count = 1,
+                .rule_id = al.rule_id,
+                .rule_title = al.rule_title,
+                .severity = al.severity,
+                .container_id = cid,
+                .container_name = ev->container ? ev->container->name : NULL,
+                .image = ev->container ? ev->container->image : NULL,
+                .subject = al.subject,
+                .action = al.action,
+                .alert = line.data,
+        };
+        (void) incidents_submit(a->incidents, &rec, NULL);
+}
+
 /* A model deviation: an incident like a rule's, with the model's expected and observed. */
 static void raise_deviation(struct agent *a, const struct rt_event *ev, const struct model_verdict *v) {
         const char *cid = ev->container ? ev->container->id : NULL;
@@ -891,7 +946,8 @@ int cmd_agent(int argc, char **argv) {
         if (!state_dir)
                 state_dir = "/var/lib/stockade";
         if (netpol_dir) { /* netpol: before the control socket starts, so it can register */
-                struct np_engine_options no = {.dir = netpol_dir, .host = a.host};
+                struct np_engine_options no = {
+                        .dir = netpol_dir, .host = a.host, .on_alert = raise_network, .userdata = &a};
                 r = np_engine_new(&no, &d, &a.netpol);
                 if (r < 0) {
                         log_error("%s", d.error[0] ? d.error : strerror(-r));

@@ -92,6 +92,9 @@ check "client -> db is alerted as lateral movement, denied" wait_for 10 has_aler
 check "the egress to 192.0.2.1 is alerted, denied" wait_for 10 has_alert \
         ".rule.id == \"netpol-unexpected-egress\" and .container.name == \"$P-api\" and .action == \"denied\" and
          (.observed | contains(\"192.0.2.1\")) and (.expected | contains(\"$P-db tcp/5432\"))"
+check "the lateral movement is also an incident in the agent's store (the runtime alert stream)" wait_for 10 \
+        sh -c "'$STOCKADE' incidents list --state '$T/state' --format json |
+               jq -e '[.[] | select(.rule_id == \"netpol-lateral-movement\")] | length > 0' >/dev/null"
 check "the alert carries the runtime alert fields" has_alert \
         ".container.name == \"$P-client\" and .container.id and .image.name == \"$IMG\" and .severity and .process.pid and
          (.process.cmdline | index(\"nc\")) and .time and .host and .count == 1"

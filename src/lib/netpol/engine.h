@@ -17,10 +17,23 @@
 
 #include "netpol/netpol.h"
 
+/* A flow outside the policy, as handed to np_engine_options.on_alert (valid during the call). */
+struct np_alert {
+        const struct rt_event *ev; /* the connect/accept, with its process and container */
+        const char *rule_id, *rule_title, *technique, *tactic;
+        const char *expected, *observed;
+        const char *action; /* "denied" (protect) or "alert" (monitor) */
+};
+
 struct np_engine_options {
         const char *dir;    /* state directory (required) */
         const char *host;   /* host name for alerts */
         bool alerts_stdout; /* also print alerts on standard output */
+        /* Also hands every flow outside the policy (repeats included) to the agent's alert writer, so
+         * network alerts join the runtime alert stream (its file, syslog, aggregation, incidents).
+         * DIR/alerts.jsonl is written either way. */
+        void (*on_alert)(void *userdata, const struct np_alert *a);
+        void *userdata;
 };
 
 struct np_engine_stats {

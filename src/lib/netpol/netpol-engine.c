@@ -65,6 +65,8 @@ struct np_engine {
         char *dir;
         char host[256];
         bool alerts_stdout;
+        void (*on_alert)(void *userdata, const struct np_alert *a);
+        void *userdata;
         struct np_graph graph;
         uint64_t saved_generation;
         struct np_policy *policy;
@@ -340,6 +342,20 @@ static void alert(struct np_engine *e, const struct rt_event *ev, struct np_ctr 
         /* one incident per container, action and observation: a mode switch starts a new one */
         snprintf(key, sizeof(key), "%s|%s|%.300s", c->c->id, np_mode_name(c->mode), observed);
         uint64_t t = ev->time_ns ? ev->time_ns : realtime_ns();
+        if (e->on_alert) {
+                struct np_alert na = {
+                        .ev = ev,
+                        .rule_id = lateral ? "netpol-lateral-movement" : "netpol-unexpected-egress",
+                        .rule_title = lateral ? "connection to a workload outside the network policy"
+                                              : "connection to an address outside the network policy",
+                        .technique = lateral ? "T1021" : "T1041",
+                        .tactic = lateral ? "lateral-movement" : "exfiltration",
+                        .expected = expected,
+                        .observed = observed,
+                        .action = c->mode == NP_MODE_PROTECT ? "denied" : "alert",
+                };
+                e->on_alert(e->userdata, &na);
+        }
         for (size_t i = 0; i < e->n_incidents; i++)
                 if (streq(e->incidents[i].key, key)) {
                         e->incidents[i].count++;
@@ -747,6 +763,8 @@ int np_engine_new(const struct np_engine_options *o, struct diag *d, struct np_e
         e->script = BUF_INIT(0);
         e->err = BUF_INIT(64 * 1024);
         e->alerts_stdout = o->alerts_stdout;
+        e->on_alert = o->on_alert;
+        e->userdata = o->userdata;
         snprintf(e->host, sizeof(e->host), "%s", o->host ? o->host : "localhost");
         np_graph_init(&e->graph);
         if (!(e->dir = strdup(o->dir)) || !(e->incidents = calloc(NP_INCIDENTS_MAX, sizeof(*e->incidents))))
