@@ -112,7 +112,11 @@ for _ in $(seq 50); do stats_ok a2 '.engine_connected | not' && break; sleep 0.2
 check "the agent notices the engine is gone" stats_ok a2 '.engine_connected | not'
 sleep 2 # a few failed reconnects, with backoff
 start_dockerd
-for _ in $(seq 100); do stats_ok a2 '.engine_connected and .engine_reconnects >= 1' && break; sleep 0.2; done
+# (the re-list follows the events stream's reconnection: wait for both; the engine may be slow under load)
+for _ in $(seq 150); do
+        stats_ok a2 '.engine_connected and .engine_reconnects >= 1 and .engine_lists >= 2' && break
+        sleep 0.2
+done
 check "the agent reconnects by itself" stats_ok a2 '.engine_connected and .engine_reconnects >= 1 and .engine_lists >= 2'
 docker -H "$DH" run --rm --name t7002-after-$$ "$IMG" cat /etc/hostname >/dev/null
 check "and keeps attributing" \
