@@ -295,9 +295,10 @@ TEST(policy_errors) {
                 int r = parse(cases[i].yaml, &p, err, sizeof(err));
                 CHECK(r < 0);
                 CHECK(p == NULL);
-                if (!strstr(err, cases[i].error))
-                        fprintf(stderr, "case %zu: got '%s', want '%s'\n", i, err, cases[i].error);
-                CHECK(strstr(err, cases[i].error) != NULL);
+                const char *want = cases[i].error ? cases[i].error : "";
+                if (!strstr(err, want))
+                        fprintf(stderr, "case %zu: got '%s', want '%s'\n", i, err, want);
+                CHECK(cases[i].error && strstr(err, want) != NULL);
         }
 }
 
