@@ -365,6 +365,38 @@ static bool stop_first(struct agent *a, const struct rt_event *ev, enum rt_actio
         return true;
 }
 
+/* Opens an incident for al: a new id (persistent with a store), the alert line, and the record with
+ * its evidence (cap, taken over; may be NULL) queued for the store's writer. */
+static void open_incident(struct agent *a, const struct alert *al, const struct rt_event *ev, uint64_t now,
+                          struct forensics_capture *cap) {
+        uint64_t id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
+        (void) alerts_emit(a->alerts, al, id);
+        if (!a->incidents) {
+                forensics_capture_free(cap);
+                return;
+        }
+        _cleanup_(buf_free) struct buf line = BUF_INIT(0);
+        (void) alerts_render(al, a->host, id, 1, now, now, &line);
+        if (line.len && line.data[line.len - 1] == '\n')
+                line.data[--line.len] = 0;
+        struct incident_record rec = {
+                .id = id,
+                .first_ns = now,
+                .last_ns = now,
+                .count = 1,
+                .rule_id = al->rule_id,
+                .rule_title = al->rule_title,
+                .severity = al->severity,
+                .container_id = ev->container ? ev->container->id : NULL,
+                .container_name = ev->container ? ev->container->name : NULL,
+                .image = ev->container ? ev->container->image : NULL,
+                .subject = al->subject,
+                .action = al->action,
+                .alert = line.data,
+        };
+        (void) incidents_submit(a->incidents, &rec, cap);
+}
+
 static void raise_finding(struct agent *a, const struct rt_event *ev, const struct detect_finding *f) {
         uint64_t seen = realtime_ns();
         a->seen_ns[a->n_seen_ns++ % ELEMENTSOF(a->seen_ns)] = seen > ev->time_ns ? seen - ev->time_ns : 0;
@@ -403,31 +435,7 @@ static void raise_finding(struct agent *a, const struct rt_event *ev, const stru
         if (stopped && streq(al.action, "alert"))
                 (void) respond_kill((pid_t) ev->proc.pid, 0, SIGCONT, 0); /* never leave it stopped */
         a->stopped_now = false;
-        id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
-        (void) alerts_emit(a->alerts, &al, id);
-        if (a->incidents) {
-                _cleanup_(buf_free) struct buf line = BUF_INIT(0);
-                (void) alerts_render(&al, a->host, id, 1, now, now, &line);
-                if (line.len && line.data[line.len - 1] == '\n')
-                        line.data[--line.len] = 0;
-                struct incident_record rec = {
-                        .id = id,
-                        .first_ns = now,
-                        .last_ns = now,
-                        .count = 1,
-                        .rule_id = rule->id,
-                        .rule_title = rule->title,
-                        .severity = al.severity,
-                        .container_id = cid,
-                        .container_name = ev->container ? ev->container->name : NULL,
-                        .image = ev->container ? ev->container->image : NULL,
-                        .subject = f->subject,
-                        .action = al.action,
-                        .alert = line.data,
-                };
-                (void) incidents_submit(a->incidents, &rec, cap);
-        } else
-                forensics_capture_free(cap);
+        open_incident(a, &al, ev, now, cap);
 }
 
 /* netpol: a flow outside the network policy joins the runtime alert stream and the incident store. */
@@ -459,30 +467,7 @@ static void raise_network(void *userdata, const struct np_alert *n) {
                 .user = user_name(ev->proc.pid, ev->proc.uid, user, sizeof user),
                 .time_ns = now,
         };
-        id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
-        (void) alerts_emit(a->alerts, &al, id);
-        if (!a->incidents)
-                return;
-        _cleanup_(buf_free) struct buf line = BUF_INIT(0);
-        (void) alerts_render(&al, a->host, id, 1, now, now, &line);
-        if (line.len && line.data[line.len - 1] == '\n')
-                line.data[--line.len] = 0;
-        struct incident_record rec = {
-                .id = id,
-                .first_ns = now,
-                .last_ns = now,
-                .count = 1,
-                .rule_id = al.rule_id,
-                .rule_title = al.rule_title,
-                .severity = al.severity,
-                .container_id = cid,
-                .container_name = ev->container ? ev->container->name : NULL,
-                .image = ev->container ? ev->container->image : NULL,
-                .subject = al.subject,
-                .action = al.action,
-                .alert = line.data,
-        };
-        (void) incidents_submit(a->incidents, &rec, NULL);
+        open_incident(a, &al, ev, now, NULL);
 }
 
 /* A model deviation: an incident like a rule's, with the model's expected and observed. */
@@ -525,31 +510,7 @@ static void raise_deviation(struct agent *a, const struct rt_event *ev, const st
         if (stopped && streq(al.action, "alert"))
                 (void) respond_kill((pid_t) ev->proc.pid, 0, SIGCONT, 0);
         a->stopped_now = false;
-        id = a->incidents ? incidents_next_id(a->incidents) : ++a->next_incident;
-        (void) alerts_emit(a->alerts, &al, id);
-        if (a->incidents) {
-                _cleanup_(buf_free) struct buf line = BUF_INIT(0);
-                (void) alerts_render(&al, a->host, id, 1, now, now, &line);
-                if (line.len && line.data[line.len - 1] == '\n')
-                        line.data[--line.len] = 0;
-                struct incident_record rec = {
-                        .id = id,
-                        .first_ns = now,
-                        .last_ns = now,
-                        .count = 1,
-                        .rule_id = al.rule_id,
-                        .rule_title = al.rule_title,
-                        .severity = al.severity,
-                        .container_id = cid,
-                        .container_name = ev->container ? ev->container->name : NULL,
-                        .image = ev->container ? ev->container->image : NULL,
-                        .subject = subject,
-                        .action = al.action,
-                        .alert = line.data,
-                };
-                (void) incidents_submit(a->incidents, &rec, cap);
-        } else
-                forensics_capture_free(cap);
+        open_incident(a, &al, ev, now, cap);
 }
 
 static void forget_container(struct agent *a, const char *id) {
