@@ -7,10 +7,11 @@
  *                                          the handler reads the arguments from the registers saved at
  *                                          entry (bpf_task_pt_regs) and the result from the tracepoint;
  *                                          unwatched syscalls run no program at all
- *   raw_tp/sys_exit                       or (fallback, and for ia32 syscalls, which the per-syscall
- *                                          tracepoints skip): every syscall exit; tail-calls the handler
- *                                          registered for the syscall number (native and ia32 tables,
- *                                          filled by user space)
+ *   raw_tp/sys_exit                       every syscall exit; tail-calls the handler registered for
+ *                                          the syscall number (native and ia32 tables, filled by user
+ *                                          space). The fallback for all syscalls; beside the per-syscall
+ *                                          tracepoints, for ia32 syscalls (int 0x80) only, which those
+ *                                          skip: it then returns at once for a 64-bit syscall
  *   raw_tp/cgroup_mkdir|cgroup_rmdir      the in-kernel filter's bookkeeping (below)
  *
  * The filter runs before anything is copied: an event is recorded only when the task's cgroup is in
@@ -48,6 +49,8 @@ const volatile __u32 cfg_self_tgid = 0; /* the agent: never recorded */
  * resolved by the verifier (frozen rodata): the other path is never checked. */
 const volatile bool cfg_btf = false;
 const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer once this much is waiting */
+/* the raw sys_exit program beside the per-syscall tracepoints: ia32 syscalls only (which they skip) */
+const volatile bool cfg_compat_only = false;
 
 /* ---- maps ---- */
 
@@ -553,7 +556,8 @@ struct sys_ctx {
  * as a classic tracepoint program for syscalls:sys_exit_<name>. User space loads one set or the other
  * (sensor.c). The per-syscall tracepoints run nothing for the syscalls nobody watches: the kernel tests
  * one bit of a bitmap and returns, where a raw sys_exit program runs (and is dispatched) on every
- * syscall of every task. They skip ia32 syscalls (int 0x80) on x86-64, which only the raw hook sees. */
+ * syscall of every task. They skip ia32 syscalls (int 0x80) on x86-64, which only the raw hook sees:
+ * beside them the raw dispatcher runs in compat-only mode with the ia32 table filled. */
 #define SYSCALL_PROG(name)                                                              \
         static __always_inline int name##_body(struct sys_ctx *ctx);                    \
         int name(struct bpf_raw_tracepoint_args *ctx);                                  \
@@ -1094,15 +1098,19 @@ SYSCALL_PROG(stk_bpf) {
 
 PROG("raw_tp/sys_exit", stk_sys_exit) {
         struct task_struct *t = cur_task();
+        bool compat = in_compat(t);
         u64 nr;
 
+        /* beside the per-syscall tracepoints: one load and a test for a 64-bit syscall */
+        if (cfg_compat_only && !compat)
+                return 0;
         if (cfg_btf)
                 nr = SYSCALL_NR_BTF((struct pt_regs *) bpf_task_pt_regs(t));
         else
                 nr = SYSCALL_NR((struct pt_regs *) ctx->args[0]);
         if (nr >= STK_SYSCALL_TABLE_MAX)
                 return 0;
-        if (in_compat(t))
+        if (compat)
                 bpf_tail_call(ctx, &sys_compat, (u32) nr);
         else
                 bpf_tail_call(ctx, &sys_native, (u32) nr);

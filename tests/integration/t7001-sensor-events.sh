@@ -35,6 +35,7 @@ docker run --name "$CLI" "$IMG" sh -c "
         actions memfd t7001-memfd
         actions setuid 65534
         actions exec /nonexistent
+        actions ia32-open /etc/shadow
         exit 3" >"$T/cli.out" 2>&1 || true
 docker wait "$SRV" >/dev/null
 cat "$marker" >/dev/null # host activity: must not show
@@ -89,6 +90,15 @@ check "setuid(65534)" \
         has_event a1 ".type == \"setid\" and $C and .syscall == \"setuid\" and .setid.uid == 65534 and .result == 0"
 check "the failed exec of /nonexistent" \
         has_event a1 ".type == \"exec\" and $C and .exec.filename == \"/nonexistent\" and .error == \"ENOENT\""
+if [ "$(uname -m)" = x86_64 ] && grep -q '^ia32-open [0-9]' "$T/cli.out"; then
+        check "an ia32 open (int 0x80 from a 64-bit program) of /etc/shadow, flagged compat" \
+                has_event a1 ".type == \"open\" and $C and .compat == true and .syscall == \"open\" and
+                        .file.path == \"/etc/shadow\" and (.file.access | index(\"read\")) and .result >= 0 and
+                        .process.cmdline == [\"actions\", \"ia32-open\", \"/etc/shadow\"]"
+        check "the ia32 hook is listed active" grep -q "active      sys_exit (ia32)" "$T/a1.err"
+else
+        note "no ia32 check: not x86-64 or the kernel has no ia32 emulation ($(grep ia32-open "$T/cli.out"))"
+fi
 check "fork in the client" \
         has_event a1 ".type == \"fork\" and $C and .fork.child_pid > 0"
 check "the client's shell exits with 3" \

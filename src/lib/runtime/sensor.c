@@ -3,8 +3,10 @@
  * (and reported) and the rest loaded again, so one syscall's handler cannot take the whole sensor down.
  * Then attaches the raw tracepoints and the syscall handlers: each to its own classic tracepoint
  * (syscalls:sys_exit_<name>) where the kernel allows it, so that the syscalls nobody watches run no
- * program; otherwise (or when asked, for ia32 syscalls) registered in the tables of one raw sys_exit
- * dispatcher, which then runs on every syscall of the host. */
+ * program; otherwise (or when asked) registered in the tables of one raw sys_exit dispatcher, which
+ * then runs on every syscall of the host. On x86-64 the dispatcher is attached beside the tracepoints
+ * too, in compat-only mode with only the ia32 table filled: the tracepoints skip `int 0x80` syscalls,
+ * and any process (a 64-bit one as well) can make them. */
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -36,6 +38,7 @@ struct sensor {
         int cb_error;
         bool btf_ptrs;
         bool tp_syscalls;    /* handlers on per-syscall tracepoints, not behind the raw dispatcher */
+        bool compat_hook;    /* with them: the raw dispatcher for ia32 syscalls only */
         char tp_whynot[256]; /* why not, when they are not */
         char dispatch_what[384];
 };
@@ -198,11 +201,36 @@ struct refused {
         char why[256];
 };
 
-/* A syscall handler or the dispatcher: loaded in one of the two modes only. */
+/* A syscall handler or the dispatcher in its raw tracepoint form. */
 static bool raw_syscall_prog(struct bpf_program *p) {
         return bpf_program__type(p) == BPF_PROG_TYPE_RAW_TRACEPOINT &&
                (streq(bpf_program__section_name(p), "raw_tp") ||
                 streq(bpf_program__name(p), "stk_sys_exit"));
+}
+
+/* Whether this architecture has a second syscall ABI the per-syscall tracepoints skip (x86-64: ia32,
+ * `int 0x80`, which any 64-bit process can use too). Beside the tracepoints, the raw dispatcher then
+ * runs in compat-only mode. */
+static bool has_compat_abi(void) {
+#if defined(__x86_64__)
+        return true;
+#else
+        return false;
+#endif
+}
+
+/* Whether the raw form of a program is needed beside the per-syscall tracepoints: the dispatcher and
+ * the handlers of syscalls that have an ia32 number. */
+static bool needed_for_compat(struct bpf_program *p) {
+        const char *name = bpf_program__name(p);
+        if (!has_compat_abi())
+                return false;
+        if (streq(name, "stk_sys_exit"))
+                return true;
+        for (size_t i = 0; i < rt_n_syscalls; i++)
+                if (rt_syscalls[i].compat >= 0 && streq(rt_syscalls[i].prog, name))
+                        return true;
+        return false;
 }
 
 static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, const struct refused *refused,
@@ -217,6 +245,7 @@ static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, con
         skel->rodata->cfg_self_tgid = (uint32_t) getpid();
         skel->rodata->cfg_btf = btf_ptrs;
         skel->rodata->cfg_wakeup_bytes = o->ringbuf_bytes / 8;
+        skel->rodata->cfg_compat_only = tp;
         if (!l->v2) {
                 /* the controller's index in the kernel's css_set.subsys[], from its BTF */
                 struct btf *btf = btf__load_vmlinux_btf();
@@ -250,7 +279,7 @@ static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, con
                 if (bpf_program__type(p) == BPF_PROG_TYPE_TRACEPOINT)
                         bpf_program__set_autoload(p, tp);
                 else if (raw_syscall_prog(p))
-                        bpf_program__set_autoload(p, !tp);
+                        bpf_program__set_autoload(p, !tp || needed_for_compat(p));
                 for (size_t i = 0; i < n_refused; i++)
                         if (streq(bpf_program__name(p), refused[i].prog))
                                 bpf_program__set_autoload(p, false);
@@ -301,6 +330,7 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                         s->skel = skel;
                         s->btf_ptrs = btf_ptrs;
                         s->tp_syscalls = tp;
+                        s->compat_hook = tp && has_compat_abi();
                         break;
                 }
                 sensor_bpf__destroy(skel);
@@ -380,10 +410,15 @@ static void attach_tracepoints(struct sensor *s, const struct refused *refused, 
                         for (size_t k = 0; k < rt_n_syscalls && !native_too; k++)
                                 native_too =
                                         rt_syscalls[k].native >= 0 && streq(rt_syscalls[k].name, sc->name);
-                        if (!native_too)
-                                hook_fail(hook_add(s, name, what_of(sc->type)), SENSOR_HOOK_UNAVAILABLE,
-                                          sc->compat >= 0 ? "an ia32 syscall only (see sys_exit (ia32))"
-                                                          : "no such syscall on this architecture");
+                        if (native_too)
+                                continue;
+                        struct sensor_hook *h = hook_add(s, name, what_of(sc->type));
+                        if (sc->compat < 0)
+                                hook_fail(h, SENSOR_HOOK_UNAVAILABLE, "no such syscall on this architecture");
+                        else if (!s->compat_hook)
+                                hook_fail(h, SENSOR_HOOK_UNAVAILABLE, "an ia32 syscall only: %s",
+                                          "the per-syscall tracepoints skip ia32 syscalls");
+                        /* else active: an ia32 syscall, through sys_exit (ia32) */
                         continue;
                 }
                 struct sensor_hook *h = hook_add(s, name, what_of(sc->type));
@@ -413,6 +448,24 @@ static void attach_tracepoints(struct sensor *s, const struct refused *refused, 
                 }
                 s->links[s->n_links++] = l;
         }
+}
+
+/* The ia32 table beside the per-syscall tracepoints (which listed the hooks): returns how many
+ * handlers it holds. */
+static unsigned register_compat_handlers(struct sensor *s) {
+        int compat_fd = bpf_map__fd(s->skel->maps.sys_compat);
+        unsigned n = 0;
+        for (size_t i = 0; i < rt_n_syscalls; i++) {
+                const struct rt_syscall_def *sc = &rt_syscalls[i];
+                struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, sc->prog);
+                if (sc->compat < 0 || sc->compat >= STK_SYSCALL_TABLE_MAX || !p || bpf_program__fd(p) < 0)
+                        continue;
+                uint32_t k = (uint32_t) sc->compat;
+                int fd = bpf_program__fd(p);
+                if (bpf_map_update_elem(compat_fd, &k, &fd, BPF_ANY) == 0)
+                        n++;
+        }
+        return n;
 }
 
 /* The raw sys_exit dispatcher's tables: each handler registered under its syscall numbers. */
@@ -451,31 +504,31 @@ static void register_handlers(struct sensor *s, const struct refused *refused, s
 
 static int attach_and_register(struct sensor *s, const struct refused *refused, size_t n_refused,
                                struct diag *d) {
-        struct sensor_hook *dispatcher = NULL;
+        struct sensor_hook *dispatcher = NULL, *compat = NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(fixed_hooks); i++) {
                 const struct fixed_hook *fh = &fixed_hooks[i];
                 bool is_dispatcher = streq(fh->prog, "stk_sys_exit");
+                const char *name = fh->tp, *what = fh->what;
                 if (is_dispatcher && s->tp_syscalls) {
                         hook_add(
                                 s, "syscalls:sys_exit_*",
                                 "syscall results: one tracepoint per handler below, none on other syscalls");
-#if defined(__x86_64__)
-                        hook_fail(hook_add(s, "sys_exit (ia32)", "32-bit syscalls (int 0x80)"),
-                                  SENSOR_HOOK_UNAVAILABLE,
-                                  "the per-syscall tracepoints skip them; only the raw sys_exit hook sees "
-                                  "them, at a cost to every syscall on the host "
-                                  "(STOCKADE_SENSOR_SYSCALLS=raw)");
-#endif
-                        continue;
+                        if (!s->compat_hook)
+                                continue;
+                        /* not fatal: the 64-bit syscalls are seen without it */
+                        name = "sys_exit (ia32)";
+                        what = "32-bit syscalls (int 0x80), which the tracepoints skip; returns at once "
+                               "on a 64-bit syscall";
+                        is_dispatcher = false;
+                        compat = hook_add(s, name, what);
                 }
-                const char *what = fh->what;
                 if (is_dispatcher && s->tp_whynot[0]) {
                         snprintf(s->dispatch_what, sizeof(s->dispatch_what),
                                  "%s; not per-syscall tracepoints: %s", fh->what, s->tp_whynot);
                         what = s->dispatch_what;
                 }
-                struct sensor_hook *h = hook_add(s, fh->tp, what);
+                struct sensor_hook *h = hook_add(s, name, what);
                 struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, fh->prog);
                 const char *why = refused_why(refused, n_refused, fh->prog);
                 if (is_dispatcher)
@@ -499,9 +552,13 @@ static int attach_and_register(struct sensor *s, const struct refused *refused, 
         if (s->hooks[3].state != SENSOR_HOOK_ACTIVE)
                 return diag_error(d, -EOPNOTSUPP, "cannot follow cgroup creation: %s", s->hooks[3].reason);
 
-        if (s->tp_syscalls)
+        if (compat && compat->state != SENSOR_HOOK_ACTIVE)
+                s->compat_hook = false;
+        if (s->tp_syscalls) {
                 attach_tracepoints(s, refused, n_refused);
-        else
+                if (compat && compat->state == SENSOR_HOOK_ACTIVE && register_compat_handlers(s) == 0)
+                        hook_fail(compat, SENSOR_HOOK_FAILED, "no ia32 handler could be registered");
+        } else
                 register_handlers(s, refused, n_refused);
         return 0;
 }

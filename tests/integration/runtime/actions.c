@@ -11,7 +11,10 @@
  *   actions ptrace                 fork a child that PTRACE_TRACEMEs; attach-style round trip
  *   actions memfd NAME             memfd_create(NAME)
  *   actions setuid UID             setuid(UID)
- *   actions exec PATH              execve(PATH) (expected to fail) */
+ *   actions exec PATH              execve(PATH) (expected to fail)
+ *   actions ia32-open PATH         open(PATH, O_RDONLY) through the ia32 entry (`int 0x80`, x86-64
+ *                                  only): what a 64-bit process does to slip past hooks that only
+ *                                  see 64-bit syscalls. Prints "ia32-open unsupported" elsewhere. */
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +32,20 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#if defined(__x86_64__)
+/* The ia32 ABI takes 32-bit pointers: the path is copied to a static buffer, which a static
+ * non-PIE executable keeps below 4 GiB. Returns the raw result (-errno). */
+static char ia32_path[4096];
+static long ia32_open(const char *path) {
+        long r = 5; /* __NR_open in the ia32 table */
+        snprintf(ia32_path, sizeof(ia32_path), "%s", path);
+        if ((unsigned long) ia32_path > 0xffffffffUL)
+                return -EFAULT;
+        __asm__ volatile("int $0x80" : "+a"(r) : "b"(ia32_path), "c"(0), "d"(0) : "memory");
+        return r;
+}
+#endif
 
 static int report(const char *what, long r) {
         printf("%s %ld %d\n", what, r, r < 0 ? errno : 0);
@@ -144,6 +161,16 @@ int main(int argc, char **argv) {
         if (!strcmp(a, "exec") && argc > 2) {
                 char *args[] = {argv[2], NULL};
                 return report("exec", execve(argv[2], args, NULL)), 0;
+        }
+        if (!strcmp(a, "ia32-open") && argc > 2) {
+#if defined(__x86_64__)
+                long r = ia32_open(argv[2]);
+                if (r < 0)
+                        errno = (int) -r;
+                return report("ia32-open", r < 0 ? -1 : r), 0;
+#else
+                return puts("ia32-open unsupported"), 0;
+#endif
         }
         fprintf(stderr, "actions: unknown action '%s'\n", a);
         return 2;
