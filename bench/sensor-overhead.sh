@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # What the runtime sensor costs the workloads it watches, and how much it can take.
 #
-#   1. overhead: four loads in a container (bench/sensor-load), each measured without the agent, with
-#      `stockade agent --events >/dev/null` as it ships (syscall handlers on per-syscall tracepoints)
-#      and with STOCKADE_SENSOR_SYSCALLS=raw (the handlers behind one raw sys_exit hook), the three
-#      alternated in every round (the order rotating), in the same run; medians over the rounds:
+#   1. overhead: four loads in a container (bench/sensor-load), each measured without the agent and
+#      with `stockade agent --events >/dev/null` in four configurations, all alternated in every round
+#      (the order rotating), in the same run; medians over the rounds:
+#        default  as it ships: handlers on per-syscall tracepoints, the ia32 (int 0x80) hook beside
+#                 them, repeated opens counted in the kernel (--open-repeat-window 1s)
+#        no-ia32  the same with --no-ia32 (what the ia32 hook costs every syscall)
+#        every    the same as default with --open-repeat-window 0 (every open recorded)
+#        raw      STOCKADE_SENSOR_SYSCALLS=raw: every handler behind one raw sys_exit hook
 #        open     open+close of one file in a loop: one event per operation, nothing else (the floor)
 #        getppid  a syscall the sensor does not watch: what every other syscall pays
 #        files    a static file server's work over 64 files of 4 KiB: per file openat (relative name,
@@ -14,9 +18,11 @@
 #      The figure is the load's CPU time (user + system, its children included) per operation: the
 #      work the sensor adds to the workload. Wall time is listed too; on a shared 2-CPU machine it also
 #      counts waiting for a CPU held by the agent or by anything else running;
-#   2. the agent's own CPU time per event while it prints every event as JSON (its other CPU);
+#   2. the agent's own CPU time per event while it prints every event as JSON (its other CPU; in the
+#      'every' configuration, where each open is an event);
 #   3. the highest event rate with no drop: the open load paced at given rates (several containers at
-#      once for the higher ones), the agent's drop counter read after each;
+#      once for the higher ones), the agent's drop counter read after each (--open-repeat-window 0,
+#      so that every open is an event the pipeline must carry);
 #   4. the programs' own run time, from the kernel's BPF statistics (kernel.bpf_stats_enabled, switched
 #      on for the measurement and restored; the statistics add two clock reads per run);
 #   5. the agent's memory (VmRSS and peak VmHWM).
@@ -50,14 +56,19 @@ cleanup() {
 trap cleanup EXIT
 
 prog_ids() { bpftool prog show --json 2>/dev/null | jq -r '.[] | select(.name | startswith("stk_")) | .id' | sort -n; }
-# start_agent MODE(tp|raw) [agent options]: sets agent_pid and $T/ours (the ids of its programs)
+# the agent's options in each configuration (section 1)
+declare -A config_opts=([default]="" [no-ia32]="--no-ia32" [every]="--open-repeat-window 0" [raw]="")
+declare -A config_name=([default]="default" [no-ia32]="--no-ia32" [every]="every open recorded" [raw]="raw sys_exit hook")
+# start_agent CONFIG [agent options]: sets agent_pid and $T/ours (the ids of its programs)
 start_agent() {
         local mode=$1
         shift
         prog_ids >"$T/ids.before"
         rm -f "$T/stats.json"
+        # shellcheck disable=SC2086 # the options are words
         STOCKADE_SENSOR_SYSCALLS=$([ "$mode" = raw ] && echo raw || echo tracepoints) \
-                "$STOCKADE" agent "$@" --stats-file "$T/stats.json" --stats-interval 0 >/dev/null 2>"$T/agent.err" &
+                "$STOCKADE" agent ${config_opts[$mode]} "$@" --stats-file "$T/stats.json" --stats-interval 0 \
+                >/dev/null 2>"$T/agent.err" &
         agent_pid=$!
         for _ in $(seq 300); do
                 grep -q "hooks active" "$T/agent.err" 2>/dev/null && break
@@ -111,10 +122,12 @@ echo "- raw sys_exit programs of other processes (other agents) attached at star
 echo
 
 # ---- 1, 2. overhead, and the agent's CPU per event ----
-modes="base tp raw"
+configs="default no-ia32 every raw"
+modes="base $configs"
+nmodes=$(echo $modes | wc -w)
 hwm_max=0
 for r in $(seq "$rounds"); do
-        order=$(echo "$modes $modes" | cut -d' ' -f$(((r - 1) % 3 + 1))-$(((r - 1) % 3 + 3)))
+        order=$(echo "$modes $modes" | cut -d' ' -f$(((r - 1) % nmodes + 1))-$(((r - 1) % nmodes + nmodes)))
         for m in $order; do
                 [ "$m" = base ] || start_agent "$m" --events
                 for l in $loads; do
@@ -126,7 +139,7 @@ for r in $(seq "$rounds"); do
                         echo "$r $cpu" >>"$T/round-$m-$l"
                         echo "$wall" >>"$T/$m-$l.wall"
                         echo "$cpu" >>"$T/$m-$l.cpu"
-                        if [ "$m" != base ] && [ "$l" = open ]; then
+                        if [ "$m" = every ] && [ "$l" = open ]; then
                                 sleep 1.2 # the stats file is rewritten every second
                                 c1=$(agent_cpu_ticks) e1=$(events_total)
                                 awk -v c="$((c1 - c0))" -v e="$((e1 - e0))" -v hz="$(getconf CLK_TCK)" \
@@ -143,23 +156,32 @@ done
 
 echo "## Overhead on the workload (CPU time per operation, medians of $rounds alternated rounds)"
 echo
-echo "| load in a container | without agent | agent (per-syscall tracepoints) | overhead | agent, raw sys_exit hook | overhead |"
-echo "|---|---|---|---|---|---|"
+hdr="| load in a container | without agent |" sep="|---|---|"
+for m in $configs; do hdr="$hdr ${config_name[$m]} | overhead |" sep="$sep---|---|"; done
+echo "$hdr"
+echo "$sep"
 for l in $loads; do
-        b=$(median <"$T/base-$l.cpu") t=$(median <"$T/tp-$l.cpu") w=$(median <"$T/raw-$l.cpu")
-        awk -v l="$l" -v b="$b" -v t="$t" -v w="$w" 'BEGIN {
-                printf "| %s | %.0f ns | %.0f ns | %+.1f %% (%+.0f ns) | %.0f ns | %+.1f %% (%+.0f ns) |\n",
-                        l, b, t, (t - b) * 100 / b, t - b, w, (w - b) * 100 / b, w - b}'
+        b=$(median <"$T/base-$l.cpu")
+        line="| $l | $(awk -v b="$b" 'BEGIN {printf "%.0f ns", b}') |"
+        for m in $configs; do
+                line="$line $(median <"$T/$m-$l.cpu" | awk -v b="$b" '{printf "%.0f ns | %+.1f %% (%+.0f ns)", $1, ($1 - b) * 100 / b, $1 - b}') |"
+        done
+        echo "$line"
 done
 echo
 echo "Wall time per operation (medians; includes waiting for a CPU):"
 echo
-echo "| load | without agent | per-syscall tracepoints | raw sys_exit hook |"
-echo "|---|---|---|---|"
+hdr="| load | without agent |" sep="|---|---|"
+for m in $configs; do hdr="$hdr ${config_name[$m]} |" sep="$sep---|"; done
+echo "$hdr"
+echo "$sep"
 for l in $loads; do
-        b=$(median <"$T/base-$l.wall") t=$(median <"$T/tp-$l.wall") w=$(median <"$T/raw-$l.wall")
-        awk -v l="$l" -v b="$b" -v t="$t" -v w="$w" 'BEGIN {
-                printf "| %s | %.0f ns | %.0f ns (%+.1f %%) | %.0f ns (%+.1f %%) |\n", l, b, t, (t - b) * 100 / b, w, (w - b) * 100 / b}'
+        b=$(median <"$T/base-$l.wall")
+        line="| $l | $(awk -v b="$b" 'BEGIN {printf "%.0f ns", b}') |"
+        for m in $configs; do
+                line="$line $(median <"$T/$m-$l.wall" | awk -v b="$b" '{printf "%.0f ns (%+.1f %%)", $1, ($1 - b) * 100 / b}') |"
+        done
+        echo "$line"
 done
 echo
 if [ -s "$T/failed" ]; then
@@ -170,29 +192,33 @@ echo "Overhead per round (CPU time with the agent over without it in the same ro
 echo "ratios, which a machine whose load drifts between rounds disturbs less than a ratio of medians):"
 echo
 for l in $loads; do
-        for m in tp raw; do
+        line="- $l:"
+        for m in $configs; do
                 paste -d' ' "$T/round-base-$l" "$T/round-$m-$l" 2>/dev/null |
                         awk 'NF == 4 && $1 == $3 {print ($4 / $2 - 1) * 100}' | median >"$T/paired-$m-$l"
+                line="$line ${config_name[$m]} $(awk '{printf "%+.1f %%", $1}' "$T/paired-$m-$l");"
         done
-        echo "- $l: per-syscall tracepoints $(awk '{printf "%+.1f %%", $1}' "$T/paired-tp-$l"), raw sys_exit hook $(awk '{printf "%+.1f %%", $1}' "$T/paired-raw-$l")"
+        echo "${line%;}"
 done
 echo
 echo "Per-round CPU figures (ns/op):"
 echo
 for l in $loads; do
-        echo "- $l: without $(paste -sd, "$T/base-$l.cpu"); tracepoints $(paste -sd, "$T/tp-$l.cpu"); raw $(paste -sd, "$T/raw-$l.cpu")"
+        line="- $l: without $(paste -sd, "$T/base-$l.cpu")"
+        for m in $configs; do line="$line; ${config_name[$m]} $(paste -sd, "$T/$m-$l.cpu")"; done
+        echo "$line"
 done
 echo
-echo "The agent's own CPU time per event while the open load runs (decoding, resolving, JSON to /dev/null):"
-echo "tracepoints $(median <"$T/tp-agentcpu") ns, raw $(median <"$T/raw-agentcpu") ns (medians; per round: $(paste -sd, "$T/tp-agentcpu") / $(paste -sd, "$T/raw-agentcpu"))."
+echo "The agent's own CPU time per event while the open load runs with every open recorded (decoding,"
+echo "resolving, JSON to /dev/null): $(median <"$T/every-agentcpu") ns (median; per round: $(paste -sd, "$T/every-agentcpu"))."
 echo
 
 # ---- 3. the highest rate without drops ----
-echo "## Event rate without drops (agent --events > /dev/null, default 8 MiB ring, per-syscall tracepoints)"
+echo "## Event rate without drops (agent --events --open-repeat-window 0 > /dev/null, default 8 MiB ring, per-syscall tracepoints)"
 echo
 echo "| target events/s | containers | achieved events/s | drops |"
 echo "|---|---|---|---|"
-start_agent tp --events
+start_agent every --events
 best=0
 for rate in $rates; do
         par=$(((rate + 149999) / 150000))
@@ -229,9 +255,9 @@ old_stats=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
 echo "## The sensor's own run time (kernel BPF statistics, which add two clock reads per run)"
 echo
-echo "| mode | getppid: ns of BPF per syscall | open: ns of BPF per recorded open | files: ns of BPF per file served |"
+echo "| configuration | getppid: ns of BPF per syscall | open: ns of BPF per open | files: ns of BPF per file served |"
 echo "|---|---|---|---|"
-for m in tp raw; do
+for m in default every raw; do
         start_agent "$m" --events
         a=$(prog_stats)
         run "$IMG" sensor-load getppid $((ops * 4)) >/dev/null
@@ -243,7 +269,7 @@ for m in tp raw; do
         stop_agent
         # per operation: the container's own start and exit are in each delta, negligible beside N ops
         echo "$a|$b|$c|$d" | awk -F'|' -v m="$m" -v n="$ops" '{split($1, x, " "); split($2, y, " "); split($3, z, " "); split($4, w, " ");
-                printf "| %s | %.1f | %.0f | %.0f |\n", (m == "tp" ? "per-syscall tracepoints" : "raw sys_exit hook"),
+                printf "| %s | %.1f | %.0f | %.0f |\n", m,
                         (y[1] - x[1]) / (n * 4), (z[1] - y[1]) / n, (w[1] - z[1]) / (n / 300 * 64)}'
 done
 sysctl -qw kernel.bpf_stats_enabled="$old_stats"

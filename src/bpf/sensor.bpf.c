@@ -51,6 +51,10 @@ const volatile bool cfg_btf = false;
 const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer once this much is waiting */
 /* the raw sys_exit program beside the per-syscall tracepoints: ia32 syscalls only (which they skip) */
 const volatile bool cfg_compat_only = false;
+/* A successful open is not recorded when the same process image (thread group and exec generation)
+ * opened the same file (dentry and mount) with the same flags less than this long before; it is
+ * counted in open_repeats instead. 0: every open is recorded. */
+const volatile __u64 cfg_repeat_ns = 0;
 
 /* ---- maps ---- */
 
@@ -86,6 +90,23 @@ struct {
         __type(key, u32);
         __type(value, u32);
 } sys_compat SEC(".maps");
+
+/* The opens recorded lately, for cfg_repeat_ns: an LRU per CPU (no shared lock on the hot path; a
+ * process that moves to another CPU is recorded once more there). Value: when it was last recorded. */
+struct open_key {
+        u64 dentry, mnt;
+        u64 leader_start; /* with tgid: this process, not an earlier one that had its pid */
+        u64 exec_id;      /* the exec generation: after an exec the same open is news again */
+        u32 tgid, flags;
+};
+
+struct {
+        __uint(type, BPF_MAP_TYPE_LRU_HASH);
+        __uint(map_flags, BPF_F_NO_COMMON_LRU);
+        __uint(max_entries, STK_OPEN_REPEAT_MAX);
+        __type(key, struct open_key);
+        __type(value, u64);
+} open_seen SEC(".maps");
 
 /* The loop state of a path walk. It lives in the per-CPU map value and is read and written through
  * volatile accesses, so the verifier sees unknown scalars at every iteration and prunes: the same state
@@ -646,8 +667,9 @@ static __always_inline int sys_arg_int(struct sys *s, int i) {
         return (int) sys_arg(s, i);
 }
 
-/* Filters and starts a record of `type` with a payload of `payload_size` bytes; false to drop. */
-static __always_inline bool sys_begin(struct sys_ctx *ctx, struct sys *s, u16 type, u32 payload_size) {
+/* Filters and sets up s (registers, scratch, counters); false to drop. sys_start() then starts the
+ * record; sys_begin() does both. */
+static __always_inline bool sys_filter(struct sys_ctx *ctx, struct sys *s, u64 *cgid_out) {
         struct task_struct *t = cur_task();
         u64 cgid = current_cgroup_id(t);
         u16 flags = 0;
@@ -673,9 +695,22 @@ static __always_inline bool sys_begin(struct sys_ctx *ctx, struct sys *s, u16 ty
         s->compat = in_compat(t);
         s->nr = cfg_btf ? SYSCALL_NR_BTF(regs) : SYSCALL_NR(regs);
         s->flags = flags | (s->compat ? STK_F_COMPAT : 0);
+        *cgid_out = cgid;
+        return true;
+}
+
+/* Starts a record of `type` with a payload of `payload_size` bytes. */
+static __always_inline void sys_start(struct sys *s, u16 type, u32 payload_size, u64 cgid) {
         s->end = sizeof(struct stk_event_header) + payload_size;
-        __builtin_memset(sc->ev, 0, sizeof(struct stk_event_header) + payload_size);
-        fill_header((void *) sc->ev, type, s->nr, 0, cgid, t);
+        __builtin_memset(s->ev, 0, sizeof(struct stk_event_header) + payload_size);
+        fill_header((void *) s->ev, type, s->nr, 0, cgid, s->task);
+}
+
+static __always_inline bool sys_begin(struct sys_ctx *ctx, struct sys *s, u16 type, u32 payload_size) {
+        u64 cgid;
+        if (!sys_filter(ctx, s, &cgid))
+                return false;
+        sys_start(s, type, payload_size, cgid);
         return true;
 }
 
@@ -748,33 +783,74 @@ SYSCALL_PROG(stk_capset) {
         return 0;
 }
 
+/* Whether this successful open repeats one recorded less than cfg_repeat_ns ago (then it is counted,
+ * not recorded); remembers it otherwise. */
+static __always_inline bool open_repeated(struct sys *s, struct file *f, u32 flags) {
+        struct open_key k = {};
+        if (!f)
+                return false;
+        struct task_struct *t = s->task;
+        if (cfg_btf) {
+                struct file *bf = KPTR(struct file, f);
+                k.dentry = (u64) bf->f_path.dentry;
+                k.mnt = (u64) bf->f_path.mnt;
+                k.leader_start = t->group_leader->start_time;
+                k.exec_id = t->self_exec_id;
+        } else {
+                k.dentry = (u64) BPF_CORE_READ(f, f_path.dentry);
+                k.mnt = (u64) BPF_CORE_READ(f, f_path.mnt);
+                k.leader_start = BPF_CORE_READ(t, group_leader, start_time);
+                k.exec_id = BPF_CORE_READ(t, self_exec_id);
+        }
+        k.tgid = bpf_get_current_pid_tgid() >> 32;
+        k.flags = flags;
+        u64 now = bpf_ktime_get_ns();
+        u64 *last = bpf_map_lookup_elem(&open_seen, &k);
+        if (last && now - *last < cfg_repeat_ns) {
+                s->cnt->open_repeats++;
+                return true;
+        }
+        if (last)
+                *last = now;
+        else
+                bpf_map_update_elem(&open_seen, &k, &now, BPF_ANY);
+        return false;
+}
+
 /* Argument positions (-1: absent): open(path, flags, mode), openat(dfd, path, flags, mode),
  * openat2(dfd, path, how, size), creat(path, mode) with fixed flags. */
 static __always_inline int do_open(struct sys_ctx *ctx, bool at, int path_arg, int flags_arg, int mode_arg,
                                    int how_arg, u64 fixed_flags) {
         struct sys s;
-        if (!sys_begin(ctx, &s, STK_EV_OPEN, sizeof(struct stk_open)))
+        struct open_how how = {};
+        u32 flags, mode;
+        u64 cgid;
+        if (!sys_filter(ctx, &s, &cgid))
                 return 0;
+        if (how_arg >= 0) {
+                bpf_probe_read_user(&how, sizeof(how), (void *) sys_arg(&s, how_arg));
+                flags = how.flags;
+                mode = how.mode;
+        } else {
+                flags = flags_arg >= 0 ? (u32) sys_arg(&s, flags_arg) : fixed_flags;
+                mode = mode_arg >= 0 ? (u32) sys_arg(&s, mode_arg) : 0;
+        }
+        struct file *f = s.ret >= 0 ? fd_file(s.task, (int) s.ret) : NULL;
+        if (cfg_repeat_ns && open_repeated(&s, f, flags))
+                return 0;
+        sys_start(&s, STK_EV_OPEN, sizeof(struct stk_open), cgid);
         struct stk_open *p = PAYLOAD(&s, struct stk_open);
         p->result = s.ret;
         p->dirfd = at ? sys_arg_int(&s, 0) : AT_FDCWD_;
-        if (how_arg >= 0) {
-                struct open_how how = {};
-                bpf_probe_read_user(&how, sizeof(how), (void *) sys_arg(&s, how_arg));
-                p->flags = how.flags;
-                p->mode = how.mode;
-                p->resolve = how.resolve;
-        } else {
-                p->flags = flags_arg >= 0 ? (u32) sys_arg(&s, flags_arg) : fixed_flags;
-                p->mode = mode_arg >= 0 ? (u32) sys_arg(&s, mode_arg) : 0;
-        }
+        p->flags = flags;
+        p->mode = mode;
+        p->resolve = how.resolve;
         put_user_str(s.ev, &s.end, &p->path, (void *) sys_arg(&s, path_arg), &s.flags);
         /* A relative path means little without its directory: name the file that was opened. */
         if (s.ret >= 0 && p->path.off) {
                 char c = s.ev[p->path.off & (STK_EVENT_MAX - 1)];
                 if (c != '/')
-                        put_file_path(s.ev, &s.end, &p->full, s.pb, s.w, fd_file(s.task, (int) s.ret),
-                                      s.task, &s.flags);
+                        put_file_path(s.ev, &s.end, &p->full, s.pb, s.w, f, s.task, &s.flags);
         }
         sys_submit(&s, STK_EV_OPEN);
         return 0;

@@ -255,8 +255,11 @@ struct stk_counters {
         __u64 drops[STK_EV_MAX];  /* records lost because the ring buffer was full */
         __u64 errors;             /* records not built (a failed read of kernel memory) */
         __u64 cgroup_full;        /* watched_cgroups was full at a cgroup_mkdir */
+        __u64 open_repeats;       /* opens not recorded: the same process image opened the same file
+                                   * with the same flags less than cfg_repeat_ns before */
 };
 
 /* Sizes of the maps, shared so the loader can report them. */
 #define STK_WATCHED_CGROUPS_MAX 16384
 #define STK_SYSCALL_TABLE_MAX   512
+#define STK_OPEN_REPEAT_MAX     16384 /* files remembered for open_repeats (split among the CPUs) */

@@ -27,6 +27,9 @@
 #include "runtime/respond.h"
 #include "runtime/rules.h"
 
+/* --open-repeat-window's default: a process re-reading a file it read a second ago tells nothing new */
+#define AGENT_OPEN_REPEAT_NS (1000u * 1000000u)
+
 struct agent {
         struct monitor *m;
         bool events;
@@ -106,6 +109,13 @@ static void help(void) {
                "      --duration SECONDS  stop after this long (default: until SIGINT/SIGTERM)\n"
                "      --docker-host URL   engine socket (default $DOCKER_HOST or /var/run/docker.sock)\n"
                "      --ringbuf-size SIZE kernel ring buffer, a power of two (default 8M)\n"
+               "      --open-repeat-window DURATION\n"
+               "                          an open that repeats one the same process image made of\n"
+               "                          the same file with the same flags within DURATION is\n"
+               "                          counted (open_repeats), not recorded (default 1s; 0: record\n"
+               "                          every open)\n"
+               "      --no-ia32           do not watch 32-bit (int 0x80) syscalls: saves a program run\n"
+               "                          on every syscall of the host, leaves a blind spot\n"
                "      --stats-interval S  print counters every S seconds (default 10; 0: only at exit)\n"
                "      --stats-file FILE   also write the counters as JSON to FILE (replaced atomically)\n"
                "      --state DIR         behaviour models (models.db) and incidents (incidents.db) in DIR\n"
@@ -654,7 +664,8 @@ static int write_stats_file(struct agent *a, const struct monitor_stats *s) {
         int r = buf_printf(
                 &b,
                 "{\"events\":%" PRIu64 ",\"drops\":%" PRIu64 ",\"missed\":%" PRIu64
-                ",\"kernel_errors\":%" PRIu64 ",\"cgroup_map_full\":%" PRIu64 ",\"delivered\":%" PRIu64
+                ",\"kernel_errors\":%" PRIu64 ",\"cgroup_map_full\":%" PRIu64 ",\"open_repeats\":%" PRIu64
+                ",\"delivered\":%" PRIu64
                 ",\"decode_errors\":%" PRIu64 ",\"held\":%" PRIu64 ",\"released_incomplete\":%" PRIu64
                 ",\"held_now\":%zu,\"processes\":%zu"
                 ",\"watched_cgroups\":%zu,\"containers\":%zu,\"cgroups\":%zu,\"images\":%zu"
@@ -662,7 +673,7 @@ static int write_stats_file(struct agent *a, const struct monitor_stats *s) {
                 "%" PRIu64 ",\"engine_lists\":%" PRIu64 ",\"inspects\":%" PRIu64
                 ",\"inspect_failures\":%" PRIu64 ",\"engine_events\":%" PRIu64 ",\"drops_by_type\":{",
                 s->sensor.events_total, s->sensor.drops_total, s->sensor.missed, s->sensor.errors,
-                s->sensor.cgroup_full, s->delivered, s->decode_errors, s->held, s->released_incomplete,
+                s->sensor.cgroup_full, s->sensor.open_repeats, s->delivered, s->decode_errors, s->held, s->released_incomplete,
                 s->held_now, s->processes, s->watched_cgroups, s->resolver.containers, s->resolver.cgroups,
                 s->resolver.images, s->resolver.resolving, s->resolver.gone,
                 s->resolver.connected ? "true" : "false", s->resolver.reconnects, s->resolver.lists,
@@ -696,10 +707,10 @@ static void report(struct agent *a, bool final, bool periodic) {
         if ((periodic && !a->quiet) || final || s.sensor.drops_total != a->last_drops)
                 fprintf(stderr,
                         "%s: agent: %s%" PRIu64 " events, %" PRIu64 " delivered, %" PRIu64 " dropped%s%s%s"
-                        ", %" PRIu64 " missed; %zu containers, engine %s\n",
+                        ", %" PRIu64 " missed, %" PRIu64 " repeated opens counted; %zu containers, engine %s\n",
                         program_name, final ? "at exit: " : "", s.sensor.events_total, s.delivered,
                         s.sensor.drops_total, drops[0] ? " (" : "", drops, drops[0] ? ")" : "",
-                        s.sensor.missed, s.resolver.containers,
+                        s.sensor.missed, s.sensor.open_repeats, s.resolver.containers,
                         s.resolver.connected ? "connected" : "disconnected");
         a->last_drops = s.sensor.drops_total;
         alert_drops(a, &s);
@@ -757,6 +768,8 @@ enum {
         OPT_AUTO_PROTECT,
         OPT_SOCKET,
         OPT_NETPOL,
+        OPT_OPEN_REPEAT,
+        OPT_NO_IA32,
 };
 
 /* "90", "90s", "5m", "2h", "1d", "1.5h" → ms. */
@@ -785,6 +798,8 @@ int cmd_agent(int argc, char **argv) {
                 {"duration", required_argument, NULL, OPT_DURATION},
                 {"docker-host", required_argument, NULL, OPT_DOCKER_HOST},
                 {"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
+                {"open-repeat-window", required_argument, NULL, OPT_OPEN_REPEAT},
+                {"no-ia32", no_argument, NULL, OPT_NO_IA32},
                 {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL},
                 {"stats-file", required_argument, NULL, OPT_STATS_FILE},
                 {"alerts", required_argument, NULL, OPT_ALERTS},
@@ -804,7 +819,7 @@ int cmd_agent(int argc, char **argv) {
                 {},
         };
         struct agent a = {.line = BUF_INIT(0), .stats_interval = 10};
-        struct monitor_options mo = {};
+        struct monitor_options mo = {.open_repeat_ns = AGENT_OPEN_REPEAT_NS};
         struct alerts_options ao = {};
         const char *state_dir = NULL, *rules_file = NULL, *socket_path = CONTROL_SOCKET_DEFAULT;
         const char *netpol_dir = NULL;
@@ -884,6 +899,18 @@ int cmd_agent(int argc, char **argv) {
                         }
                         mo.ringbuf_bytes = (size_t) size;
                         break;
+                case OPT_OPEN_REPEAT: {
+                        uint64_t ms = 0;
+                        if (!streq(optarg, "0") && (parse_duration(optarg, &ms) < 0 || ms > 3600 * 1000)) {
+                                log_error("invalid --open-repeat-window '%s': a duration up to 1h (\"500ms\", "
+                                          "\"2s\") or 0",
+                                          optarg);
+                                return EXIT_ERROR;
+                        }
+                        mo.open_repeat_ns = ms * 1000000;
+                        break;
+                }
+                case OPT_NO_IA32: mo.no_ia32 = true; break;
                 default: fprintf(stderr, "Try '%s agent --help'.\n", program_name); return EXIT_ERROR;
                 }
         }

@@ -437,6 +437,8 @@ int monitor_new(const struct monitor_options *o, struct diag *d, struct monitor 
         struct sensor_options so = {
                 .include_host = o->include_host,
                 .ringbuf_bytes = o->ringbuf_bytes,
+                .no_ia32 = o->no_ia32,
+                .open_repeat_ns = o->open_repeat_ns,
                 .layout = &m->layout,
         };
         if ((r = sensor_open(&so, d, &m->sensor)) < 0)

@@ -26,6 +26,8 @@
 struct monitor_options {
         bool include_host;       /* host activity too (events flagged host, no container) */
         size_t ringbuf_bytes;    /* 0: SENSOR_RINGBUF_DEFAULT */
+        bool no_ia32;            /* see sensor_options */
+        uint64_t open_repeat_ns; /* see sensor_options */
         const char *docker_host; /* see resolver_options */
         unsigned hold_ms;        /* 0: 2000 */
         size_t hold_max_bytes;   /* 0: 16 MiB */

@@ -246,6 +246,7 @@ static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, con
         skel->rodata->cfg_btf = btf_ptrs;
         skel->rodata->cfg_wakeup_bytes = o->ringbuf_bytes / 8;
         skel->rodata->cfg_compat_only = tp;
+        skel->rodata->cfg_repeat_ns = o->open_repeat_ns;
         if (!l->v2) {
                 /* the controller's index in the kernel's css_set.subsys[], from its BTF */
                 struct btf *btf = btf__load_vmlinux_btf();
@@ -279,7 +280,7 @@ static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, con
                 if (bpf_program__type(p) == BPF_PROG_TYPE_TRACEPOINT)
                         bpf_program__set_autoload(p, tp);
                 else if (raw_syscall_prog(p))
-                        bpf_program__set_autoload(p, !tp || needed_for_compat(p));
+                        bpf_program__set_autoload(p, !tp || (!o->no_ia32 && needed_for_compat(p)));
                 for (size_t i = 0; i < n_refused; i++)
                         if (streq(bpf_program__name(p), refused[i].prog))
                                 bpf_program__set_autoload(p, false);
@@ -330,7 +331,7 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                         s->skel = skel;
                         s->btf_ptrs = btf_ptrs;
                         s->tp_syscalls = tp;
-                        s->compat_hook = tp && has_compat_abi();
+                        s->compat_hook = tp && has_compat_abi() && !o->no_ia32;
                         break;
                 }
                 sensor_bpf__destroy(skel);
@@ -514,12 +515,16 @@ static int attach_and_register(struct sensor *s, const struct refused *refused, 
                         hook_add(
                                 s, "syscalls:sys_exit_*",
                                 "syscall results: one tracepoint per handler below, none on other syscalls");
-                        if (!s->compat_hook)
-                                continue;
                         /* not fatal: the 64-bit syscalls are seen without it */
                         name = "sys_exit (ia32)";
                         what = "32-bit syscalls (int 0x80), which the tracepoints skip; returns at once "
                                "on a 64-bit syscall";
+                        if (!s->compat_hook) {
+                                if (has_compat_abi())
+                                        hook_fail(hook_add(s, name, what), SENSOR_HOOK_UNAVAILABLE,
+                                                  "left out (--no-ia32): 32-bit syscalls are not seen");
+                                continue;
+                        }
                         is_dispatcher = false;
                         compat = hook_add(s, name, what);
                 }
@@ -694,6 +699,7 @@ int sensor_read_counters(struct sensor *s, struct sensor_counters *ret) {
                 }
                 ret->errors += per[c].errors;
                 ret->cgroup_full += per[c].cgroup_full;
+                ret->open_repeats += per[c].open_repeats;
         }
         for (int t = 0; t < STK_EV_MAX; t++) {
                 ret->events_total += ret->events[t];

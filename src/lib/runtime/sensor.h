@@ -28,12 +28,20 @@ struct sensor_options {
         size_t ringbuf_bytes; /* a power of two, at least 64 KiB; 0: SENSOR_RINGBUF_DEFAULT */
         const struct rt_cgroup_layout *layout; /* required: the hierarchy to follow (rt_cgroup_detect) */
         /* Attach the syscall handlers behind one raw sys_exit hook instead of one classic tracepoint per
-         * syscall (syscalls:sys_exit_<name>). The raw hook also sees ia32 syscalls (int 0x80), which the
-         * per-syscall tracepoints skip, but runs a program on every syscall of every task on the host
-         * (about +100 ns each here, bench/results-sensor.md). The environment variable
+         * syscall (syscalls:sys_exit_<name>). The raw hook runs a program on every syscall of every task
+         * on the host (bench/results-sensor.md). The environment variable
          * STOCKADE_SENSOR_SYSCALLS=raw|tracepoints overrides it (for benchmarks). Without it, the
          * per-syscall tracepoints where the kernel gives them bpf_task_pt_regs, else the raw hook. */
         bool raw_syscalls;
+        /* x86-64: the per-syscall tracepoints skip ia32 syscalls (int 0x80, which 64-bit programs can
+         * make too), so the raw sys_exit hook is attached beside them in compat-only mode; it returns
+         * at once on a 64-bit syscall, but runs on every syscall of the host. true: leave it out (a
+         * blind spot, for hosts that cannot afford it). */
+        bool no_ia32;
+        /* A successful open repeating one the same process image (thread group and exec generation)
+         * made of the same file with the same flags less than this long before is counted
+         * (sensor_counters.open_repeats), not recorded. 0: record every open. */
+        uint64_t open_repeat_ns;
 };
 
 #define SENSOR_RINGBUF_DEFAULT (8u << 20)
@@ -58,6 +66,7 @@ struct sensor_counters {
         uint64_t missed;      /* program runs the kernel skipped (recursion on a CPU) */
         uint64_t errors;      /* records the kernel could not build */
         uint64_t cgroup_full; /* container cgroups not watched: the map was full */
+        uint64_t open_repeats; /* opens counted, not recorded (sensor_options.open_repeat_ns) */
 };
 
 struct sensor;
