@@ -7,11 +7,10 @@
  *                                          the handler reads the arguments from the registers saved at
  *                                          entry (bpf_task_pt_regs) and the result from the tracepoint;
  *                                          unwatched syscalls run no program at all
- *   raw_tp/sys_exit                       every syscall exit; tail-calls the handler registered for
- *                                          the syscall number (native and ia32 tables, filled by user
- *                                          space). The fallback for all syscalls; beside the per-syscall
- *                                          tracepoints, for ia32 syscalls (int 0x80) only, which those
- *                                          skip: it then returns at once for a 64-bit syscall
+ *   raw_tp/sys_exit                       or: every syscall exit; tail-calls the handler registered
+ *                                          for the syscall number (native and ia32 tables, filled by
+ *                                          user space). The default on x86-64, where the per-syscall
+ *                                          tracepoints skip ia32 (int 0x80) syscalls
  *   raw_tp/cgroup_mkdir|cgroup_rmdir      the in-kernel filter's bookkeeping (below)
  *
  * The filter runs before anything is copied: an event is recorded only when the task's cgroup is in
@@ -49,8 +48,6 @@ const volatile __u32 cfg_self_tgid = 0; /* the agent: never recorded */
  * resolved by the verifier (frozen rodata): the other path is never checked. */
 const volatile bool cfg_btf = false;
 const volatile __u64 cfg_wakeup_bytes = 1 << 20; /* wake the consumer once this much is waiting */
-/* the raw sys_exit program beside the per-syscall tracepoints: ia32 syscalls only (which they skip) */
-const volatile bool cfg_compat_only = false;
 /* A successful open is not recorded when the same process image (thread group and exec generation)
  * opened the same file (dentry and mount) with the same flags less than this long before; it is
  * counted in open_repeats instead. 0: every open is recorded. */
@@ -577,8 +574,7 @@ struct sys_ctx {
  * as a classic tracepoint program for syscalls:sys_exit_<name>. User space loads one set or the other
  * (sensor.c). The per-syscall tracepoints run nothing for the syscalls nobody watches: the kernel tests
  * one bit of a bitmap and returns, where a raw sys_exit program runs (and is dispatched) on every
- * syscall of every task. They skip ia32 syscalls (int 0x80) on x86-64, which only the raw hook sees:
- * beside them the raw dispatcher runs in compat-only mode with the ia32 table filled. */
+ * syscall of every task. They skip ia32 syscalls (int 0x80) on x86-64, which only the raw hook sees. */
 #define SYSCALL_PROG(name)                                                              \
         static __always_inline int name##_body(struct sys_ctx *ctx);                    \
         int name(struct bpf_raw_tracepoint_args *ctx);                                  \
@@ -1177,9 +1173,6 @@ PROG("raw_tp/sys_exit", stk_sys_exit) {
         bool compat = in_compat(t);
         u64 nr;
 
-        /* beside the per-syscall tracepoints: one load and a test for a 64-bit syscall */
-        if (cfg_compat_only && !compat)
-                return 0;
         if (cfg_btf)
                 nr = SYSCALL_NR_BTF((struct pt_regs *) bpf_task_pt_regs(t));
         else

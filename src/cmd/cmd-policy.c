@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "core/json-util.h"
@@ -264,6 +265,29 @@ static int p_apply(struct policy_ctx *p, int argc, char **argv) {
         return EXIT_OK;
 }
 
+static int p_network_run(struct policy_ctx *p, const char *verb, int argc, char **argv);
+static bool network_dir(struct policy_ctx *p, char *dir, size_t dirlen, char *why, size_t whylen);
+
+/* `mode --all MODE` switches the network perimeters too, when the agent enforces a network policy. */
+static int p_mode_network_all(struct policy_ctx *p, const char *mode) {
+        char dir[4096], why[1024], path[4200];
+        if (!network_dir(p, dir, sizeof(dir), why, sizeof(why)))
+                return EXIT_OK; /* no --netpol: models only */
+        snprintf(path, sizeof(path), "%s/policy.yaml", dir);
+        if (access(path, F_OK) < 0) {
+                if (!arg_global.quiet)
+                        printf("network perimeters: no policy applied yet in %s (see 'stockade policy "
+                               "network generate')\n",
+                               dir);
+                return EXIT_OK;
+        }
+        char *av[] = {(char *) "--all", (char *) mode};
+        int r = p_network_run(p, "mode", 2, av);
+        if (r == EXIT_OK && !arg_global.quiet)
+                printf("network perimeters now in %s mode\n", mode);
+        return r;
+}
+
 static int p_mode(struct policy_ctx *p, int argc, char **argv, bool all) {
         enum model_mode m;
         if (argc < 1 || model_mode_from_string(argv[argc - 1], &m) < 0) {
@@ -282,6 +306,8 @@ static int p_mode(struct policy_ctx *p, int argc, char **argv, bool all) {
                 int r = policy_call(p, "policy.mode", args, &res);
                 if (r == EXIT_OK && !arg_global.quiet)
                         printf("%lld model(s) now in %s mode\n", json_get_int(res, "changed", 0), mode);
+                if (r == EXIT_OK)
+                        r = p_mode_network_all(p, mode);
                 return r;
         }
         for (int i = 0; i < argc - 1; i++) {
@@ -311,27 +337,35 @@ static int p_mode_cmd(struct policy_ctx *p, int argc, char **argv) {
 }
 
 /* netpol: the network side (stockade-netpol(1)). The running agent names its --netpol directory
- * ("network.dir"); offline (--state DIR) it is DIR/netpol. Then the same code as `stockade netpol`. */
+ * ("network.dir"); offline (--state DIR) it is DIR/netpol. Then the same code as `stockade netpol`.
+ * Returns false (with the reason in why) when there is none. */
+static bool network_dir(struct policy_ctx *p, char *dir, size_t dirlen, char *why, size_t whylen) {
+        if (p->state) {
+                snprintf(dir, dirlen, "%s/netpol", p->state);
+                return true;
+        }
+        struct diag d;
+        json_t *res = NULL;
+        diag_init(&d);
+        int r = control_call(p->socket, "network.dir", NULL, 0, &res, &d);
+        bool ok = r >= 0 && json_is_string(res);
+        if (ok)
+                snprintf(dir, dirlen, "%s", json_string_value(res));
+        else
+                snprintf(why, whylen, "%.*s", (int) (whylen > 1 ? whylen - 1 : 0),
+                         d.error[0] ? d.error : "the agent does not enforce network policy");
+        json_decref(res);
+        diag_done(&d);
+        return ok;
+}
+
 static int p_network_run(struct policy_ctx *p, const char *verb, int argc, char **argv) {
-        char dir[4096];
-        if (p->state)
-                snprintf(dir, sizeof(dir), "%s/netpol", p->state);
-        else {
-                struct diag d;
-                json_t *res = NULL;
-                diag_init(&d);
-                int r = control_call(p->socket, "network.dir", NULL, 0, &res, &d);
-                if (r < 0 || !json_is_string(res)) {
-                        log_error("%s (is 'stockade agent --netpol DIR' running? "
-                                  "'stockade netpol -d DIR' works without it)",
-                                  d.error[0] ? d.error : "the agent does not enforce network policy");
-                        json_decref(res);
-                        diag_done(&d);
-                        return EXIT_ERROR;
-                }
-                snprintf(dir, sizeof(dir), "%s", json_string_value(res));
-                json_decref(res);
-                diag_done(&d);
+        char dir[4096], why[1024];
+        if (!network_dir(p, dir, sizeof(dir), why, sizeof(why))) {
+                log_error("%s (is 'stockade agent --netpol DIR' running? 'stockade netpol -d DIR' works "
+                          "without it)",
+                          why);
+                return EXIT_ERROR;
         }
         _cleanup_free_ char **av = calloc((size_t) argc + 5, sizeof(char *));
         if (!av)
@@ -368,7 +402,7 @@ static const struct {
         {"show", p_show, "show an image's model (or list them all)"},
         {"export", p_export, "print an image's model as an ImageProfile YAML document"},
         {"apply", p_apply, "replace models from ImageProfile YAML files (validated first)"},
-        {"mode", p_mode_cmd, "switch models between learn, monitor and protect"},
+        {"mode", p_mode_cmd, "switch models (--all: and network perimeters) between modes"},
         {"graph", p_graph, "the network connection graph (--format text|dot|json)"},             /* netpol */
         {"network", p_network, "network policy: generate|check|apply|mode|export-k8s (netpol)"}, /* netpol */
 };

@@ -112,12 +112,20 @@ check "every event has time, host, type and a process" \
 check "no drops" stats_ok a1 '.drops == 0 and .decode_errors == 0'
 check "the hook listing names the active hooks" grep -q "active      sys_exit:openat" "$T/a1.err"
 
-# --host: host activity too, flagged, with no container
-start_agent a2 --host
+# --host: host activity too, flagged, with no container; with --no-ia32 (the per-syscall tracepoints
+# instead of the raw sys_exit hook, blind to int 0x80)
+start_agent a2 --host --no-ia32
 cat "$marker" >/dev/null
-docker run --rm "$IMG" cat /etc/hostname >/dev/null
+docker run --rm "$IMG" sh -c "cat /etc/hostname >/dev/null; actions ia32-open /etc/passwd" >/dev/null
 sleep 1
 stop_agent a2
+check "--no-ia32: the handlers are on per-syscall tracepoints" grep -q "active      syscalls:sys_exit_\*" "$T/a2.err"
+if [ "$(uname -m)" = x86_64 ]; then
+        check "--no-ia32: the listing says ia32 syscalls are not watched" \
+                grep -q "unavailable sys_exit (ia32)" "$T/a2.err"
+        check "--no-ia32: (so the ia32 open of /etc/passwd is not seen)" \
+                test "$(count_events a2 '.file.path == "/etc/passwd" and .compat == true')" = 0
+fi
 check "--host: the host's read of the marker, flagged host" \
         has_event a2 ".type == \"open\" and .file.path == \"$marker\" and .on_host == true and .container == null"
 check "--host: container events keep their container" \

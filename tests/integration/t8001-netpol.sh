@@ -134,7 +134,9 @@ check "after a restart client -> db is still denied and alerted again" wait_for 
 check "the graph survived the restart" graph_has "$P-api -> $P-db tcp/5432"
 
 # ---- monitor mode ----
-"$STOCKADE" policy --socket "$SOCK" network mode --all monitor
+# the issue's spelling: `policy mode --all` switches the models and the network perimeters
+"$STOCKADE" policy --socket "$SOCK" mode --all monitor >"$T/mode.out" || fail "policy mode --all monitor failed"
+check "policy mode --all says the perimeters switched" grep -q "network perimeters now in monitor mode" "$T/mode.out"
 check "the policy file now says monitor" grep -q '^mode: monitor' "$NP/policy.yaml"
 check "the perimeters switch to monitor" wait_for 10 sh -c \
         "nsenter -n -t $(pid_of "$P-client") nft list table inet stockade | grep -q 'would deny egress'"

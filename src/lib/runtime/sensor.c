@@ -3,10 +3,11 @@
  * (and reported) and the rest loaded again, so one syscall's handler cannot take the whole sensor down.
  * Then attaches the raw tracepoints and the syscall handlers: each to its own classic tracepoint
  * (syscalls:sys_exit_<name>) where the kernel allows it, so that the syscalls nobody watches run no
- * program; otherwise (or when asked) registered in the tables of one raw sys_exit dispatcher, which
- * then runs on every syscall of the host. On x86-64 the dispatcher is attached beside the tracepoints
- * too, in compat-only mode with only the ia32 table filled: the tracepoints skip `int 0x80` syscalls,
- * and any process (a 64-bit one as well) can make them. */
+ * program; or registered in the tables of one raw sys_exit dispatcher, which runs on every syscall of
+ * the host. The tracepoints skip ia32 (`int 0x80`) syscalls, which any x86-64 process (a 64-bit one as
+ * well) can make, so there the dispatcher is the default and the tracepoints are for --no-ia32. (A
+ * compat-only dispatcher beside the tracepoints was tried: it costs every syscall the raw tracepoint's
+ * dispatch plus the tracepoints' own, more than the dispatcher alone; bench/results-sensor.md.) */
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -38,7 +39,6 @@ struct sensor {
         int cb_error;
         bool btf_ptrs;
         bool tp_syscalls;    /* handlers on per-syscall tracepoints, not behind the raw dispatcher */
-        bool compat_hook;    /* with them: the raw dispatcher for ia32 syscalls only */
         char tp_whynot[256]; /* why not, when they are not */
         char dispatch_what[384];
 };
@@ -208,9 +208,8 @@ static bool raw_syscall_prog(struct bpf_program *p) {
                 streq(bpf_program__name(p), "stk_sys_exit"));
 }
 
-/* Whether this architecture has a second syscall ABI the per-syscall tracepoints skip (x86-64: ia32,
- * `int 0x80`, which any 64-bit process can use too). Beside the tracepoints, the raw dispatcher then
- * runs in compat-only mode. */
+/* Whether this architecture has a second syscall ABI the per-syscall tracepoints skip and the sensor
+ * decodes (x86-64: ia32, `int 0x80`, which any 64-bit process can use too). */
 static bool has_compat_abi(void) {
 #if defined(__x86_64__)
         return true;
@@ -219,19 +218,6 @@ static bool has_compat_abi(void) {
 #endif
 }
 
-/* Whether the raw form of a program is needed beside the per-syscall tracepoints: the dispatcher and
- * the handlers of syscalls that have an ia32 number. */
-static bool needed_for_compat(struct bpf_program *p) {
-        const char *name = bpf_program__name(p);
-        if (!has_compat_abi())
-                return false;
-        if (streq(name, "stk_sys_exit"))
-                return true;
-        for (size_t i = 0; i < rt_n_syscalls; i++)
-                if (rt_syscalls[i].compat >= 0 && streq(rt_syscalls[i].prog, name))
-                        return true;
-        return false;
-}
 
 static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, const struct refused *refused,
                      size_t n_refused, struct sensor_bpf **ret) {
@@ -245,7 +231,6 @@ static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, con
         skel->rodata->cfg_self_tgid = (uint32_t) getpid();
         skel->rodata->cfg_btf = btf_ptrs;
         skel->rodata->cfg_wakeup_bytes = o->ringbuf_bytes / 8;
-        skel->rodata->cfg_compat_only = tp;
         skel->rodata->cfg_repeat_ns = o->open_repeat_ns;
         if (!l->v2) {
                 /* the controller's index in the kernel's css_set.subsys[], from its BTF */
@@ -280,7 +265,7 @@ static int open_skel(const struct sensor_options *o, bool btf_ptrs, bool tp, con
                 if (bpf_program__type(p) == BPF_PROG_TYPE_TRACEPOINT)
                         bpf_program__set_autoload(p, tp);
                 else if (raw_syscall_prog(p))
-                        bpf_program__set_autoload(p, !tp || (!o->no_ia32 && needed_for_compat(p)));
+                        bpf_program__set_autoload(p, !tp);
                 for (size_t i = 0; i < n_refused; i++)
                         if (streq(bpf_program__name(p), refused[i].prog))
                                 bpf_program__set_autoload(p, false);
@@ -299,10 +284,15 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) >
                         0 &&
                 libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_task_pt_regs, NULL) > 0;
-        /* per-syscall tracepoints read the arguments through bpf_task_pt_regs: direct loads only */
-        bool tp = !o->raw_syscalls;
+        /* per-syscall tracepoints read the arguments through bpf_task_pt_regs: direct loads only; and
+         * they skip ia32 syscalls, so they are for --no-ia32 where there is such an ABI */
+        bool tp = !o->raw_syscalls && (o->no_ia32 || !has_compat_abi());
         if (o->raw_syscalls)
                 snprintf(s->tp_whynot, sizeof(s->tp_whynot), "asked for the raw sys_exit hook");
+        else if (!tp)
+                snprintf(s->tp_whynot, sizeof(s->tp_whynot),
+                         "they skip 32-bit (int 0x80) syscalls, which this hook sees too (--no-ia32: the "
+                         "tracepoints, cheaper for the syscalls nobody watches)");
         else if (!btf_ptrs ||
                  libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, NULL) <=
                          0 ||
@@ -331,7 +321,6 @@ static int load(struct sensor *s, const struct sensor_options *o, struct refused
                         s->skel = skel;
                         s->btf_ptrs = btf_ptrs;
                         s->tp_syscalls = tp;
-                        s->compat_hook = tp && has_compat_abi() && !o->no_ia32;
                         break;
                 }
                 sensor_bpf__destroy(skel);
@@ -416,10 +405,9 @@ static void attach_tracepoints(struct sensor *s, const struct refused *refused, 
                         struct sensor_hook *h = hook_add(s, name, what_of(sc->type));
                         if (sc->compat < 0)
                                 hook_fail(h, SENSOR_HOOK_UNAVAILABLE, "no such syscall on this architecture");
-                        else if (!s->compat_hook)
-                                hook_fail(h, SENSOR_HOOK_UNAVAILABLE, "an ia32 syscall only: %s",
-                                          "the per-syscall tracepoints skip ia32 syscalls");
-                        /* else active: an ia32 syscall, through sys_exit (ia32) */
+                        else
+                                hook_fail(h, SENSOR_HOOK_UNAVAILABLE,
+                                          "an ia32 syscall only, and the per-syscall tracepoints skip those");
                         continue;
                 }
                 struct sensor_hook *h = hook_add(s, name, what_of(sc->type));
@@ -449,24 +437,6 @@ static void attach_tracepoints(struct sensor *s, const struct refused *refused, 
                 }
                 s->links[s->n_links++] = l;
         }
-}
-
-/* The ia32 table beside the per-syscall tracepoints (which listed the hooks): returns how many
- * handlers it holds. */
-static unsigned register_compat_handlers(struct sensor *s) {
-        int compat_fd = bpf_map__fd(s->skel->maps.sys_compat);
-        unsigned n = 0;
-        for (size_t i = 0; i < rt_n_syscalls; i++) {
-                const struct rt_syscall_def *sc = &rt_syscalls[i];
-                struct bpf_program *p = bpf_object__find_program_by_name(s->skel->obj, sc->prog);
-                if (sc->compat < 0 || sc->compat >= STK_SYSCALL_TABLE_MAX || !p || bpf_program__fd(p) < 0)
-                        continue;
-                uint32_t k = (uint32_t) sc->compat;
-                int fd = bpf_program__fd(p);
-                if (bpf_map_update_elem(compat_fd, &k, &fd, BPF_ANY) == 0)
-                        n++;
-        }
-        return n;
 }
 
 /* The raw sys_exit dispatcher's tables: each handler registered under its syscall numbers. */
@@ -505,7 +475,7 @@ static void register_handlers(struct sensor *s, const struct refused *refused, s
 
 static int attach_and_register(struct sensor *s, const struct refused *refused, size_t n_refused,
                                struct diag *d) {
-        struct sensor_hook *dispatcher = NULL, *compat = NULL;
+        struct sensor_hook *dispatcher = NULL;
 
         for (size_t i = 0; i < ELEMENTSOF(fixed_hooks); i++) {
                 const struct fixed_hook *fh = &fixed_hooks[i];
@@ -515,18 +485,12 @@ static int attach_and_register(struct sensor *s, const struct refused *refused, 
                         hook_add(
                                 s, "syscalls:sys_exit_*",
                                 "syscall results: one tracepoint per handler below, none on other syscalls");
-                        /* not fatal: the 64-bit syscalls are seen without it */
-                        name = "sys_exit (ia32)";
-                        what = "32-bit syscalls (int 0x80), which the tracepoints skip; returns at once "
-                               "on a 64-bit syscall";
-                        if (!s->compat_hook) {
-                                if (has_compat_abi())
-                                        hook_fail(hook_add(s, name, what), SENSOR_HOOK_UNAVAILABLE,
-                                                  "left out (--no-ia32): 32-bit syscalls are not seen");
-                                continue;
-                        }
-                        is_dispatcher = false;
-                        compat = hook_add(s, name, what);
+                        if (has_compat_abi())
+                                hook_fail(hook_add(s, "sys_exit (ia32)", "32-bit syscalls (int 0x80)"),
+                                          SENSOR_HOOK_UNAVAILABLE,
+                                          "not watched: the per-syscall tracepoints skip them (the raw "
+                                          "sys_exit hook, the default without --no-ia32, sees them)");
+                        continue;
                 }
                 if (is_dispatcher && s->tp_whynot[0]) {
                         snprintf(s->dispatch_what, sizeof(s->dispatch_what),
@@ -556,14 +520,12 @@ static int attach_and_register(struct sensor *s, const struct refused *refused, 
                                   dispatcher->reason);
         if (s->hooks[3].state != SENSOR_HOOK_ACTIVE)
                 return diag_error(d, -EOPNOTSUPP, "cannot follow cgroup creation: %s", s->hooks[3].reason);
+        if (!s->tp_syscalls && has_compat_abi())
+                hook_add(s, "sys_exit (ia32)", "32-bit syscalls (int 0x80), through the dispatcher's ia32 table");
 
-        if (compat && compat->state != SENSOR_HOOK_ACTIVE)
-                s->compat_hook = false;
-        if (s->tp_syscalls) {
+        if (s->tp_syscalls)
                 attach_tracepoints(s, refused, n_refused);
-                if (compat && compat->state == SENSOR_HOOK_ACTIVE && register_compat_handlers(s) == 0)
-                        hook_fail(compat, SENSOR_HOOK_FAILED, "no ia32 handler could be registered");
-        } else
+        else
                 register_handlers(s, refused, n_refused);
         return 0;
 }
@@ -592,7 +554,9 @@ int sensor_open(const struct sensor_options *o, struct diag *d, struct sensor **
         const char *mode = getenv("STOCKADE_SENSOR_SYSCALLS");
         if (mode && streq(mode, "raw"))
                 opts.raw_syscalls = true;
-        else if (mode && *mode && !streq(mode, "tracepoints"))
+        else if (mode && streq(mode, "tracepoints")) /* as with --no-ia32 */
+                opts.no_ia32 = true;
+        else if (mode && *mode)
                 return diag_error(d, -EINVAL, "STOCKADE_SENSOR_SYSCALLS is '%s', not 'raw' or 'tracepoints'",
                                   mode);
         if (opts.ringbuf_bytes < (64u << 10) || (opts.ringbuf_bytes & (opts.ringbuf_bytes - 1)) ||

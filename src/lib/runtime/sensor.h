@@ -27,16 +27,15 @@ struct sensor_options {
         bool include_host;    /* record host activity too (flagged host) */
         size_t ringbuf_bytes; /* a power of two, at least 64 KiB; 0: SENSOR_RINGBUF_DEFAULT */
         const struct rt_cgroup_layout *layout; /* required: the hierarchy to follow (rt_cgroup_detect) */
-        /* Attach the syscall handlers behind one raw sys_exit hook instead of one classic tracepoint per
-         * syscall (syscalls:sys_exit_<name>). The raw hook runs a program on every syscall of every task
-         * on the host (bench/results-sensor.md). The environment variable
-         * STOCKADE_SENSOR_SYSCALLS=raw|tracepoints overrides it (for benchmarks). Without it, the
-         * per-syscall tracepoints where the kernel gives them bpf_task_pt_regs, else the raw hook. */
+        /* Attach the syscall handlers behind one raw sys_exit hook (by syscall number, native and ia32
+         * tables), which runs on every syscall of every task on the host, rather than one classic
+         * tracepoint per syscall (syscalls:sys_exit_<name>), which runs nothing for unwatched syscalls
+         * but skips ia32 (int 0x80) ones — and any x86-64 process can make those. So: the raw hook
+         * where there is such an ABI (x86-64), unless no_ia32; the tracepoints elsewhere or with
+         * no_ia32 (a blind spot for 32-bit syscalls, for hosts that cannot afford the raw hook); the
+         * raw hook wherever the kernel does not give tracepoint programs bpf_task_pt_regs.
+         * STOCKADE_SENSOR_SYSCALLS=raw|tracepoints in the environment overrides both (benchmarks). */
         bool raw_syscalls;
-        /* x86-64: the per-syscall tracepoints skip ia32 syscalls (int 0x80, which 64-bit programs can
-         * make too), so the raw sys_exit hook is attached beside them in compat-only mode; it returns
-         * at once on a 64-bit syscall, but runs on every syscall of the host. true: leave it out (a
-         * blind spot, for hosts that cannot afford it). */
         bool no_ia32;
         /* A successful open repeating one the same process image (thread group and exec generation)
          * made of the same file with the same flags less than this long before is counted
