@@ -10,6 +10,10 @@
 #        no-ia32  --no-ia32: one classic tracepoint per watched syscall (syscalls nobody watches run no
 #                 program; ia32 syscalls unseen)
 #        every    the default with --open-repeat-window 0 (every open recorded)
+#      and, as the floor any eBPF sensor on this kernel and machine starts from, two empty bpftrace
+#      programs (no agent): `tracepoint:syscalls:sys_exit_open{,at} { }` (what the per-syscall
+#      tracepoint of a watched syscall costs before any work) and `tracepoint:raw_syscalls:sys_exit { }`
+#      (a classic tracepoint on every syscall; stockade's own all-syscall hook is a raw tracepoint);
 #        open     open+close of one file in a loop: one event per operation, nothing else (the floor)
 #        getppid  a syscall the sensor does not watch: what every other syscall pays
 #        files    a static file server's work over 64 files of 4 KiB: per file openat (relative name,
@@ -58,11 +62,24 @@ trap cleanup EXIT
 prog_ids() { bpftool prog show --json 2>/dev/null | jq -r '.[] | select(.name | startswith("stk_")) | .id' | sort -n; }
 # the agent's options in each configuration (section 1)
 declare -A config_opts=([default]="" [no-ia32]="--no-ia32" [every]="--open-repeat-window 0")
-declare -A config_name=([default]="default (raw sys_exit)" [no-ia32]="--no-ia32 (tracepoints)" [every]="every open recorded")
+declare -A config_name=([default]="default (raw sys_exit)" [no-ia32]="--no-ia32 (tracepoints)" [every]="every open recorded"
+        [floor-open]="floor: empty program on sys_exit_open{,at}" [floor-all]="floor: empty program on raw_syscalls:sys_exit")
+declare -A floor_prog=([floor-open]='tracepoint:syscalls:sys_exit_openat,tracepoint:syscalls:sys_exit_open { }'
+        [floor-all]='tracepoint:raw_syscalls:sys_exit { }')
 # start_agent CONFIG [agent options]: sets agent_pid and $T/ours (the ids of its programs)
 start_agent() {
         local mode=$1
         shift
+        if [ -n "${floor_prog[$mode]:-}" ]; then # bpftrace, no agent
+                bpftrace -e "${floor_prog[$mode]}" >"$T/agent.err" 2>&1 &
+                agent_pid=$!
+                for _ in $(seq 100); do
+                        grep -q "Attaching" "$T/agent.err" 2>/dev/null && break
+                        sleep 0.1
+                done
+                sleep 1
+                return
+        fi
         prog_ids >"$T/ids.before"
         rm -f "$T/stats.json"
         # shellcheck disable=SC2086 # the options are words
@@ -77,6 +94,12 @@ start_agent() {
         prog_ids | comm -13 "$T/ids.before" - >"$T/ours"
 }
 stop_agent() {
+        if ! [ -e "/proc/$agent_pid/exe" ] || [ "$(basename "$(readlink "/proc/$agent_pid/exe")")" != stockade ]; then
+                kill -INT "$agent_pid" 2>/dev/null
+                wait "$agent_pid" || true
+                agent_pid= hwm=0
+                return
+        fi
         hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$agent_pid/status")
         rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$agent_pid/status")
         kill -INT "$agent_pid"
@@ -122,6 +145,7 @@ echo
 
 # ---- 1, 2. overhead, and the agent's CPU per event ----
 configs="default no-ia32 every"
+command -v bpftrace >/dev/null && configs="$configs floor-open floor-all"
 modes="base $configs"
 nmodes=$(echo $modes | wc -w)
 hwm_max=0
@@ -130,7 +154,7 @@ for r in $(seq "$rounds"); do
         for m in $order; do
                 [ "$m" = base ] || start_agent "$m" --events
                 for l in $loads; do
-                        if [ "$m" != base ]; then c0=$(agent_cpu_ticks) e0=$(events_total); fi
+                        if [ "$m" = every ]; then c0=$(agent_cpu_ticks) e0=$(events_total); fi
                         if ! load "$l" >"$T/one" || ! read -r _ wall cpu <"$T/one"; then
                                 echo "$m $l round $r" >>"$T/failed"
                                 continue
