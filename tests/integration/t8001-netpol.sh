@@ -24,7 +24,7 @@ at_exit "docker rm -f $P-db $P-api $P-api2 $P-client $P-hostnet >/dev/null 2>&1"
 # get NAME PORT: one HTTP request with busybox nc (busybox wget crashes in static glibc's NSS), the name
 # resolved by Docker's DNS through busybox nslookup; prints the body's last line.
 cat >"$T/req.sh" <<'EOF'
-get() { ip=$(nslookup "$1" 2>/dev/null | awk '/^Address/{a=$NF} END{print a}'); printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 "$ip" "$2" 2>/dev/null | tail -n 1; }
+get() { ip=$(nslookup "$1" 2>/dev/null | awk '/^Address/{a=$NF} END{print a}'); printf 'GET / HTTP/1.0\r\nHost: %s\r\n\r\n' "$1" | nc -w 2 "$ip" "$2" 2>/dev/null | tail -n 1; }
 EOF
 run() { # run NAME SERVICE SCRIPT
         docker run -d --name "$1" --network "$NET" --network-alias "$2" -v "$T/req.sh:/req.sh:ro" \
@@ -55,8 +55,14 @@ docker run -d --name "$P-hostnet" --network host --label "com.docker.compose.ser
 # ---- learn ----
 check "the graph learns client -> api tcp/8080" wait_for 30 graph_has "$P-client -> $P-api tcp/8080"
 check "the graph learns api -> db tcp/5432" wait_for 30 graph_has "$P-api -> $P-db tcp/5432"
+# protocol identification from the first payload (the capture on each container's cgroup)
+edge_app() { "$STOCKADE" netpol graph -d "$NP" --format json |
+        jq -e --arg s "$1" --arg d "$2" --arg h "$3" 'any(.edges[]; .src == $s and .dst == $d and .app == "http" and .app_host == $h)' >/dev/null; }
+check "the graph names the application protocol of client -> api: http, Host api" wait_for 30 edge_app "$P-client" "$P-api" api
+check "and of api -> db: http, Host db" wait_for 30 edge_app "$P-api" "$P-db" db
+check "the text graph shows it" graph_has "$P-client -> $P-api tcp/8080 http"
 "$STOCKADE" netpol graph -d "$NP" --format dot >"$T/graph.dot"
-check "the DOT graph has the edge" grep -qF "\"$P-client\" -> \"$P-api\" [label=\"tcp/8080\"]" "$T/graph.dot"
+check "the DOT graph has the edge, with its protocol" grep -qF "\"$P-client\" -> \"$P-api\" [label=\"tcp/8080 http\"]" "$T/graph.dot"
 "$STOCKADE" netpol graph -d "$NP" --format json >"$T/graph.json"
 check "the JSON graph has the edge" \
         json_ok "$T/graph.json" "any(.edges[]; .src == \"$P-api\" and .dst == \"$P-db\" and .port == 5432 and .protocol == \"tcp\")"

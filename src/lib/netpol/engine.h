@@ -40,6 +40,8 @@ struct np_engine_stats {
         size_t containers, enforced, workloads, edges;
         uint64_t applies, set_updates, reasserts, alerts, apply_errors, policy_loads, policy_errors;
         uint64_t last_apply_us; /* duration of the last perimeter change (all namespaces touched) */
+        bool capture;           /* protocol identification is on (the capture loaded) */
+        uint64_t captured, capture_lost, identified; /* first payloads seen, lost, identified */
 };
 
 struct np_engine;

@@ -17,7 +17,9 @@
 
 #include "core/json-util.h"
 #include "runtime/control.h"
+#include "netpol/capture.h"
 #include "netpol/engine.h"
+#include "../../bpf/netcap.h"
 #include "vec.h"
 
 #define NP_ADDRS_MAX         8
@@ -36,6 +38,8 @@ struct np_ctr {
         enum np_mode mode;
         const struct np_wpolicy *pol; /* into e->policy */
         struct np_nft *nft;           /* kept open while the container lives */
+        struct np_capture_att cap;    /* the capture's programs on its cgroup */
+        unsigned cap_tries;
 };
 
 struct np_incident {
@@ -80,6 +84,7 @@ struct np_engine {
         size_t n_incidents;
         FILE *alerts;
         struct np_engine_stats st;
+        struct np_capture *cap; /* NULL: no protocol identification (said once) */
         char message[1024];
         bool have_message;
         struct buf script, err;
@@ -276,6 +281,7 @@ static void workload_changed(struct np_engine *e, const char *workload, const st
 }
 
 static void ctr_release(struct np_ctr *c) {
+        np_capture_detach(&c->cap);
         np_nft_close(c->nft);
         rt_container_unref(c->c);
         *c = (struct np_ctr){};
@@ -295,6 +301,24 @@ static void ctr_remove(struct np_engine *e, size_t i) {
                 workload_changed(e, workload, addrs, n, false);
 }
 
+/* The capture on c's cgroup, found through a live process of it: the container's first process once the
+ * engine said which, the process of the event being handled (pid, 0 at a tick), the first one seen. They
+ * may be gone already: tried again at the next events and ticks, for a few seconds. */
+static void capture_attach(struct np_engine *e, struct np_ctr *c, uint32_t pid) {
+        if (!e->cap || c->cap.egress || c->cap_tries >= 5)
+                return;
+        uint32_t pids[] = {c->c->pid, pid, c->pid};
+        int r = -ESRCH;
+        for (size_t i = 0; i < ELEMENTSOF(pids) && r == -ESRCH; i++)
+                if (pids[i])
+                        r = np_capture_attach(e->cap, pids[i], &c->cap);
+        if (r >= 0 || (r == -ESRCH && (pid || ++c->cap_tries < 5))) /* counted per tick */
+                return;
+        c->cap_tries = 5;
+        message(e, "no protocol identification for container '%s': cannot attach the capture to its cgroup: %s",
+                c->c->name ? c->c->name : c->c->id, strerror(-r));
+}
+
 static struct np_ctr *ctr_add(struct np_engine *e, struct rt_container *cont, uint32_t pid) {
         if (vec_grow_((void **) &e->ctrs, &e->alloc_ctrs, e->n_ctrs + 1, sizeof(struct np_ctr)) < 0)
                 return NULL;
@@ -308,7 +332,8 @@ static struct np_ctr *ctr_add(struct np_engine *e, struct rt_container *cont, ui
 
 /* Reads the container's addresses (once they exist) and brings its perimeter and its peers' sets up to
  * date. */
-static void ctr_refresh(struct np_engine *e, struct np_ctr *c) {
+static void ctr_refresh(struct np_engine *e, struct np_ctr *c, uint32_t pid) {
+        capture_attach(e, c, pid);
         if (c->addrs_known)
                 return;
         if (c->netns && c->netns == e->host_netns) {
@@ -574,6 +599,72 @@ static void pending_resolve(struct np_engine *e) {
         e->n_pending = k;
 }
 
+/* ---- protocol identification (the capture) ---- */
+
+static struct np_ctr *ctr_by_cgroup(struct np_engine *e, uint64_t id) {
+        for (size_t i = 0; i < e->n_ctrs; i++)
+                if (e->ctrs[i].cap.cgroup_id == id)
+                        return &e->ctrs[i];
+        return NULL;
+}
+
+/* Which end opened the connection, from the ports alone (the capture sees packets, not connect() and
+ * accept()): an ephemeral port (32768 and up, Linux's default range) facing a lower one is the client's;
+ * two of a kind: the higher is the client's. DNS: the end that is not port 53. */
+static bool local_is_client(uint8_t proto, uint16_t local, uint16_t remote) {
+        if (proto == IPPROTO_UDP && (local == 53) != (remote == 53))
+                return remote == 53;
+        bool le = local >= 32768, re = remote >= 32768;
+        if (le != re)
+                return le;
+        return local > remote;
+}
+
+static void on_capture(void *userdata, const struct nc_event *k) {
+        struct np_engine *e = userdata;
+        struct np_ctr *c = ctr_by_cgroup(e, k->cgroup_id);
+        if (!c || (k->family != 4 && k->family != 6))
+                return;
+        uint16_t local = k->egress ? k->sport : k->dport, remote = k->egress ? k->dport : k->sport;
+        bool client = local_is_client(k->proto, local, remote), udp = k->proto == IPPROTO_UDP;
+        uint16_t server_port = client ? remote : local;
+        size_t len = MIN((size_t) k->len, sizeof(k->data));
+        struct np_app_info info;
+        enum np_app app = NP_APP_UNKNOWN;
+        if (client == (bool) k->egress) /* client → server */
+                app = np_identify(k->data, len, udp, server_port, &info);
+        else if (!udp && np_identify_mysql_greeting(k->data, len, &info))
+                app = NP_APP_MYSQL;
+        if (app == NP_APP_UNKNOWN)
+                return;
+        e->st.identified++;
+        struct np_cidr peer = {.family = k->family == 4 ? AF_INET : AF_INET6,
+                               .prefix = k->family == 4 ? 32 : 128};
+        memcpy(peer.addr, k->egress ? k->daddr : k->saddr, k->family == 4 ? 4 : 16);
+        struct rt_sockaddr pa = {.family = peer.family};
+        memcpy(pa.addr, peer.addr, 16);
+        if (!addr_interesting(&pa))
+                return; /* loopback: Docker's embedded resolver, a sidecar on lo */
+        struct np_ctr *other = ctr_by_addr(e, peer.family, peer.addr);
+        const char *host = info.host[0] ? info.host : NULL;
+        int r;
+        if (client)
+                r = np_graph_annotate(&e->graph, c->workload, NULL, other ? other->workload : NULL, &peer,
+                                      k->proto, server_port, app, host, realtime_ns());
+        else if (!other) /* a client outside; a container client is annotated from its own side */
+                r = np_graph_annotate(&e->graph, NULL, &peer, c->workload, NULL, k->proto, server_port, app,
+                                      host, realtime_ns());
+        else
+                return;
+        if (r < 0)
+                message(e, "cannot record the protocol of a flow: %s", strerror(-r));
+}
+
+static void capture_drain(struct np_engine *e) {
+        if (e->cap)
+                (void) np_capture_drain(e->cap, on_capture, e);
+}
+
 void np_engine_event(struct np_engine *e, const struct rt_event *ev) {
         if (!ev->container || ev->container->incomplete)
                 return;
@@ -586,9 +677,11 @@ void np_engine_event(struct np_engine *e, const struct rt_event *ev) {
                 if (!c)
                         return;
         }
-        ctr_refresh(e, c);
+        ctr_refresh(e, c, ev->proc.pid);
         if (ev->type == RT_EV_CONNECT || ev->type == RT_EV_ACCEPT)
                 flow(e, ev, c);
+        /* after the flow: its edge exists when its first payload is annotated */
+        capture_drain(e);
 }
 
 /* ---- state ---- */
@@ -689,7 +782,7 @@ static void load_containers(struct np_engine *e) {
                         ctr->enforced = json_get_bool(o, "enforced", false);
         }
         for (size_t k = 0; k < e->n_ctrs; k++)
-                ctr_refresh(e, &e->ctrs[k]);
+                ctr_refresh(e, &e->ctrs[k], 0);
 }
 
 static void load_graph(struct np_engine *e) {
@@ -777,6 +870,13 @@ int np_engine_new(const struct np_engine_options *o, struct diag *d, struct np_e
                 return diag_error(d, negative_errno(), "cannot open '%s': %m", path);
         struct stat ns;
         e->host_netns = stat("/proc/self/ns/net", &ns) == 0 ? (uint64_t) ns.st_ino : 0;
+        if (np_capture_supported()) {
+                struct diag cd;
+                diag_init(&cd);
+                if (np_capture_open(&cd, &e->cap) < 0)
+                        message(e, "no protocol identification: %s", cd.error);
+                diag_done(&cd);
+        }
         load_graph(e);
         policy_reload(e, true);
         load_containers(e);
@@ -798,6 +898,7 @@ void np_engine_free(struct np_engine *e) {
         }
         for (size_t i = 0; i < e->n_ctrs; i++)
                 ctr_release(&e->ctrs[i]);
+        np_capture_free(e->cap);
         free(e->ctrs);
         np_graph_done(&e->graph);
         np_policy_free(e->policy);
@@ -811,6 +912,7 @@ void np_engine_free(struct np_engine *e) {
 }
 
 void np_engine_tick(struct np_engine *e) {
+        capture_drain(e);
         policy_reload(e, false);
         /* containers that are gone (their process, or a reused pid in another namespace) */
         for (size_t i = 0; i < e->n_ctrs;) {
@@ -818,7 +920,7 @@ void np_engine_tick(struct np_engine *e) {
                 if (c->netns && netns_inode(c->pid) != c->netns)
                         ctr_remove(e, i);
                 else {
-                        ctr_refresh(e, c);
+                        ctr_refresh(e, c, 0);
                         i++;
                 }
         }
@@ -855,6 +957,9 @@ void np_engine_get_stats(const struct np_engine *e, struct np_engine_stats *ret)
                 ret->enforced += e->ctrs[i].enforced;
         ret->workloads = e->graph.n_workloads;
         ret->edges = e->graph.n_edges;
+        ret->capture = e->cap != NULL;
+        if (e->cap)
+                np_capture_counters(e->cap, &ret->captured, &ret->capture_lost);
 }
 
 static int ctl_dir(void *userdata, json_t *args, json_t **ret, struct diag *d) {

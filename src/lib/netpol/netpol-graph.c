@@ -179,9 +179,10 @@ static bool opt_streq(const char *a, const char *b) {
         return a == b || (a && b && streq(a, b));
 }
 
-int np_graph_add(struct np_graph *g, const char *src, const struct np_cidr *src_addr, const char *dst,
-                 const struct np_cidr *dst_addr, uint8_t proto, uint16_t port, enum np_app app,
-                 const char *app_host, uint64_t time_ns) {
+/* np_graph_add (count) and np_graph_annotate (!count) */
+static int edge_put(struct np_graph *g, const char *src, const struct np_cidr *src_addr, const char *dst,
+                    const struct np_cidr *dst_addr, uint8_t proto, uint16_t port, enum np_app app,
+                    const char *app_host, uint64_t time_ns, bool count) {
         static const struct np_cidr none = {};
         if (!src_addr || src)
                 src_addr = &none;
@@ -195,7 +196,8 @@ int np_graph_add(struct np_graph *g, const char *src, const struct np_cidr *src_
                 struct np_edge *e = &g->edges[i];
                 if (opt_streq(e->src, src) && opt_streq(e->dst, dst) && cidr_eq(&e->src_addr, src_addr) &&
                     cidr_eq(&e->dst_addr, dst_addr) && e->proto == proto && e->port == port) {
-                        e->count++;
+                        if (count)
+                                e->count++;
                         if (time_ns > e->last_ns)
                                 e->last_ns = time_ns;
                         if (app != NP_APP_UNKNOWN && e->app != app) {
@@ -218,7 +220,7 @@ int np_graph_add(struct np_graph *g, const char *src, const struct np_cidr *src_
                 .proto = proto,
                 .port = port,
                 .app = app,
-                .count = 1,
+                .count = count ? 1 : 0,
                 .first_ns = time_ns,
                 .last_ns = time_ns,
         };
@@ -232,6 +234,18 @@ int np_graph_add(struct np_graph *g, const char *src, const struct np_cidr *src_
         g->edges[g->n_edges++] = e;
         g->generation++;
         return 1;
+}
+
+int np_graph_add(struct np_graph *g, const char *src, const struct np_cidr *src_addr, const char *dst,
+                 const struct np_cidr *dst_addr, uint8_t proto, uint16_t port, enum np_app app,
+                 const char *app_host, uint64_t time_ns) {
+        return edge_put(g, src, src_addr, dst, dst_addr, proto, port, app, app_host, time_ns, true);
+}
+
+int np_graph_annotate(struct np_graph *g, const char *src, const struct np_cidr *src_addr, const char *dst,
+                      const struct np_cidr *dst_addr, uint8_t proto, uint16_t port, enum np_app app,
+                      const char *app_host, uint64_t time_ns) {
+        return edge_put(g, src, src_addr, dst, dst_addr, proto, port, app, app_host, time_ns, false);
 }
 
 static const char *proto_name(uint8_t p) {
@@ -439,7 +453,7 @@ int np_graph_from_json(const char *data, size_t len, const char *path, struct np
                 struct np_edge *e = &g.edges[g.n_edges - 1];
                 long long cnt = json_get_int(v, "count", 1), last = json_get_int(v, "last_ns", 0);
                 if (r > 0) {
-                        e->count = cnt > 0 ? (uint64_t) cnt : 1;
+                        e->count = cnt >= 0 ? (uint64_t) cnt : 1;
                         e->last_ns =
                                 last > 0 && (uint64_t) last > e->first_ns ? (uint64_t) last : e->first_ns;
                 }

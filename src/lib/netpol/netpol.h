@@ -137,6 +137,12 @@ int np_graph_add(struct np_graph *g, const char *src, const struct np_cidr *src_
                  const struct np_cidr *dst_addr, uint8_t proto, uint16_t port, enum np_app app,
                  const char *app_host, uint64_t time_ns);
 
+/* The same flow's application protocol (from the capture): sets app and app_host on the edge without
+ * counting a flow; creates the edge with a count of 0 when the flow itself was not recorded yet. */
+int np_graph_annotate(struct np_graph *g, const char *src, const struct np_cidr *src_addr, const char *dst,
+                      const struct np_cidr *dst_addr, uint8_t proto, uint16_t port, enum np_app app,
+                      const char *app_host, uint64_t time_ns);
+
 /* JSON (stable, sorted): {"workloads":[…],"edges":[…]}. */
 int np_graph_to_json(const struct np_graph *g, struct buf *out);
 /* Parses what np_graph_to_json wrote (hostile input: capped, checked). path names it in errors. */
