@@ -870,7 +870,7 @@ int np_engine_new(const struct np_engine_options *o, struct diag *d, struct np_e
                 return diag_error(d, negative_errno(), "cannot open '%s': %m", path);
         struct stat ns;
         e->host_netns = stat("/proc/self/ns/net", &ns) == 0 ? (uint64_t) ns.st_ino : 0;
-        if (np_capture_supported()) {
+        if (np_capture_supported() && !streq_ptr(getenv("STOCKADE_NETPOL_CAPTURE"), "off")) {
                 struct diag cd;
                 diag_init(&cd);
                 if (np_capture_open(&cd, &e->cap) < 0)
