@@ -487,9 +487,11 @@ static void raise_deviation(struct agent *a, const struct rt_event *ev, const st
         uint64_t id, count, now = ev->time_ns;
         char subject[600];
         snprintf(subject, sizeof subject, "%s", v->observed);
-        /* protect mode blocks exec and network deviations: the process is killed (a connect the hook
-         * could not refuse in advance, an exec the guard let through) */
-        enum rt_action act = v->block ? RT_ACTION_KILL : RT_ACTION_ALERT;
+        /* protect mode blocks exec and network deviations: an exec the guard refused (or a connect the
+         * hook refused) is reported denied; otherwise the process is killed (a connect the hook could
+         * not refuse in advance, an exec the guard let through) */
+        bool refused = ev->result == -EPERM && (ev->type == RT_EV_EXEC || ev->type == RT_EV_CONNECT);
+        enum rt_action act = !v->block ? RT_ACTION_ALERT : refused ? RT_ACTION_DENY : RT_ACTION_KILL;
         if (alerts_is_open(a->alerts, v->rule_id, cid, subject, now)) {
                 const char *done = respond_to(a, ev, act);
                 (void) alerts_repeat(a->alerts, v->rule_id, cid, subject, now, done, &id, &count);
