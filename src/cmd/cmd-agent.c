@@ -689,7 +689,19 @@ static int write_stats_file(struct agent *a, const struct monitor_stats *s) {
                         first = false;
                 }
         if (r >= 0)
-                r = buf_append_str(&b, "}}\n");
+                r = buf_append_char(&b, '}');
+        if (r >= 0 && a->netpol) {
+                struct np_engine_stats ns;
+                np_engine_get_stats(a->netpol, &ns);
+                r = buf_printf(&b,
+                               ",\"netpol\":{\"containers\":%zu,\"enforced\":%zu,\"edges\":%zu,\"alerts\":%" PRIu64
+                               ",\"capture\":%s,\"captured\":%" PRIu64 ",\"capture_lost\":%" PRIu64
+                               ",\"identified\":%" PRIu64 "}",
+                               ns.containers, ns.enforced, ns.edges, ns.alerts, ns.capture ? "true" : "false",
+                               ns.captured, ns.capture_lost, ns.identified);
+        }
+        if (r >= 0)
+                r = buf_append_str(&b, "}\n");
         if (r < 0)
                 return r;
         snprintf(tmp, sizeof(tmp), "%s.tmp", a->stats_file);

@@ -61,6 +61,8 @@ edge_app() { "$STOCKADE" netpol graph -d "$NP" --format json |
 check "the graph names the application protocol of client -> api: http, Host api" wait_for 30 edge_app "$P-client" "$P-api" api
 check "and of api -> db: http, Host db" wait_for 30 edge_app "$P-api" "$P-db" db
 check "the text graph shows it" graph_has "$P-client -> $P-api tcp/8080 http"
+check "the agent's counters show the capture: on, flows identified, nothing lost" \
+        wait_for 5 stats_ok a1 '.netpol.capture and .netpol.identified > 0 and .netpol.capture_lost == 0 and .netpol.containers >= 3'
 "$STOCKADE" netpol graph -d "$NP" --format dot >"$T/graph.dot"
 check "the DOT graph has the edge, with its protocol" grep -qF "\"$P-client\" -> \"$P-api\" [label=\"tcp/8080 http\"]" "$T/graph.dot"
 "$STOCKADE" netpol graph -d "$NP" --format json >"$T/graph.json"

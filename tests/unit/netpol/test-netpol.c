@@ -175,6 +175,49 @@ TEST(graph_roundtrip) {
         buf_free(&dot);
 }
 
+/* The capture's annotation: the protocol of a flow, never a second count of it. */
+TEST(graph_annotate) {
+        struct np_graph g;
+        np_graph_init(&g);
+        struct np_cidr out;
+        REQUIRE(np_cidr_parse("192.0.2.9", &out) == 0);
+        /* the flow first, then its first payload: the edge gets the protocol, the count stays */
+        CHECK_INT(np_graph_add(&g, "client", NULL, "api", NULL, IPPROTO_TCP, 8080, NP_APP_UNKNOWN, NULL, 1), 1);
+        CHECK_INT(np_graph_annotate(&g, "client", NULL, "api", NULL, IPPROTO_TCP, 8080, NP_APP_HTTP, "api", 2),
+                  0);
+        CHECK_INT(g.n_edges, 1);
+        CHECK_INT(g.edges[0].count, 1);
+        CHECK_INT(g.edges[0].app, NP_APP_HTTP);
+        CHECK_STR(g.edges[0].app_host, "api");
+        /* a later host does not replace the first */
+        CHECK_INT(np_graph_annotate(&g, "client", NULL, "api", NULL, IPPROTO_TCP, 8080, NP_APP_HTTP, "other", 3),
+                  0);
+        CHECK_STR(g.edges[0].app_host, "api");
+        /* the payload first (an outside peer waits a tick): an edge with a count of 0, counted by the flow */
+        CHECK_INT(np_graph_annotate(&g, "api", NULL, NULL, &out, IPPROTO_TCP, 443, NP_APP_TLS, "x.example", 4), 1);
+        CHECK_INT(g.edges[1].count, 0);
+        CHECK_INT(np_graph_add(&g, "api", NULL, NULL, &out, IPPROTO_TCP, 443, NP_APP_UNKNOWN, NULL, 5), 0);
+        CHECK_INT(g.n_edges, 2);
+        CHECK_INT(g.edges[1].count, 1);
+        CHECK_INT(g.edges[1].app, NP_APP_TLS);
+        /* a count of 0 survives the JSON round trip */
+        CHECK_INT(np_graph_annotate(&g, NULL, &out, "api", NULL, IPPROTO_TCP, 8080, NP_APP_HTTP, NULL, 6), 1);
+        struct buf j = BUF_INIT(0);
+        REQUIRE(np_graph_to_json(&g, &j) >= 0);
+        struct np_graph g2;
+        struct diag d;
+        diag_init(&d);
+        REQUIRE(np_graph_from_json(j.data, j.len, "graph.json", &g2, &d) == 0);
+        CHECK_INT(g2.n_edges, 3);
+        for (size_t i = 0; i < g2.n_edges; i++)
+                if (!g2.edges[i].src)
+                        CHECK_INT(g2.edges[i].count, 0);
+        diag_done(&d);
+        np_graph_done(&g);
+        np_graph_done(&g2);
+        buf_free(&j);
+}
+
 static const char good[] =
         "apiVersion: stockade/v1\n"
         "kind: NetworkPolicy\n"
